@@ -1,0 +1,97 @@
+/**
+ * The core's public flashing API: what the CLI and the VS Code face call.
+ * (Contract written first so every layer could be built at once; implementations live in
+ * the files named beside each function.)
+ */
+import type { ChipName } from '../chips';
+import type { EncryptMode, FlashSettings } from '../plan/flash_plan';
+import type { FlashEventListener } from './events';
+
+export type BeforeReset = 'default-reset' | 'usb-reset' | 'no-reset' | 'no-reset-no-sync';
+export type AfterReset = 'hard-reset' | 'no-reset' | 'no-reset-stub';
+
+export interface ConnectOptions {
+  /** Serial device path, or "virtual:<chip>[:option=value…]" for a virtual chip behind a pseudo-terminal. */
+  port: string;
+  /** Baud rate for the transfer (switched to after sync). Default 460800. */
+  baud?: number;
+  /** Expected chip; 'auto' (default) detects and accepts any. A mismatch is an error. */
+  chip?: ChipName | 'auto';
+  before?: BeforeReset;
+  after?: AfterReset;
+  /** Upload and use the flasher stub (default true). */
+  stub?: boolean;
+  /** Directory of stub JSON files (esptool format) used before the bundled esptool-js ones. */
+  stubDir?: string;
+  /** Cancels the job; the port is released and the result says what was written. */
+  signal?: AbortSignal;
+  onEvent?: FlashEventListener;
+}
+
+/** One segment as the flasher writes it. */
+export interface WriteSegment {
+  name: string;
+  offset: number;
+  bytes: Uint8Array;
+  encrypt: EncryptMode;
+}
+
+export interface HostKeyOptions {
+  /** Key file (raw bytes as espsecure writes them). */
+  keyFile?: string;
+  /** Directory of per-device keys named <mac>.bin (aabbccddeeff.bin), chosen after connecting. */
+  keyDir?: string;
+  /** ESP32 FLASH_CRYPT_CONFIG (default 0xF). */
+  flashCryptConfig?: number;
+}
+
+export interface FlashOptions extends ConnectOptions {
+  settings?: FlashSettings;
+  /** Compress plain writes (default true). */
+  compress?: boolean;
+  /** MD5-verify after writing (default true). */
+  verify?: boolean;
+  /** Skip segments whose MD5 already matches (default true). */
+  skipUnchanged?: boolean;
+  /** Override the refusals esptool lets --force override. */
+  force?: boolean;
+  /** Key for segments with encrypt 'host' (and for verifying 'device' segments). */
+  hostKey?: HostKeyOptions;
+}
+
+export interface SegmentResult {
+  name: string;
+  offset: number;
+  status: 'written' | 'skipped' | 'failed' | 'not-written';
+  bytes: number;
+  sentBytes: number;
+  seconds: number;
+  verified: boolean;
+}
+
+export interface FlashResult {
+  ok: boolean;
+  chip?: ChipName;
+  segments: SegmentResult[];
+  seconds: number;
+  /** Bytes written to the wire in both directions (from the transport's counters). */
+  wireBytesOut: number;
+  wireBytesIn: number;
+  error?: string;
+}
+
+export interface DeviceInfo {
+  chip: ChipName;
+  description: string;
+  mac: string; // "aa:bb:cc:dd:ee:ff"
+  flashSize?: number;
+  flashId?: number;
+  flashEncryption: 'off' | 'development' | 'release';
+  cryptCounter: number;
+  secureBoot: boolean;
+  secureDownloadMode: boolean;
+  /** ESP32: FLASH_CRYPT_CONFIG; others undefined. */
+  flashCryptConfig?: number;
+  keyPresent: boolean;
+  stub: boolean;
+}

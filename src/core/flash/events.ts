@@ -1,0 +1,33 @@
+import type { ChipName } from '../chips';
+
+/** Everything a flash job reports, in order. The CLI, the output channel, the notification
+ * and the status bar all render these same events. */
+export type FlashEvent =
+  | { kind: 'connecting'; port: string; attempt: number; strategy: string }
+  | { kind: 'connected'; port: string }
+  | { kind: 'chip'; chip: ChipName; description: string }
+  | { kind: 'stub'; running: boolean; detail: string }
+  | { kind: 'baud'; baud: number }
+  | { kind: 'plan'; totalBytes: number; segments: number }
+  | { kind: 'segment-start'; index: number; name: string; offset: number; size: number; method: string }
+  | {
+      kind: 'progress';
+      index: number;
+      name: string;
+      /** Uncompressed bytes of this segment written so far. */
+      written: number;
+      total: number;
+      /** Bytes sent for this segment so far (compressed size when compressing). */
+      sent: number;
+      /** Effective rate, uncompressed bits per second / 1000. */
+      kbitPerSecond: number;
+    }
+  | { kind: 'verified'; index: number; name: string; md5: string }
+  | { kind: 'skipped'; index: number; name: string; reason: string }
+  | { kind: 'segment-done'; index: number; name: string; bytes: number; sentBytes: number; seconds: number; kbitPerSecond: number }
+  | { kind: 'warning'; message: string }
+  | { kind: 'reset'; how: string }
+  | { kind: 'done'; seconds: number; written: string[]; skipped: string[] }
+  | { kind: 'failed'; message: string; segment?: string; offset?: number; written: string[]; notWritten: string[] };
+
+export type FlashEventListener = (event: FlashEvent) => void;
