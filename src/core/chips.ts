@@ -110,6 +110,13 @@ export interface ChipFacts {
   rustTriples: string[];
   /** Maximum flash size the header nibble can mean on this chip (bytes). */
   maxFlashSize: number;
+  /**
+   * ELF → image: a flash-mapped segment must end at least this many bytes past an MMU page
+   * boundary (ESP32 only: 0x24, old 2nd-stage bootloader mapping bug, §6.3 step 6); 0 = no rule.
+   */
+  imageFlashSegmentMinTail: number;
+  /** CPU architecture (ELF machine: Xtensa 94, RISC-V 243). */
+  arch: 'xtensa' | 'riscv';
 }
 
 const MiB = 1024 * 1024;
@@ -157,6 +164,8 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     stubFiles: ['esp8266'],
     rustTriples: [],
     maxFlashSize: 16 * MiB,
+    imageFlashSegmentMinTail: 0,
+    arch: 'xtensa',
   },
   esp32: {
     name: 'esp32',
@@ -200,6 +209,8 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     stubFiles: ['esp32'],
     rustTriples: ['xtensa-esp32-none-elf', 'xtensa-esp32-espidf'],
     maxFlashSize: 16 * MiB,
+    imageFlashSegmentMinTail: 0x24,
+    arch: 'xtensa',
   },
   esp32s2: {
     name: 'esp32s2',
@@ -228,6 +239,8 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     stubFiles: ['esp32s2'],
     rustTriples: ['xtensa-esp32s2-none-elf', 'xtensa-esp32s2-espidf'],
     maxFlashSize: 128 * MiB,
+    imageFlashSegmentMinTail: 0,
+    arch: 'xtensa',
   },
   esp32s3: {
     name: 'esp32s3',
@@ -256,6 +269,8 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     stubFiles: ['esp32s3'],
     rustTriples: ['xtensa-esp32s3-none-elf', 'xtensa-esp32s3-espidf'],
     maxFlashSize: 128 * MiB,
+    imageFlashSegmentMinTail: 0,
+    arch: 'xtensa',
   },
   esp32c2: {
     name: 'esp32c2',
@@ -289,6 +304,8 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     stubFiles: ['esp32c2'],
     rustTriples: ['riscv32imc-unknown-none-elf', 'riscv32imc-esp-espidf'],
     maxFlashSize: 16 * MiB,
+    imageFlashSegmentMinTail: 0,
+    arch: 'riscv',
   },
   esp32c3: {
     name: 'esp32c3',
@@ -317,6 +334,8 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     stubFiles: ['esp32c3'],
     rustTriples: ['riscv32imc-unknown-none-elf', 'riscv32imc-esp-espidf'],
     maxFlashSize: 16 * MiB,
+    imageFlashSegmentMinTail: 0,
+    arch: 'riscv',
   },
   esp32c5: {
     name: 'esp32c5',
@@ -357,6 +376,8 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     stubFiles: ['esp32c5'],
     rustTriples: ['riscv32imac-unknown-none-elf'],
     maxFlashSize: 32 * MiB,
+    imageFlashSegmentMinTail: 0,
+    arch: 'riscv',
   },
   esp32c6: {
     name: 'esp32c6',
@@ -386,6 +407,8 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     stubFiles: ['esp32c6'],
     rustTriples: ['riscv32imac-unknown-none-elf', 'riscv32imac-esp-espidf'],
     maxFlashSize: 16 * MiB,
+    imageFlashSegmentMinTail: 0,
+    arch: 'riscv',
   },
   esp32h2: {
     name: 'esp32h2',
@@ -414,6 +437,8 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     stubFiles: ['esp32h2'],
     rustTriples: ['riscv32imac-unknown-none-elf', 'riscv32imac-esp-espidf'],
     maxFlashSize: 16 * MiB,
+    imageFlashSegmentMinTail: 0,
+    arch: 'riscv',
   },
   esp32p4: {
     name: 'esp32p4',
@@ -447,6 +472,8 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     stubFiles: ['esp32p4', 'esp32p4-rev1'],
     rustTriples: ['riscv32imafc-unknown-none-elf'],
     maxFlashSize: 64 * MiB,
+    imageFlashSegmentMinTail: 0,
+    arch: 'riscv',
   },
 };
 

@@ -34,6 +34,12 @@ export interface WriteSegment {
   offset: number;
   bytes: Uint8Array;
   encrypt: EncryptMode;
+  /**
+   * Whether the build marks this segment as written encrypted when flash encryption is on
+   * (the plan's `encrypt` flag). Optional; lets the safety checks refuse a plaintext write
+   * where the chip expects ciphertext. Unknown ⇒ guessed from the contents.
+   */
+  encryptedInBuild?: boolean;
 }
 
 export interface HostKeyOptions {

@@ -1,4 +1,5 @@
 import type { ChipName, FlashMode } from '../chips';
+import type { ImageInfo } from '../formats/image_format';
 
 /**
  * How a segment is encrypted when it is written:
@@ -25,8 +26,19 @@ export interface PartitionRef {
   subtypeName: string; // "factory", "nvs", ...
   offset: number;
   size: number;
+  /** The table's `encrypted` flag (bit 0). */
   encrypted: boolean;
+  /** The table's `readonly` flag (bit 1). */
+  readonly?: boolean;
+  /** Written encrypted by default when flash encryption is on (§7 "Encrypted by default"). */
+  encryptByDefault?: boolean;
 }
+
+/** What a segment is, as far as the reader could tell. */
+export type SegmentRole = 'bootloader' | 'partition-table' | 'app' | 'otadata' | 'data';
+
+/** Flash-encryption mode of the build (from sdkconfig). */
+export type FlashEncryptionMode = 'off' | 'development' | 'release';
 
 /** One thing to write at one offset. */
 export interface PlanSegment {
@@ -42,6 +54,11 @@ export interface PlanSegment {
   /** Why `encrypt` has its value ("flasher_args.json: encrypted=true", "partition flag", ...). */
   encryptSource?: string;
   partition?: PartitionRef;
+  role?: SegmentRole;
+  /** Header facts when the bytes are an app/bootloader image. */
+  image?: ImageInfo;
+  /** Which input named this segment ("flasher_args.json flash_files 0x10000", "flash_args line 3"). */
+  origin?: string;
 }
 
 export interface FlashPlan {
@@ -54,4 +71,14 @@ export interface FlashPlan {
   before?: string;
   after?: string;
   stub?: boolean;
+  /** The whole partition table the plan writes (partitions without an image too). */
+  partitions?: PartitionRef[];
+  /** Flash offset of the partition table. */
+  partitionTableOffset?: number;
+  /** Flash-encryption mode the build was configured for (sdkconfig); undefined when unknown. */
+  flashEncryption?: FlashEncryptionMode;
+  /** Where `settings` came from ("flasher_args.json flash_settings", "bootloader.bin header"). */
+  settingsSource?: string;
+  /** Files the reader read (for "refresh when these change"). */
+  inputs?: string[];
 }

@@ -11,3 +11,22 @@ export interface Problem {
 export function hasErrors(problems: Problem[]): boolean {
   return problems.some((p) => p.severity === 'error');
 }
+
+export function errorProblem(message: string, file?: string, field?: string): Problem {
+  return withOptional({ severity: 'error', message }, file, field);
+}
+
+export function warningProblem(message: string, file?: string, field?: string): Problem {
+  return withOptional({ severity: 'warning', message }, file, field);
+}
+
+function withOptional(p: Problem, file?: string, field?: string): Problem {
+  if (file !== undefined) p.file = file;
+  if (field !== undefined) p.field = field;
+  return p;
+}
+
+/** "error: message" — one line, as the CLI and the output channel print it (messages name their file). */
+export function formatProblem(p: Problem): string {
+  return `${p.severity}: ${p.message}`;
+}

@@ -23,6 +23,8 @@ export interface Transport {
   /** Change the host side's baud rate. */
   setBaudRate(baud: number): Promise<void>;
   readonly baudRate: number;
+  /** USB vendor/product id of the port when known (selects the USB-Serial/JTAG reset). Optional. */
+  readonly usb?: { vendorId: number; productId: number };
   /** Close and release the port. Safe to call twice. */
   close(): Promise<void>;
 }

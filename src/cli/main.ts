@@ -1,0 +1,168 @@
+/**
+ * `esp-flasher <command> [options]` — the command-line face of the core.
+ *
+ * Runs under tsx (`npm run cli -- …`) and bundled as dist/cli.js (the package's "bin").
+ * Command modules are loaded on first use, so `--help` works even when a part of the
+ * core is missing, and a command whose module is absent says "not available in this build".
+ */
+import { formatError } from './format_error';
+import { UsageError, suggestOption } from './args';
+import type { CliContext, CommandModule, OutFn } from './cli_context';
+
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => CommandModule;
+}
+
+// Static require() strings so a bundler can follow them; each call is made only when the
+// command runs.
+/* eslint-disable @typescript-eslint/no-require-imports */
+export const COMMANDS: CommandEntry[] = [
+  { name: 'flash', summary: 'Write a build folder or offset/file pairs (plain, compressed, encrypted)', load: () => require('./cmd_flash') },
+  { name: 'verify', summary: 'Compare flash contents with a build folder or offset/file pairs', load: () => require('./cmd_verify') },
+  { name: 'info', summary: 'Connect and show chip, MAC, flash size and flash-encryption state', load: () => require('./cmd_info') },
+  { name: 'read', summary: 'Read <offset> <length> bytes of flash into <file>', load: () => require('./cmd_read') },
+  { name: 'erase', summary: 'Erase the whole flash, or --region <offset> <size>', load: () => require('./cmd_erase') },
+  { name: 'plan', summary: 'Show what flashing a build folder would write, without a chip', load: () => require('./cmd_plan') },
+  { name: 'partitions', summary: 'Print a partition table (binary or from a build folder)', load: () => require('./cmd_partitions') },
+  { name: 'image-info', summary: 'Describe an app or bootloader image file', load: () => require('./cmd_image_info') },
+  { name: 'encrypt-image', summary: 'Encrypt a file for a flash address with a key file (host encryption)', load: () => require('./cmd_encrypt_image') },
+  { name: 'decrypt-image', summary: 'Decrypt flash contents read back, with a key file', load: () => require('./cmd_decrypt_image') },
+  { name: 'generate-key', summary: 'Write a new random flash-encryption key file', load: () => require('./cmd_generate_key') },
+];
+
+export function version(): string {
+  // Resolved at bundle time by esbuild; at run time by Node from src/cli or dist/.
+  const pkg = require('../../package.json') as { version: string };
+  return pkg.version;
+}
+
+export function mainUsage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return [
+    'Usage: esp-flasher <command> [options]',
+    '',
+    'Flash Espressif chips (ESP32 family) from build output: plain, compressed or with flash encryption.',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    `  ${'version'.padEnd(width)}Print the version`,
+    '',
+    'Run "esp-flasher <command> --help" for a command\'s options.',
+    'Example: esp-flasher flash --port virtual:esp32c3 --encrypt path/to/build',
+  ].join('\n');
+}
+
+function usageText(mod: CommandModule): string {
+  return typeof mod.usage === 'function' ? mod.usage() : mod.usage;
+}
+
+function isModuleMissing(e: unknown): e is Error {
+  return e instanceof Error && (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
+}
+
+/** Load a command's module, or explain that this build lacks it. */
+function loadCommand(entry: CommandEntry, err: OutFn, debug: boolean): CommandModule | undefined {
+  try {
+    const mod = entry.load();
+    if (typeof mod?.run !== 'function') throw new Error(`module for "${entry.name}" exports no run()`);
+    return mod;
+  } catch (e) {
+    if (isModuleMissing(e)) {
+      err(`esp-flasher: the "${entry.name}" command is not available in this build (${e.message.split('\n')[0]}).`);
+      return undefined;
+    }
+    err(formatError(e, debug));
+    return undefined;
+  }
+}
+
+export interface CliIo {
+  out: OutFn;
+  err: OutFn;
+  rawWrite?: (text: string) => void;
+  tty?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Run one command line (without "node main.ts"); resolves with the exit code. Never throws. */
+export async function runCli(argv: string[], io: CliIo, commands: CommandEntry[] = COMMANDS): Promise<number> {
+  const debug = argv.includes('--debug');
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    if (command === 'help' && rest[0]) return runCli([rest[0], '--help'], io, commands);
+    io.out(mainUsage());
+    return command === undefined ? 2 : 0;
+  }
+  if (command === 'version' || command === '--version' || command === '-V') {
+    io.out(`esp-flasher ${version()}`);
+    return 0;
+  }
+  const entry = commands.find((c) => c.name === command || c.name.replace(/-/g, '_') === command);
+  if (!entry) {
+    const near =
+      commands.find((c) => c.name.startsWith(command) || command.startsWith(c.name))?.name ??
+      suggestOption(command, commands.map((c) => ({ name: c.name, kind: 'flag', help: '' })));
+    io.err(`esp-flasher: unknown command "${command}".${near ? ` Did you mean "${near}"?` : ''} Run "esp-flasher --help" for the list.`);
+    return 2;
+  }
+  const mod = loadCommand(entry, io.err, debug);
+  if (!mod) return 1;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(usageText(mod));
+    return 0;
+  }
+  const ctx: CliContext = { err: io.err, rawWrite: io.rawWrite, tty: io.tty ?? false, signal: io.signal, debug };
+  try {
+    return await mod.run(rest, io.out, ctx);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`esp-flasher ${entry.name}: ${e.message}`);
+      return 2;
+    }
+    io.err(formatError(e, debug));
+    return 1;
+  }
+}
+
+/** Entry point when run as a program: wires stdout/stderr, Ctrl-C and the exit code. */
+export async function main(argv = process.argv.slice(2)): Promise<number> {
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\nInterrupted: stopping and releasing the port (Ctrl-C again to quit at once)...\n');
+      abort.abort(new Error('Interrupted by the user (Ctrl-C).'));
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await runCli(argv, {
+      out: (line) => process.stdout.write(line + '\n'),
+      err: (line) => process.stderr.write(line + '\n'),
+      rawWrite: (text) => process.stdout.write(text),
+      tty: Boolean(process.stdout.isTTY),
+      signal: abort.signal,
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+      // Everything is closed by now; should a handle linger, do not hang the shell.
+      setTimeout(() => process.exit(code), 1500).unref();
+    },
+    (e: unknown) => {
+      process.stderr.write(formatError(e, process.argv.includes('--debug')) + '\n');
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,168 @@
+/**
+ * Renders FlashEvents as esptool-like text lines:
+ *
+ *   Writing at 0x00010000 [=====     ] 45.2%   612 kbit/s
+ *   Wrote 169232 bytes (89490 compressed) at 0x00010000 in 2.6 seconds (513 kbit/s)
+ *   Hash of data verified.
+ *
+ * On a terminal the progress line is redrawn in place; otherwise a line is printed at each
+ * 10 % step so logs stay short.
+ */
+import type { FlashEvent } from '../core/flash/events';
+
+export interface ProgressPrinterOptions {
+  /** Redraw one progress line in place (stdout is a terminal). */
+  tty: boolean;
+  /** Raw writer used for in-place redraws on a terminal (no newline added). */
+  rawWrite?: (text: string) => void;
+  /** Width of the bar in characters (default 30). */
+  barWidth?: number;
+}
+
+export function hex8(n: number): string {
+  return '0x' + (n >>> 0).toString(16).padStart(8, '0');
+}
+
+export function bar(fraction: number, width: number): string {
+  const f = Math.min(1, Math.max(0, fraction));
+  const full = Math.round(f * width);
+  return '[' + '='.repeat(full) + ' '.repeat(width - full) + ']';
+}
+
+function seconds(s: number): string {
+  return s.toFixed(1);
+}
+
+function kbit(n: number): string {
+  return Math.round(n).toString();
+}
+
+/** The progress line for one progress event. */
+export function progressLine(offset: number, written: number, total: number, kbitPerSecond: number, barWidth = 30): string {
+  const fraction = total > 0 ? written / total : 1;
+  const pct = (fraction * 100).toFixed(1).padStart(5);
+  return `Writing at ${hex8(offset + written)} ${bar(fraction, barWidth)} ${pct}% ${kbit(kbitPerSecond).padStart(5)} kbit/s`;
+}
+
+export class ProgressPrinter {
+  private readonly starts = new Map<number, { offset: number; size: number; name: string }>();
+  /** Highest 10 % step printed per segment (non-TTY). */
+  private readonly steps = new Map<number, number>();
+  /** A redrawn line is on screen and needs a newline before anything else is printed. */
+  private lineOpen = false;
+  private readonly barWidth: number;
+
+  constructor(
+    private readonly out: (line: string) => void,
+    private readonly options: ProgressPrinterOptions = { tty: false },
+  ) {
+    this.barWidth = options.barWidth ?? 30;
+  }
+
+  /** Bind as a FlashEventListener: `onEvent: printer.listener`. */
+  readonly listener = (event: FlashEvent): void => this.handle(event);
+
+  private line(text: string): void {
+    this.closeLine();
+    this.out(text);
+  }
+
+  private closeLine(): void {
+    if (this.lineOpen) {
+      this.options.rawWrite?.('\n');
+      this.lineOpen = false;
+    }
+  }
+
+  private redraw(text: string): void {
+    if (this.options.tty && this.options.rawWrite) {
+      this.options.rawWrite('\r' + text + '\x1b[K');
+      this.lineOpen = true;
+    } else {
+      this.out(text);
+    }
+  }
+
+  handle(e: FlashEvent): void {
+    switch (e.kind) {
+      case 'connecting':
+        this.line(`Connecting to ${e.port} (attempt ${e.attempt}, ${e.strategy})...`);
+        break;
+      case 'connected':
+        this.line(`Connected to ${e.port}.`);
+        break;
+      case 'chip':
+        this.line(`Chip is ${e.description}`);
+        break;
+      case 'stub':
+        this.line(e.running ? `Flasher stub running${e.detail ? ` (${e.detail})` : ''}.` : `Using the ROM loader${e.detail ? ` (${e.detail})` : ''}.`);
+        break;
+      case 'baud':
+        this.line(`Changed baud rate to ${e.baud}.`);
+        break;
+      case 'plan':
+        this.line(`Writing ${e.segments} segment${e.segments === 1 ? '' : 's'}, ${e.totalBytes} bytes in all.`);
+        break;
+      case 'segment-start':
+        this.starts.set(e.index, { offset: e.offset, size: e.size, name: e.name });
+        this.steps.set(e.index, 0);
+        this.line(`${e.name}: ${e.size} bytes at ${hex8(e.offset)}${e.method ? ` (${e.method})` : ''}`);
+        break;
+      case 'progress': {
+        const start = this.starts.get(e.index);
+        const offset = start?.offset ?? 0;
+        const text = progressLine(offset, e.written, e.total, e.kbitPerSecond, this.barWidth);
+        if (this.options.tty && this.options.rawWrite) {
+          this.redraw(text);
+          break;
+        }
+        const step = e.total > 0 ? Math.floor((e.written / e.total) * 10) : 10;
+        const last = this.steps.get(e.index) ?? 0;
+        if (step > last) {
+          this.steps.set(e.index, step);
+          this.out(text);
+        }
+        break;
+      }
+      case 'segment-done': {
+        const start = this.starts.get(e.index);
+        const at = start ? ` at ${hex8(start.offset)}` : '';
+        const compressed = e.sentBytes > 0 && e.sentBytes !== e.bytes ? ` (${e.sentBytes} compressed)` : '';
+        this.line(`Wrote ${e.bytes} bytes${compressed}${at} in ${seconds(e.seconds)} seconds (${kbit(e.kbitPerSecond)} kbit/s)`);
+        break;
+      }
+      case 'verified':
+        this.line('Hash of data verified.');
+        break;
+      case 'skipped': {
+        const start = this.starts.get(e.index);
+        const at = start ? ` at ${hex8(start.offset)}` : '';
+        this.line(`Skipped ${e.name}${at} (${e.reason})`);
+        break;
+      }
+      case 'warning':
+        this.line(`Warning: ${e.message}`);
+        break;
+      case 'reset':
+        this.line(`Reset: ${e.how}`);
+        break;
+      case 'done': {
+        const parts = [`Done in ${seconds(e.seconds)} seconds: wrote ${e.written.length ? e.written.join(', ') : 'nothing'}`];
+        if (e.skipped.length) parts.push(`skipped ${e.skipped.join(', ')}`);
+        this.line(parts.join('; ') + '.');
+        break;
+      }
+      case 'failed': {
+        const where = e.segment ? ` at ${e.segment}${e.offset !== undefined ? ` (${hex8(e.offset)})` : ''}` : '';
+        this.line(`Failed${where}.`);
+        this.line(`Written: ${e.written.length ? e.written.join(', ') : 'nothing'}. Not written: ${e.notWritten.length ? e.notWritten.join(', ') : 'nothing'}.`);
+        break;
+      }
+    }
+  }
+
+  /** End an open redrawn line (call before printing anything else at the end). */
+  finish(): void {
+    this.closeLine();
+  }
+}

@@ -1,0 +1,58 @@
+/** Chip detection (esp-serial-protocol.md §3.3): GET_SECURITY_INFO chip id, else the magic register. */
+import { CHIP_MAGIC_REG, CHIP_NAMES, chipByImageId, chipByMagic, chipFacts, type ChipFacts } from '../chips';
+import { CommandFailedError, LoaderTimeoutError, UnsupportedCommandError } from './loader_errors';
+import type { LoaderSession } from './loader_session';
+import type { SecurityInfo } from './security_info';
+
+export interface Detection {
+  chip: ChipFacts;
+  /** GET_SECURITY_INFO result when the loader answered it. */
+  security?: SecurityInfo;
+  secureDownloadMode: boolean;
+  /** How the chip was recognised ("chip id 5", "magic 0x00f01d83"). */
+  how: string;
+}
+
+export async function detectChip(session: LoaderSession): Promise<Detection> {
+  let security: SecurityInfo | undefined;
+  try {
+    security = await session.getSecurityInfo();
+  } catch (e) {
+    if (!(e instanceof UnsupportedCommandError || e instanceof CommandFailedError || e instanceof LoaderTimeoutError)) throw e;
+    // ESP8266/ESP32 ROM and their stubs lack the command: fall through to the magic register.
+    if (e instanceof LoaderTimeoutError) await session.conn.drain(50);
+  }
+  if (security?.chipId !== undefined) {
+    const chip = chipByImageId(security.chipId);
+    if (!chip) {
+      throw new Error(
+        `The chip reports chip id ${security.chipId}, which this flasher does not know. Supported: ${knownIds()}. Update the extension or pass --chip explicitly.`,
+      );
+    }
+    return { chip, security, secureDownloadMode: security.secureDownloadMode, how: `chip id ${security.chipId}` };
+  }
+  let magic: number;
+  try {
+    magic = await session.readReg(CHIP_MAGIC_REG);
+  } catch (e) {
+    if (e instanceof UnsupportedCommandError && security) {
+      // READ_REG refused while GET_SECURITY_INFO worked with a short payload: ESP32-S2 in SDM (§3.3).
+      return { chip: chipFacts('esp32s2'), security, secureDownloadMode: true, how: 'READ_REG refused (Secure Download Mode)' };
+    }
+    throw e;
+  }
+  const chip = chipByMagic(magic);
+  if (!chip) {
+    throw new Error(
+      `Unknown chip: the magic value 0x${magic.toString(16).padStart(8, '0')} at 0x40001000 matches no chip this flasher knows. Check the chip type, or pass --chip.`,
+    );
+  }
+  return { chip, security, secureDownloadMode: security?.secureDownloadMode ?? false, how: `magic 0x${magic.toString(16).padStart(8, '0')}` };
+}
+
+function knownIds(): string {
+  return CHIP_NAMES.map((n) => chipFacts(n))
+    .filter((c) => c.imageChipId !== undefined)
+    .map((c) => `${c.name} (${c.imageChipId})`)
+    .join(', ');
+}

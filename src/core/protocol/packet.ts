@@ -1,0 +1,59 @@
+/** Request and response packets (esp-serial-protocol.md §1.2–§1.4). */
+
+/** XOR checksum seeded with 0xEF (§1.4); also the image checksum (§6.1). */
+export function xorChecksum(data: Uint8Array, seed = 0xef): number {
+  let c = seed;
+  for (const b of data) c ^= b;
+  return c & 0xff;
+}
+
+/** Build a request packet: direction 0, opcode, u16 size, u32 checksum, data. */
+export function encodeRequest(op: number, data: Uint8Array, checksum = 0): Uint8Array {
+  if (data.length > 0xffff) throw new Error(`Command 0x${op.toString(16)} data of ${data.length} bytes does not fit the 16-bit size field.`);
+  const pkt = new Uint8Array(8 + data.length);
+  const dv = new DataView(pkt.buffer);
+  pkt[0] = 0x00;
+  pkt[1] = op & 0xff;
+  dv.setUint16(2, data.length, true);
+  dv.setUint32(4, checksum >>> 0, true);
+  pkt.set(data, 8);
+  return pkt;
+}
+
+export interface ResponsePacket {
+  op: number;
+  /** Header value field (READ_REG result; SYNC: non-zero from the ROM, 0 from a stub). */
+  value: number;
+  /** Data field: optional payload followed by status bytes. */
+  data: Uint8Array;
+}
+
+/** Parse a frame as a response; undefined when it is not one (too short or direction ≠ 1). */
+export function decodeResponse(frame: Uint8Array): ResponsePacket | undefined {
+  if (frame.length < 8 || frame[0] !== 0x01) return undefined;
+  const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const size = dv.getUint16(2, true);
+  // Trust the bytes that arrived; the size field only limits them when it is smaller.
+  const data = frame.subarray(8, 8 + Math.min(size, frame.length - 8));
+  return { op: frame[1], value: dv.getUint32(4, true), data };
+}
+
+/** Little-endian u32 words → bytes. */
+export function u32le(...words: number[]): Uint8Array {
+  const out = new Uint8Array(words.length * 4);
+  const dv = new DataView(out.buffer);
+  words.forEach((w, i) => dv.setUint32(i * 4, w >>> 0, true));
+  return out;
+}
+
+export function readU32le(data: Uint8Array, offset: number): number {
+  return new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(offset, true);
+}
+
+/** The 16-byte data header of a _DATA command followed by the data (§2: FLASH_DATA). */
+export function dataBlock(seq: number, block: Uint8Array): { data: Uint8Array; checksum: number } {
+  const data = new Uint8Array(16 + block.length);
+  data.set(u32le(block.length, seq, 0, 0), 0);
+  data.set(block, 16);
+  return { data, checksum: xorChecksum(block) };
+}

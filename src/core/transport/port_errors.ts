@@ -1,0 +1,46 @@
+/** Turn serial-port failures into messages a person can act on. */
+
+export class PortOpenError extends Error {
+  constructor(
+    readonly port: string,
+    readonly reason: 'not-found' | 'busy' | 'permission' | 'other',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PortOpenError';
+  }
+}
+
+export function describeOpenError(port: string, err: unknown, platform: NodeJS.Platform = process.platform): PortOpenError {
+  const raw = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: string } | undefined)?.code ?? '';
+  if (/ENOENT|No such file|not found|cannot find|File not found/i.test(raw) || code === 'ENOENT') {
+    return new PortOpenError(
+      port,
+      'not-found',
+      `Serial port ${port} not found (${raw}). Is the board plugged in and powered? Pick the port again (it may have a new name after replugging; on Windows it is COMn).`,
+    );
+  }
+  if (/Cannot lock port|Resource temporarily unavailable|EBUSY|EAGAIN|busy/i.test(raw) || (platform === 'win32' && /Access denied/i.test(raw))) {
+    return new PortOpenError(
+      port,
+      'busy',
+      `Serial port ${port} is busy: another program has it open (a serial monitor, another flasher, a terminal). Close it and try again. (${raw})`,
+    );
+  }
+  if (/Permission denied|EACCES|EPERM|Access denied/i.test(raw)) {
+    return new PortOpenError(
+      port,
+      'permission',
+      `Permission denied opening ${port}. On Linux add yourself to the dialout group (sudo usermod -aG dialout $USER, then log out and in again) or install the udev rules for your board. (${raw})`,
+    );
+  }
+  return new PortOpenError(port, 'other', `Could not open serial port ${port}: ${raw}`);
+}
+
+/** ioctl failures that mean "this device has no modem control lines" (pseudo-terminals, some bridges). */
+export function isNoControlLines(err: unknown): boolean {
+  const raw = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: string } | undefined)?.code ?? '';
+  return /Inappropriate ioctl|ENOTTY|Operation not supported|ENOTSUP|EINVAL|Invalid argument/i.test(raw) || code === 'ENOTTY';
+}

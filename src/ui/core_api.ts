@@ -1,0 +1,29 @@
+/**
+ * The core functions the UI calls, as one interface (the UI never reaches past it). The
+ * implementation, core_impl.ts, loads the core lazily so activation stays cheap. No vscode here.
+ */
+import type { ChipName } from '../core/chips';
+import type { ConnectOptions, DeviceInfo, FlashOptions, FlashResult, WriteSegment } from '../core/flash/api';
+import type { FlashPlan, PlanSegment } from '../core/plan/flash_plan';
+import type { Problem } from '../core/plan/problem';
+import type { ImageSummary, ProjectView } from './plan_rows';
+import type { ListedPort } from './usb_bridges';
+
+export type WriteKind = 'plain' | 'encrypted';
+export type EncryptionMode = 'device' | 'host';
+
+export interface CoreApi {
+  readProject(folder: string, buildDir?: string): Promise<ProjectView>;
+  checkPlan(plan: FlashPlan, ctx: { deviceFlashSize?: number; connectedChip?: ChipName }): Problem[];
+  /** The segments to write: all plain, or encrypted per the build's flags and the user's overrides. */
+  segmentsFromPlan(plan: FlashPlan, kind: WriteKind, mode: EncryptionMode, overrides?: Record<string, boolean>): WriteSegment[];
+  flashSegments(segments: WriteSegment[], opts: FlashOptions): Promise<FlashResult>;
+  readDeviceInfo(opts: ConnectOptions): Promise<DeviceInfo>;
+  eraseFlash(opts: ConnectOptions): Promise<void>;
+  eraseRegion(opts: ConnectOptions, offset: number, size: number): Promise<void>;
+  /** Chip, project, version, ESP-IDF version and build date of an image segment, if it is one. */
+  describeImage(segment: PlanSegment, chip?: ChipName): ImageSummary | undefined;
+  listPorts(): Promise<ListedPort[]>;
+  /** Plan JSON (planToJson) for "copy plan" and tests. */
+  planToJson(plan: FlashPlan): unknown;
+}

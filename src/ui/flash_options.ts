@@ -1,0 +1,123 @@
+/**
+ * Typed settings of the extension (the shape config.ts reads from VS Code) and their
+ * translation, with the plan's own requests, into the core's FlashOptions. No vscode here.
+ */
+import * as path from 'node:path';
+import { CHIP_NAMES, type ChipName } from '../core/chips';
+import type { AfterReset, BeforeReset, FlashOptions, HostKeyOptions } from '../core/flash/api';
+import type { FlashEventListener } from '../core/flash/events';
+import type { FlashPlan } from '../core/plan/flash_plan';
+
+export const BAUD_RATES = [115200, 230400, 460800, 921600, 1500000, 2000000] as const;
+export const BEFORE_VALUES: readonly BeforeReset[] = ['default-reset', 'usb-reset', 'no-reset', 'no-reset-no-sync'];
+export const AFTER_VALUES: readonly AfterReset[] = ['hard-reset', 'no-reset', 'no-reset-stub'];
+export type EncryptionMode = 'device' | 'host';
+
+export interface Settings {
+  port: string;
+  baud: number;
+  chip: ChipName | 'auto';
+  before: BeforeReset | 'build';
+  after: AfterReset | 'build';
+  stub: 'build' | 'stub' | 'rom';
+  verify: boolean;
+  skipUnchanged: boolean;
+  compress: boolean;
+  encryptionMode: EncryptionMode;
+  keyFile: string;
+  keyFolder: string;
+  buildFolder: string;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  port: '',
+  baud: 460800,
+  chip: 'auto',
+  before: 'build',
+  after: 'build',
+  stub: 'build',
+  verify: true,
+  skipUnchanged: true,
+  compress: true,
+  encryptionMode: 'device',
+  keyFile: '',
+  keyFolder: '',
+  buildFolder: '',
+};
+
+/** Accepts both spellings builds use ("default_reset" before IDF 6, "default-reset" after). */
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (!value) return undefined;
+  const v = value.trim().toLowerCase().replace(/_/g, '-');
+  return (allowed as readonly string[]).includes(v) ? (v as T) : undefined;
+}
+
+/** Coerces raw setting values (from any source) into Settings, falling back to defaults. */
+export function normalizeSettings(raw: Partial<Record<keyof Settings, unknown>>): Settings {
+  const s: Settings = { ...DEFAULT_SETTINGS };
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const bool = (v: unknown, d: boolean): boolean => (typeof v === 'boolean' ? v : d);
+  s.port = str(raw.port)?.trim() ?? s.port;
+  const baud = typeof raw.baud === 'number' ? raw.baud : Number(str(raw.baud));
+  if (Number.isInteger(baud) && baud >= 300) s.baud = baud;
+  const chip = str(raw.chip);
+  if (chip && (chip === 'auto' || (CHIP_NAMES as string[]).includes(chip))) s.chip = chip as ChipName | 'auto';
+  s.before = str(raw.before) === 'build' ? 'build' : (oneOf(str(raw.before), BEFORE_VALUES) ?? s.before);
+  s.after = str(raw.after) === 'build' ? 'build' : (oneOf(str(raw.after), AFTER_VALUES) ?? s.after);
+  const stub = str(raw.stub);
+  if (stub === 'build' || stub === 'stub' || stub === 'rom') s.stub = stub;
+  s.verify = bool(raw.verify, s.verify);
+  s.skipUnchanged = bool(raw.skipUnchanged, s.skipUnchanged);
+  s.compress = bool(raw.compress, s.compress);
+  s.encryptionMode = str(raw.encryptionMode) === 'host' ? 'host' : 'device';
+  s.keyFile = str(raw.keyFile)?.trim() ?? '';
+  s.keyFolder = str(raw.keyFolder)?.trim() ?? '';
+  s.buildFolder = str(raw.buildFolder)?.trim() ?? '';
+  return s;
+}
+
+/** A setting's path taken relative to the workspace folder when it is not absolute. */
+export function resolveSettingPath(value: string, folder: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (path.isAbsolute(value) || !folder) return value;
+  return path.join(folder, value);
+}
+
+export function hostKeyFrom(settings: Settings, folder: string | undefined): HostKeyOptions | undefined {
+  const keyFile = resolveSettingPath(settings.keyFile, folder);
+  const keyDir = resolveSettingPath(settings.keyFolder, folder);
+  if (!keyFile && !keyDir) return undefined;
+  return { ...(keyFile ? { keyFile } : {}), ...(keyDir ? { keyDir } : {}) };
+}
+
+export interface JobOptions {
+  port: string;
+  folder?: string;
+  signal?: AbortSignal;
+  onEvent?: FlashEventListener;
+  force?: boolean;
+}
+
+export function flashOptionsFrom(settings: Settings, plan: FlashPlan | undefined, job: JobOptions): FlashOptions {
+  const before = settings.before === 'build' ? oneOf(plan?.before, BEFORE_VALUES) : settings.before;
+  const after = settings.after === 'build' ? oneOf(plan?.after, AFTER_VALUES) : settings.after;
+  const stub = settings.stub === 'build' ? (plan?.stub ?? true) : settings.stub === 'stub';
+  const options: FlashOptions = {
+    port: job.port,
+    baud: settings.baud,
+    chip: settings.chip,
+    stub,
+    verify: settings.verify,
+    skipUnchanged: settings.skipUnchanged,
+    compress: settings.compress,
+  };
+  if (before) options.before = before;
+  if (after) options.after = after;
+  if (plan) options.settings = plan.settings;
+  const hostKey = hostKeyFrom(settings, job.folder);
+  if (hostKey) options.hostKey = hostKey;
+  if (job.signal) options.signal = job.signal;
+  if (job.onEvent) options.onEvent = job.onEvent;
+  if (job.force) options.force = true;
+  return options;
+}

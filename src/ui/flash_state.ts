@@ -1,0 +1,65 @@
+/**
+ * The flash state the status bar shows and the test API exposes, and the status-bar text
+ * for each state. No vscode here.
+ */
+
+export type FlashPhase = 'idle' | 'flashing' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface FlashState {
+  phase: FlashPhase;
+  /** The port of the current or last job (or the chosen port when idle). */
+  port?: string;
+  /** "Flash", "Flash (Encrypted)", "Erase Flash", … */
+  operation?: string;
+  percent: number;
+  segment?: string;
+  kbitPerSecond?: number;
+  /** Last job: seconds it took, or why it failed. */
+  seconds?: number;
+  error?: string;
+}
+
+export interface StatusView {
+  text: string;
+  tooltip: string;
+  /** Which theme colour the item's background takes. */
+  background: 'none' | 'warning' | 'error';
+}
+
+export function statusView(s: FlashState): StatusView {
+  const port = s.port ?? 'no port';
+  switch (s.phase) {
+    case 'idle':
+      return {
+        text: `$(zap) ESP: ${port}`,
+        tooltip: s.port ? `Flash the plan to ${s.port}` : 'No port chosen: click to flash (you will be asked for a port)',
+        background: 'none',
+      };
+    case 'flashing': {
+      const speed = s.kbitPerSecond !== undefined ? ` ${Math.round(s.kbitPerSecond)} kbit/s` : '';
+      return {
+        text: `$(sync~spin) ${Math.floor(s.percent)}%${s.segment ? ` ${s.segment}` : ''}${speed}`,
+        tooltip: `${s.operation ?? 'Flashing'} on ${port}: ${Math.floor(s.percent)}%${s.segment ? `, writing ${s.segment}` : ''}`,
+        background: 'none',
+      };
+    }
+    case 'succeeded':
+      return {
+        text: `$(check) ESP: ${s.operation ?? 'flash'} ok${s.seconds !== undefined ? ` (${s.seconds.toFixed(1)} s)` : ''}`,
+        tooltip: `${s.operation ?? 'Flash'} on ${port} succeeded. Click to flash again.`,
+        background: 'none',
+      };
+    case 'cancelled':
+      return {
+        text: `$(circle-slash) ESP: cancelled`,
+        tooltip: `${s.operation ?? 'Flash'} on ${port} was cancelled; the port is free. Click to flash again.`,
+        background: 'warning',
+      };
+    case 'failed':
+      return {
+        text: `$(error) ESP: ${s.operation ?? 'flash'} failed`,
+        tooltip: `${s.operation ?? 'Flash'} on ${port} failed: ${s.error ?? 'see the ESP Flasher output'}. Click to flash again.`,
+        background: 'error',
+      };
+  }
+}

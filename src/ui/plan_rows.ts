@@ -1,0 +1,174 @@
+/**
+ * The rows of the Flash Plan tree, computed from what the project reader returned and the
+ * user's encrypt choices. plan_tree.ts only turns these into vscode TreeItems. No vscode here.
+ */
+import { chipFacts } from '../core/chips';
+import type { FlashPlan, PartitionRef, PlanSegment } from '../core/plan/flash_plan';
+import type { Problem } from '../core/plan/problem';
+import { formatSize, hexShort } from './output_log';
+
+/** The parts of readProject()'s result the tree shows. */
+export interface ProjectView {
+  plan: FlashPlan & { partitions?: PartitionRef[] };
+  problems: Problem[];
+  kind: string;
+  buildDir?: string;
+  looked: string[];
+}
+
+/** What the image's header and app descriptor say (the core reads them; shown in tooltips). */
+export interface ImageSummary {
+  chip?: string;
+  project?: string;
+  version?: string;
+  idfVersion?: string;
+  date?: string;
+  time?: string;
+}
+
+export type RowKind = 'segment' | 'partition' | 'problem';
+
+export interface PlanRow {
+  id: string;
+  kind: RowKind;
+  label: string;
+  description: string;
+  tooltip: string;
+  /** Segments only: whether "encrypt" is checked. */
+  checked?: boolean;
+  /** For `when` clauses: "segment", "segment.partition", "partition", "problem". */
+  contextValue: string;
+  icon: 'file-binary' | 'symbol-field' | 'error' | 'warning';
+  severity?: Problem['severity'];
+  segmentName?: string;
+  partitionLabel?: string;
+  file?: string;
+  offset?: number;
+  size?: number;
+}
+
+export const KIND_NAMES: Record<string, string> = {
+  'esp-idf': 'ESP-IDF build',
+  platformio: 'PlatformIO build',
+  rust: 'Rust (espflash-style) build',
+  plain: 'offset/file pairs',
+  none: 'no build output',
+};
+
+export function partitionText(p: PartitionRef): string {
+  return `${p.label} (${p.typeName}/${p.subtypeName})`;
+}
+
+function partitionOf(plan: ProjectView['plan'], seg: PlanSegment): PartitionRef | undefined {
+  return seg.partition ?? plan.partitions?.find((p) => p.offset === seg.offset);
+}
+
+function segmentTooltip(
+  seg: PlanSegment,
+  part: PartitionRef | undefined,
+  checked: boolean,
+  image: ImageSummary | undefined,
+): string {
+  const lines = [`${seg.name} at ${hexShort(seg.offset)}, ${seg.bytes.length} bytes (${formatSize(seg.bytes.length)})`];
+  if (seg.file) lines.push(`File: ${seg.file}`);
+  if (part) {
+    lines.push(
+      `Partition: ${partitionText(part)}, ${hexShort(part.offset)}…${hexShort(part.offset + part.size)} (${formatSize(part.size)})` +
+        (part.encrypted ? ', flagged encrypted' : ''),
+    );
+  }
+  lines.push(
+    `Encrypt with "Flash (Encrypted)": ${checked ? 'yes' : 'no'}; build default ${seg.encrypt ? 'yes' : 'no'}` +
+      (seg.encryptSource ? ` (${seg.encryptSource})` : ''),
+  );
+  if (image) {
+    if (image.chip) lines.push(`Image for: ${image.chip}`);
+    if (image.project) lines.push(`Project: ${image.project}`);
+    if (image.version) lines.push(`Version: ${image.version}`);
+    if (image.idfVersion) lines.push(`ESP-IDF: ${image.idfVersion}`);
+    if (image.date || image.time) lines.push(`Built: ${[image.date, image.time].filter(Boolean).join(' ')}`);
+  }
+  return lines.join('\n');
+}
+
+export function planRows(
+  view: ProjectView,
+  isChecked: (seg: PlanSegment) => boolean,
+  describe?: (seg: PlanSegment) => ImageSummary | undefined,
+): PlanRow[] {
+  const problems: PlanRow[] = view.problems.map((p, i) => ({
+    id: `problem:${i}:${p.field ?? ''}`,
+    kind: 'problem',
+    label: p.message,
+    description: [p.field, p.file ? p.file.split(/[\\/]/).pop() : undefined].filter(Boolean).join(' · '),
+    tooltip: [p.severity === 'error' ? 'Error' : 'Warning', p.message, p.file ? `File: ${p.file}` : '', p.field ? `At: ${p.field}` : '']
+      .filter(Boolean)
+      .join('\n'),
+    contextValue: 'problem',
+    icon: p.severity === 'error' ? 'error' : 'warning',
+    severity: p.severity,
+    file: p.file,
+  }));
+
+  const plan = view.plan;
+  const withImage = new Set<string>();
+  const items: PlanRow[] = plan.segments.map((seg) => {
+    const part = partitionOf(plan, seg);
+    if (part) withImage.add(part.label);
+    const checked = isChecked(seg);
+    let image: ImageSummary | undefined;
+    try {
+      image = describe?.(seg);
+    } catch {
+      image = undefined; // a tooltip is no reason to fail the tree
+    }
+    return {
+      id: `segment:${seg.name}@${seg.offset}`,
+      kind: 'segment',
+      label: seg.name,
+      description: [hexShort(seg.offset), formatSize(seg.bytes.length), part ? partitionText(part) : undefined]
+        .filter(Boolean)
+        .join(' · '),
+      tooltip: segmentTooltip(seg, part, checked, image),
+      checked,
+      contextValue: part ? 'segment.partition' : 'segment',
+      icon: 'file-binary',
+      segmentName: seg.name,
+      partitionLabel: part?.label,
+      file: seg.file,
+      offset: seg.offset,
+      size: seg.bytes.length,
+    };
+  });
+
+  for (const p of plan.partitions ?? []) {
+    if (withImage.has(p.label)) continue;
+    items.push({
+      id: `partition:${p.label}@${p.offset}`,
+      kind: 'partition',
+      label: p.label,
+      description: [hexShort(p.offset), formatSize(p.size), `${p.typeName}/${p.subtypeName}`, 'no image'].join(' · '),
+      tooltip:
+        `Partition ${partitionText(p)} at ${hexShort(p.offset)}, ${formatSize(p.size)}` +
+        `${p.encrypted ? ', flagged encrypted' : ''}.\nThe build has no image for it: flashing leaves it as it is.`,
+      contextValue: 'partition',
+      icon: 'symbol-field',
+      partitionLabel: p.label,
+      offset: p.offset,
+      size: p.size,
+    });
+  }
+  items.sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
+  return [...problems, ...items];
+}
+
+/** The line above the tree: where the plan came from, chip and flash settings. */
+export function planHeadline(view: ProjectView): string | undefined {
+  if (view.kind === 'none' || view.plan.segments.length === 0) {
+    return view.looked.length ? `No build output found. Looked for: ${view.looked.join(', ')}` : 'No build output found.';
+  }
+  const s = view.plan.settings;
+  const chip = view.plan.chip ? chipFacts(view.plan.chip).displayName : 'chip unknown';
+  const where = view.buildDir ?? view.plan.source ?? '';
+  return `${KIND_NAMES[view.kind] ?? view.kind}: ${where} · ${chip} · ${s.mode} ${s.size} ${s.freq}`;
+}

@@ -1,0 +1,126 @@
+/**
+ * The Flash Plan tree: one row per segment with an "encrypt" checkbox (build default, user
+ * changes kept per workspace), image-less partitions without a checkbox, and plan problems.
+ */
+import * as vscode from 'vscode';
+import type { PlanSegment } from '../core/plan/flash_plan';
+import type { Ctx } from './ctx';
+import { planHeadline, planRows, type ImageSummary, type PlanRow } from './plan_rows';
+
+export class PlanTree implements vscode.TreeDataProvider<PlanRow>, vscode.Disposable {
+  readonly view: vscode.TreeView<PlanRow>;
+  private rowsCache: PlanRow[] = [];
+  private readonly changed = new vscode.EventEmitter<PlanRow | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly imageCache = new WeakMap<Uint8Array, ImageSummary | null>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly ctx: Ctx) {
+    this.view = vscode.window.createTreeView('espFlasher.plan', {
+      treeDataProvider: this,
+      manageCheckboxStateManually: true,
+      showCollapseAll: false,
+    });
+    this.disposables.push(
+      this.view,
+      this.changed,
+      this.view.onDidChangeCheckboxState((e) => {
+        void this.onCheckboxes(e.items.map(([row, state]) => [row, state === vscode.TreeItemCheckboxState.Checked]));
+      }),
+      ctx.onDidChangeProject(() => this.recompute()),
+    );
+    this.recompute();
+  }
+
+  /** Whether "Flash (Encrypted)" encrypts this segment (user choice, else build default). */
+  isChecked(seg: PlanSegment): boolean {
+    const key = this.ctx.choicesKey();
+    return key ? this.ctx.choices.effective(key, seg) : seg.encrypt;
+  }
+
+  /** Same path as a click on the checkbox (the test API uses it). */
+  async setEncrypt(segmentName: string, encrypt: boolean): Promise<void> {
+    const row = this.rowsCache.find((r) => r.kind === 'segment' && r.segmentName === segmentName);
+    if (!row) {
+      const names = this.rowsCache.filter((r) => r.kind === 'segment').map((r) => r.segmentName);
+      throw new Error(`No segment "${segmentName}" in the flash plan. Segments: ${names.join(', ') || 'none (no build output)'}.`);
+    }
+    await this.onCheckboxes([[row, encrypt]]);
+  }
+
+  private async onCheckboxes(items: Array<[PlanRow, boolean]>): Promise<void> {
+    const key = this.ctx.choicesKey();
+    const plan = this.ctx.project?.view.plan;
+    if (!key || !plan) return;
+    for (const [row, checked] of items) {
+      const seg = plan.segments.find((s) => s.name === row.segmentName);
+      if (!seg) continue;
+      await this.ctx.choices.set(key, seg, checked);
+      this.ctx.log('info', `Encrypt ${seg.name}: ${checked ? 'on' : 'off'}${checked === seg.encrypt ? ' (the build default)' : ''}.`);
+    }
+    this.ctx.projectViewsChanged();
+  }
+
+  rows(): PlanRow[] {
+    return this.rowsCache;
+  }
+
+  get headline(): string | undefined {
+    return this.view.message;
+  }
+
+  private describe(seg: PlanSegment): ImageSummary | undefined {
+    const cached = this.imageCache.get(seg.bytes);
+    if (cached !== undefined) return cached ?? undefined;
+    const summary = this.ctx.core.describeImage(seg, this.ctx.project?.view.plan.chip);
+    this.imageCache.set(seg.bytes, summary ?? null);
+    return summary;
+  }
+
+  private recompute(): void {
+    const p = this.ctx.project;
+    if (!p) {
+      this.rowsCache = [];
+      this.view.message = this.ctx.projectError;
+    } else {
+      this.rowsCache = planRows(p.view, (s) => this.isChecked(s), (s) => this.describe(s));
+      this.view.message = planHeadline(p.view);
+    }
+    const segments = this.rowsCache.filter((r) => r.kind === 'segment');
+    const encrypted = segments.filter((r) => r.checked).length;
+    this.view.badge = encrypted ? { value: encrypted, tooltip: `${encrypted} of ${segments.length} segments checked for encryption` } : undefined;
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(row: PlanRow): vscode.TreeItem {
+    const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
+    item.id = row.id;
+    item.description = row.description;
+    item.tooltip = row.tooltip;
+    item.contextValue = row.contextValue + (row.file ? '.file' : '');
+    const color =
+      row.kind === 'problem'
+        ? new vscode.ThemeColor(row.severity === 'error' ? 'problemsErrorIcon.foreground' : 'problemsWarningIcon.foreground')
+        : undefined;
+    item.iconPath = new vscode.ThemeIcon(row.icon, color);
+    if (row.kind === 'segment') {
+      item.checkboxState = {
+        state: row.checked ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked,
+        tooltip: 'Encrypt this segment with "Flash (Encrypted)"',
+      };
+      item.accessibilityInformation = { label: `${row.label}, ${row.description}, encrypt ${row.checked ? 'on' : 'off'}` };
+    }
+    if (row.kind === 'problem' && row.file) {
+      item.command = { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(row.file)] };
+    }
+    return item;
+  }
+
+  getChildren(row?: PlanRow): PlanRow[] {
+    return row ? [] : this.rowsCache;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The status-bar item: the flash button when idle (shows the port), percent, segment and speed
+ * while flashing (click cancels), success or failure afterwards (click flashes again).
+ */
+import * as vscode from 'vscode';
+import type { Ctx } from './ctx';
+import { statusView } from './flash_state';
+
+export class StatusBar implements vscode.Disposable {
+  readonly item: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly ctx: Ctx) {
+    this.item = vscode.window.createStatusBarItem('espFlasher.status', vscode.StatusBarAlignment.Left, 50);
+    this.item.name = 'ESP Flasher';
+    this.disposables.push(
+      this.item,
+      ctx.onDidChangeState(() => this.render()),
+      ctx.onDidChangePort(() => this.render()),
+    );
+    this.render();
+    this.item.show();
+  }
+
+  get text(): string {
+    return this.item.text;
+  }
+
+  private render(): void {
+    const s = this.ctx.state;
+    const v = statusView({ ...s, port: s.phase === 'idle' ? this.ctx.port : (s.port ?? this.ctx.port) });
+    this.item.text = v.text;
+    this.item.tooltip = s.phase === 'flashing' ? `${v.tooltip}\nClick to cancel.` : v.tooltip;
+    this.item.backgroundColor =
+      v.background === 'none' ? undefined : new vscode.ThemeColor(v.background === 'error' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
+    this.item.command = s.phase === 'flashing' ? 'espFlasher.cancel' : 'espFlasher.flash';
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
