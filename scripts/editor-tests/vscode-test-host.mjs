@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { format } from 'node:util';
 import { closeChromium, launchChromium } from './lib/browser.mjs';
-import { freePort, killGroup, spawnGroup, waitForHttp } from './lib/processes.mjs';
+import { freePort, killAllGroups, killGroup, spawnGroup, waitForHttp } from './lib/processes.mjs';
 import { node24, requireTools, serverMain } from './lib/tools.mjs';
 
 const PREFIX = '[vscode-test-host]';
@@ -96,6 +96,7 @@ async function main() {
     await closeChromium(context);
     context = undefined;
     await killGroup(server?.child);
+    await killAllGroups();
     rmSync(scratch, { recursive: true, force: true });
   };
   /** `showServerLog`: the run broke outside the tests (setup, deadline), so the server's last lines may say why. */

@@ -89,7 +89,8 @@ export interface CliIo {
 /** Run one command line (without "node main.ts"); resolves with the exit code. Never throws. */
 export async function runCli(argv: string[], io: CliIo, commands: CommandEntry[] = COMMANDS): Promise<number> {
   const debug = argv.includes('--debug');
-  const [command, ...rest] = argv;
+  // --debug is global: taken here, so every command (ours or not) accepts it.
+  const [command, ...rest] = argv.filter((a) => a !== '--debug');
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     if (command === 'help' && rest[0]) return runCli([rest[0], '--help'], io, commands);
     io.out(mainUsage());

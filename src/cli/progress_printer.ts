@@ -17,10 +17,27 @@ export interface ProgressPrinterOptions {
   rawWrite?: (text: string) => void;
   /** Width of the bar in characters (default 30). */
   barWidth?: number;
+  /** First word of progress lines (default "Writing"; "Reading" for read). */
+  verb?: string;
+  /** Offset progress counts from when no segment-start preceded it (reads). */
+  baseOffset?: number;
+  /** Offsets of the job's segments by index (skipped segments get no segment-start). */
+  offsets?: number[];
+}
+
+/** The core's skip reason, shortened to esptool's wording when it is the usual one. */
+export function skipReason(reason: string): string {
+  const m = /already holds it \(MD5 ([0-9a-f]{32})\)/.exec(reason);
+  return m ? `already on flash, MD5 ${m[1]}` : reason;
 }
 
 export function hex8(n: number): string {
   return '0x' + (n >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Whether a segment-start method text describes a compressed transfer. */
+export function isCompressedMethod(method: string): boolean {
+  return /compress/i.test(method) && !/uncompress|not compress|no compress/i.test(method);
 }
 
 export function bar(fraction: number, width: number): string {
@@ -38,14 +55,17 @@ function kbit(n: number): string {
 }
 
 /** The progress line for one progress event. */
-export function progressLine(offset: number, written: number, total: number, kbitPerSecond: number, barWidth = 30): string {
+export function progressLine(offset: number, written: number, total: number, kbitPerSecond: number, barWidth = 30, verb = 'Writing'): string {
   const fraction = total > 0 ? written / total : 1;
   const pct = (fraction * 100).toFixed(1).padStart(5);
-  return `Writing at ${hex8(offset + written)} ${bar(fraction, barWidth)} ${pct}% ${kbit(kbitPerSecond).padStart(5)} kbit/s`;
+  return `${verb} at ${hex8(offset + written)} ${bar(fraction, barWidth)} ${pct}% ${kbit(kbitPerSecond).padStart(5)} kbit/s`;
 }
 
 export class ProgressPrinter {
-  private readonly starts = new Map<number, { offset: number; size: number; name: string }>();
+  private readonly starts = new Map<number, { offset: number; size: number; name: string; compressed: boolean }>();
+  /** Segments verified before their summary line (printed after it, esptool's order). */
+  private readonly verifiedEarly = new Set<number>();
+  private readonly done = new Set<number>();
   /** Highest 10 % step printed per segment (non-TTY). */
   private readonly steps = new Map<number, number>();
   /** A redrawn line is on screen and needs a newline before anything else is printed. */
@@ -95,7 +115,7 @@ export class ProgressPrinter {
         this.line(`Chip is ${e.description}`);
         break;
       case 'stub':
-        this.line(e.running ? `Flasher stub running${e.detail ? ` (${e.detail})` : ''}.` : `Using the ROM loader${e.detail ? ` (${e.detail})` : ''}.`);
+        this.line(e.running ? `Flasher stub running${e.detail ? `: ${e.detail}` : ''}.` : `Using ${e.detail || 'the ROM loader'}.`);
         break;
       case 'baud':
         this.line(`Changed baud rate to ${e.baud}.`);
@@ -104,14 +124,14 @@ export class ProgressPrinter {
         this.line(`Writing ${e.segments} segment${e.segments === 1 ? '' : 's'}, ${e.totalBytes} bytes in all.`);
         break;
       case 'segment-start':
-        this.starts.set(e.index, { offset: e.offset, size: e.size, name: e.name });
+        this.starts.set(e.index, { offset: e.offset, size: e.size, name: e.name, compressed: isCompressedMethod(e.method) });
         this.steps.set(e.index, 0);
         this.line(`${e.name}: ${e.size} bytes at ${hex8(e.offset)}${e.method ? ` (${e.method})` : ''}`);
         break;
       case 'progress': {
         const start = this.starts.get(e.index);
-        const offset = start?.offset ?? 0;
-        const text = progressLine(offset, e.written, e.total, e.kbitPerSecond, this.barWidth);
+        const offset = start?.offset ?? this.options.baseOffset ?? 0;
+        const text = progressLine(offset, e.written, e.total, e.kbitPerSecond, this.barWidth, this.options.verb);
         if (this.options.tty && this.options.rawWrite) {
           this.redraw(text);
           break;
@@ -127,17 +147,21 @@ export class ProgressPrinter {
       case 'segment-done': {
         const start = this.starts.get(e.index);
         const at = start ? ` at ${hex8(start.offset)}` : '';
-        const compressed = e.sentBytes > 0 && e.sentBytes !== e.bytes ? ` (${e.sentBytes} compressed)` : '';
+        const compressed = start?.compressed && e.sentBytes > 0 ? ` (${e.sentBytes} compressed)` : '';
         this.line(`Wrote ${e.bytes} bytes${compressed}${at} in ${seconds(e.seconds)} seconds (${kbit(e.kbitPerSecond)} kbit/s)`);
+        this.done.add(e.index);
+        if (this.verifiedEarly.delete(e.index)) this.line('Hash of data verified.');
         break;
       }
       case 'verified':
-        this.line('Hash of data verified.');
+        // The flasher verifies before it reports the segment done; print in esptool's order.
+        if (this.starts.has(e.index) && !this.done.has(e.index)) this.verifiedEarly.add(e.index);
+        else this.line('Hash of data verified.');
         break;
       case 'skipped': {
-        const start = this.starts.get(e.index);
-        const at = start ? ` at ${hex8(start.offset)}` : '';
-        this.line(`Skipped ${e.name}${at} (${e.reason})`);
+        const offset = this.starts.get(e.index)?.offset ?? this.options.offsets?.[e.index];
+        const at = offset !== undefined ? ` at ${hex8(offset)}` : '';
+        this.line(`Skipped ${e.name}${at} (${skipReason(e.reason)})`);
         break;
       }
       case 'warning':
@@ -153,9 +177,9 @@ export class ProgressPrinter {
         break;
       }
       case 'failed': {
+        // The message itself (with what was and was not written) is the command's error paragraph.
         const where = e.segment ? ` at ${e.segment}${e.offset !== undefined ? ` (${hex8(e.offset)})` : ''}` : '';
         this.line(`Failed${where}.`);
-        this.line(`Written: ${e.written.length ? e.written.join(', ') : 'nothing'}. Not written: ${e.notWritten.length ? e.notWritten.join(', ') : 'nothing'}.`);
         break;
       }
     }

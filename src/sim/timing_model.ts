@@ -15,6 +15,12 @@ export interface FlashTimings {
   eraseBlockMs: number;
   programPageMs: number;
   chipEraseMsPerMiB: number;
+  /**
+   * Extra delay before every reply (default 0): stands in for host-side USB-serial turnaround.
+   * Hardware figures in spec §12 (ROM ~145 kbit/s, stub ~570 kbit/s at 921600) are matched by
+   * about 44 ms per block; the chip itself does not cause it, so it is off by default.
+   */
+  replyLatencyMs: number;
 }
 
 export const DATASHEET_TIMINGS: FlashTimings = Object.freeze({
@@ -22,6 +28,7 @@ export const DATASHEET_TIMINGS: FlashTimings = Object.freeze({
   eraseBlockMs: 150,
   programPageMs: 0.4,
   chipEraseMsPerMiB: 2500,
+  replyLatencyMs: 0,
 });
 
 export const UART_BITS_PER_BYTE = 10;
@@ -47,10 +54,13 @@ export function chipEraseMs(flashSize: number, t: FlashTimings): number {
 
 /** Resolve user timing options into figures; undefined when timing is off. */
 export function resolveTimings(
-  opt: boolean | Partial<Pick<FlashTimings, 'eraseSectorMs' | 'eraseBlockMs' | 'programPageMs' | 'chipEraseMsPerMiB'>> | undefined,
+  opt: boolean | Partial<FlashTimings> | undefined,
 ): FlashTimings | undefined {
   if (!opt) return undefined;
   if (opt === true) return { ...DATASHEET_TIMINGS };
+  for (const k of Object.keys(opt)) {
+    if (!(k in DATASHEET_TIMINGS)) throw new Error(`Unknown timing option "${k}"; known: ${Object.keys(DATASHEET_TIMINGS).join(', ')}.`);
+  }
   const t = { ...DATASHEET_TIMINGS, ...Object.fromEntries(Object.entries(opt).filter(([, v]) => v !== undefined)) };
   for (const [k, v] of Object.entries(t)) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`Timing option ${k} must be a number ≥ 0, got ${String(v)}.`);

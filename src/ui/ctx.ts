@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DeviceInfo, FlashResult } from '../core/flash/api';
 import { EncryptChoices } from './checkbox_store';
+import { DurableMemento } from './durable_memento';
 import { readSettings } from './config';
 import type { CoreApi } from './core_api';
 import type { Settings } from './flash_options';
@@ -50,10 +51,11 @@ export class Ctx implements vscode.Disposable {
   device?: DeviceRecord;
   lastFlashResult?: FlashResult;
   state: FlashState = { phase: 'idle', percent: 0 };
-  /** Cancels the running job (status-bar click, API). */
-  currentJob?: AbortController;
+  /** Running jobs by port; aborting one cancels it (notification, status bar, API, task). */
+  readonly jobs = new Map<string, AbortController>();
 
   private readonly lines: string[] = [];
+  private flashingContext?: boolean;
   private readonly projectChanged = new vscode.EventEmitter<void>();
   private readonly stateChanged = new vscode.EventEmitter<FlashState>();
   private readonly deviceChanged = new vscode.EventEmitter<void>();
@@ -69,7 +71,9 @@ export class Ctx implements vscode.Disposable {
   ) {
     this.output = vscode.window.createOutputChannel('ESP Flasher', { log: true });
     this.diagnostics = vscode.languages.createDiagnosticCollection('espFlasher');
-    this.choices = new EncryptChoices(extension.workspaceState);
+    // workspaceState, made durable against a reload right after a click (VS Code for the web).
+    const stateFile = extension.storageUri?.scheme === 'file' ? path.join(extension.storageUri.fsPath, 'encrypt-choices.json') : undefined;
+    this.choices = new EncryptChoices(new DurableMemento(extension.workspaceState, stateFile, (m) => this.log('warn', m)));
     this.subscriptions.push(
       this.output,
       this.diagnostics,
@@ -139,6 +143,12 @@ export class Ctx implements vscode.Disposable {
 
   // ---- project, device, state ---------------------------------------------------------
 
+  /** The port setting changed: views re-read the port. */
+  portSettingChanged(): void {
+    this.portChanged.fire(this.port);
+    void this.setContext('espFlasher.hasPort', !!this.port);
+  }
+
   setProject(project: LoadedProject | undefined, error?: string): void {
     this.project = project;
     this.projectError = error;
@@ -159,7 +169,18 @@ export class Ctx implements vscode.Disposable {
   setState(next: Partial<FlashState> & { phase: FlashState['phase'] }, replace = false): void {
     this.state = replace ? { percent: 0, ...next } : { ...this.state, ...next };
     this.stateChanged.fire(this.state);
-    void this.setContext('espFlasher.flashing', this.state.phase === 'flashing');
+    const flashing = this.state.phase === 'flashing';
+    if (flashing !== this.flashingContext) {
+      this.flashingContext = flashing;
+      void this.setContext('espFlasher.flashing', flashing);
+    }
+  }
+
+  /** Cancels the job on `port`, or every running job; says whether there was one. */
+  cancelJobs(port?: string): boolean {
+    const targets = port ? [this.jobs.get(port)].filter((j): j is AbortController => !!j) : [...this.jobs.values()];
+    for (const j of targets) j.abort();
+    return targets.length > 0;
   }
 
   async setContext(key: string, value: unknown): Promise<void> {
@@ -181,7 +202,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.currentJob?.abort();
+    this.cancelJobs();
     for (const d of this.subscriptions.splice(0).reverse()) {
       try {
         d.dispose();

@@ -21,6 +21,10 @@ interface ErrorLike {
   message?: string;
   code?: string;
   path?: string;
+  /** PortOpenError's verdict: 'not-found' | 'busy' | 'permission' | 'other'. */
+  reason?: string;
+  /** A refusal error may list its refusals, each overridable or not. */
+  refusals?: Array<{ overridable?: boolean }>;
   overridable?: boolean;
   forceable?: boolean;
   cause?: unknown;
@@ -43,11 +47,24 @@ function chain(e: unknown): ErrorLike[] {
   return out;
 }
 
-const BUSY = /\b(EBUSY|Cannot lock port|Resource temporarily unavailable|Access denied|being used by another|Resource busy|port is (already )?(open|in use)|locked)\b/i;
+const BUSY = /\b(EBUSY|Cannot lock port|Resource temporarily unavailable|being used by another|Resource busy|port is (already )?(open|in use))\b/i;
 const MISSING = /\b(ENOENT|No such file or directory|File not found|cannot find the file)\b/i;
 const PERMISSION = /\b(EACCES|EPERM|Permission denied)\b/i;
 /** The core's refusals say how to override them; a refusal names --force or `force`. */
 const FORCE_HINT = /(--force|\bforce: ?true\b|\bforce\b.*\boverride|\boverride\b.*\bforce\b)/i;
+/** flashSegments reports its refusals in the result: "Nothing was written. <refusal>\n<refusal>… Written: …". */
+const REFUSED_RESULT = /^Nothing was written\. /;
+const FORCE_NOTE = /\s*\(--force overrides this check\.\)/g;
+
+/** The refusal lines of a refused result's message, without the CLI's "--force" notes and the written/not-written tail. */
+export function refusalLines(message: string): Array<{ text: string; overridable: boolean }> {
+  const body = message.replace(REFUSED_RESULT, '').replace(/\s*Written: [^\n]*$/, '');
+  return body
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => ({ text: l.replace(FORCE_NOTE, ''), overridable: FORCE_HINT.test(l) }));
+}
 
 export function adviseError(e: unknown, port?: string): ErrorAdvice {
   const links = chain(e);
@@ -57,21 +74,40 @@ export function adviseError(e: unknown, port?: string): ErrorAdvice {
   if (links.some((l) => l.name === 'CancelledError' || l.name === 'AbortError')) {
     return { kind: 'cancelled', message: 'Cancelled.', detail: `${text} The port ${where} was released.`, overridable: false };
   }
-  if (links.some((l) => l.overridable === true || l.forceable === true || /Refus|Safety/.test(l.name ?? '')) || FORCE_HINT.test(all)) {
+  if (REFUSED_RESULT.test(text)) {
+    const lines = refusalLines(text);
+    const overridable = lines.length > 0 && lines.every((l) => l.overridable);
+    return {
+      kind: 'refusal',
+      message: `ESP Flasher refused to write: ${lines.map((l) => l.text).join(' ')}`,
+      detail:
+        'Nothing was written. This check protects the device. Fix what the message names (the build, the settings, the encrypt checkboxes or the port)' +
+        (overridable ? ', or override it only if you are sure what the device holds.' : '. This check cannot be overridden.'),
+      overridable,
+    };
+  }
+  const refusal = links.find((l) => Array.isArray(l.refusals) || l.overridable !== undefined || l.forceable !== undefined || /Refus|Safety/.test(l.name ?? ''));
+  if (refusal || FORCE_HINT.test(all)) {
+    const overridable = refusal
+      ? Array.isArray(refusal.refusals) && refusal.refusals.length
+        ? refusal.refusals.every((r) => r.overridable === true)
+        : refusal.overridable === true || refusal.forceable === true || FORCE_HINT.test(all)
+      : true;
     return {
       kind: 'refusal',
       message: `ESP Flasher refused to go on: ${text}`,
       detail:
-        'Nothing was written. This check protects the device. Fix what the message names (the build, the settings or the port), ' +
-        'or override it only if you are sure what the device holds.',
-      overridable: true,
+        'Nothing was written. This check protects the device. Fix what the message names (the build, the settings or the port)' +
+        (overridable ? ', or override it only if you are sure what the device holds.' : '. This check cannot be overridden.'),
+      overridable,
     };
   }
   const file = links.find((l) => l.path && l.path !== port);
   if (file) {
     return { kind: 'other', message: text, detail: `The file ${file.path} is at fault (${file.code ?? 'error'}).`, overridable: false };
   }
-  if (links.some((l) => l.code === 'EBUSY') || BUSY.test(all)) {
+  const reason = links.find((l) => l.name === 'PortOpenError')?.reason;
+  if (reason === 'busy' || (!reason && (links.some((l) => l.code === 'EBUSY') || BUSY.test(all)))) {
     return {
       kind: 'port-busy',
       message: `${where} is held by another program.`,
@@ -81,7 +117,7 @@ export function adviseError(e: unknown, port?: string): ErrorAdvice {
       overridable: false,
     };
   }
-  if (links.some((l) => l.code === 'EACCES' || l.code === 'EPERM') || PERMISSION.test(all)) {
+  if (reason === 'permission' || (!reason && (links.some((l) => l.code === 'EACCES' || l.code === 'EPERM') || PERMISSION.test(all)))) {
     return {
       kind: 'permission',
       message: `No permission to open ${where}.`,
@@ -89,7 +125,7 @@ export function adviseError(e: unknown, port?: string): ErrorAdvice {
       overridable: false,
     };
   }
-  if (links.some((l) => l.code === 'ENOENT') || MISSING.test(all)) {
+  if (reason === 'not-found' || (!reason && (links.some((l) => l.code === 'ENOENT') || MISSING.test(all)))) {
     return {
       kind: 'port-missing',
       message: `${where} was not found.`,

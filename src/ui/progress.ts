@@ -89,3 +89,36 @@ export class PlanProgress {
     return { increment, message };
   }
 }
+
+/**
+ * Batches progress steps so the notification and status bar update at most every `intervalMs`
+ * (a flash emits one event per block); increments are summed, never lost, and `flush()` sends
+ * what is pending (call it when the job ends).
+ */
+export class StepBatcher {
+  private pending = 0;
+  private message?: string;
+  private last = -Infinity;
+
+  constructor(
+    private readonly send: (step: ProgressStep) => void,
+    private readonly intervalMs = 100,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  add(step: ProgressStep, urgent = false): void {
+    this.pending += step.increment;
+    if (step.message !== undefined) this.message = step.message;
+    if (urgent || this.now() - this.last >= this.intervalMs) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending === 0 && this.message === undefined) return;
+    this.last = this.now();
+    const step: ProgressStep = { increment: this.pending };
+    if (this.message !== undefined) step.message = this.message;
+    this.pending = 0;
+    this.message = undefined;
+    this.send(step);
+  }
+}

@@ -20,16 +20,16 @@ const SHOW_OUTPUT = 'Show Output';
 export async function showFailure(
   ctx: Ctx,
   e: unknown,
-  opts: { operation: string; port?: string; canOverride: boolean },
+  opts: { operation: string; port?: string; canOverride: boolean; alreadyLogged?: boolean },
 ): Promise<FailureOutcome> {
   const advice: ErrorAdvice = adviseError(e, opts.port);
-  ctx.log(advice.kind === 'cancelled' ? 'warn' : 'error', `${opts.operation}: ${advice.message}${advice.detail ? ` ${advice.detail.replace(/\n+/g, ' ')}` : ''}`);
+  if (!opts.alreadyLogged) ctx.log(advice.kind === 'cancelled' ? 'warn' : 'error', `${opts.operation}: ${advice.message}${advice.detail ? ` ${advice.detail.replace(/\n+/g, ' ')}` : ''}`);
   switch (advice.kind) {
     case 'cancelled':
       ctx.prompter.notify('info', `${opts.operation} cancelled; ${opts.port ?? 'the port'} is free again.`);
       return 'cancelled';
     case 'refusal': {
-      const buttons = opts.canOverride ? [OVERRIDE] : [];
+      const buttons = opts.canOverride && advice.overridable ? [OVERRIDE] : [];
       const first = await ctx.prompter.modal('warning', `${opts.operation}: ${advice.message}`, advice.detail, ...buttons);
       if (first !== OVERRIDE) return 'shown';
       return (await confirmOverride(ctx, opts.operation, opts.port, advice)) ? 'override' : 'shown';
@@ -55,7 +55,7 @@ async function confirmOverride(ctx: Ctx, operation: string, port: string | undef
   const answer = await ctx.prompter.modal(
     'warning',
     `Override the safety check and run "${operation}" on ${port ?? 'the device'} anyway?`,
-    `The check said: ${advice.message.replace(/^ESP Flasher refused to go on: /, '')}\n\n` +
+    `The check said: ${advice.message.replace(/^ESP Flasher refused to (go on|write): /, '')}\n\n` +
       'Risk: the device may not boot afterwards. Plaintext written over encrypted flash, an image built for another chip ' +
       'or revision, or encryption the device cannot do leaves it unbootable until it is reflashed correctly; with flash ' +
       'encryption in release mode or secure boot that may be impossible. Only go on if you know what the device holds.',

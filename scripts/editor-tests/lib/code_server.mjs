@@ -14,6 +14,21 @@ export function codeServerProfile(root) {
   mkdirSync(profile.userDataDir, { recursive: true });
   mkdirSync(profile.extensionsDir, { recursive: true });
   writeFileSync(profile.config, 'auth: none\ncert: false\n');
+  // A quiet workbench: no welcome page, chat or walkthrough competing for the screenshots.
+  mkdirSync(path.join(profile.userDataDir, 'User'), { recursive: true });
+  writeFileSync(path.join(profile.userDataDir, 'User/settings.json'), JSON.stringify({
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.welcomePage.walkthroughs.openOnInstall': false,
+    'chat.disableAIFeatures': true,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'telemetry.telemetryLevel': 'off',
+    // The output view reads "[Log]" for its word wrap: off, so each rendered line is one output line.
+    '[Log]': { 'editor.wordWrap': 'off' },
+    'update.mode': 'none',
+  }, null, 2));
   return profile;
 }
 

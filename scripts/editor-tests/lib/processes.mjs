@@ -15,6 +15,9 @@ export function freePort() {
   });
 }
 
+/** Every process group started here and not yet gone: killAllGroups() stops them on a deadline or signal. */
+const liveGroups = new Set();
+
 /**
  * Starts `command args` as the leader of a new process group. Output lines go to `onLine(stream, line)`.
  * Returns { child, exited } where `exited` resolves with { code, signal } when it ends.
@@ -32,6 +35,7 @@ export function spawnGroup(command, args, { env, cwd, onLine } = {}) {
     });
     child[name].on('end', () => { if (pending) onLine?.(name, pending); });
   }
+  liveGroups.add(child);
   const exited = new Promise((resolve) => {
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
     child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -46,6 +50,7 @@ function groupAlive(pid) {
 /** SIGTERM to the whole group, then SIGKILL whatever is left after `graceMs`. Resolves when the group is gone. */
 export async function killGroup(child, graceMs = 1500) {
   const pid = child?.pid;
+  liveGroups.delete(child);
   if (!pid || !groupAlive(pid)) return;
   try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ }
   const until = Date.now() + graceMs;
@@ -55,6 +60,11 @@ export async function killGroup(child, graceMs = 1500) {
     const hard = Date.now() + 2000;
     while (groupAlive(pid) && Date.now() < hard) await sleep(50);
   }
+}
+
+/** Stops every process group spawnGroup() started that is still there. */
+export async function killAllGroups() {
+  await Promise.all([...liveGroups].map((child) => killGroup(child)));
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -19,6 +19,8 @@ export interface ConnectOptions {
   chip?: ChipName | 'auto';
   before?: BeforeReset;
   after?: AfterReset;
+  /** Connection attempts before giving up (default 7, as esptool). */
+  connectAttempts?: number;
   /** Upload and use the flasher stub (default true). */
   stub?: boolean;
   /** Directory of stub JSON files (esptool format) used before the bundled esptool-js ones. */
@@ -26,6 +28,11 @@ export interface ConnectOptions {
   /** Cancels the job; the port is released and the result says what was written. */
   signal?: AbortSignal;
   onEvent?: FlashEventListener;
+  /**
+   * "virtual:" ports only: called with the VirtualChip (src/sim) behind the port as soon as it
+   * runs, e.g. so a demo or test can read its flash back. Typed loosely to keep core free of sim types.
+   */
+  onVirtualChip?: (chip: unknown) => void;
 }
 
 /** One segment as the flasher writes it. */
@@ -63,6 +70,8 @@ export interface FlashOptions extends ConnectOptions {
   force?: boolean;
   /** Key for segments with encrypt 'host' (and for verifying 'device' segments). */
   hostKey?: HostKeyOptions;
+  /** Stub writes: blocks sent ahead of the one awaited (default 1; 0 = wait for each ACK). */
+  pipelineDepth?: number;
 }
 
 export interface SegmentResult {
@@ -84,6 +93,8 @@ export interface FlashResult {
   wireBytesOut: number;
   wireBytesIn: number;
   error?: string;
+  /** True when the job stopped because the AbortSignal fired. */
+  cancelled?: boolean;
 }
 
 export interface DeviceInfo {

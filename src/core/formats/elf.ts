@@ -34,8 +34,9 @@ export function isElf(b: Uint8Array): boolean {
 export function parseElf(b: Uint8Array, file = 'ELF file'): ElfFile {
   if (!isElf(b)) throw new FormatError(`${file}: not an ELF file (no \\x7fELF magic at offset 0).`, file);
   if (b.length < 52) throw new FormatError(`${file}: ${b.length} bytes is too short for an ELF header; the file is truncated.`, file);
-  if (b[4] !== 1) throw new FormatError(`${file}: 64-bit ELF; ESP chips run 32-bit code. Pick the firmware ELF for the chip.`, file);
-  if (b[5] !== 1) throw new FormatError(`${file}: big-endian ELF; ESP chips are little-endian.`, file);
+  if (b[4] === 2) throw new FormatError(`${file}: 64-bit ELF; ESP chips run 32-bit code. Pick the firmware ELF for the chip.`, file);
+  if (b[4] !== 1) throw new FormatError(`${file}: ELF class byte ${b[4]} (offset 4) is neither 32- nor 64-bit; the file is corrupt.`, file);
+  if (b[5] !== 1) throw new FormatError(`${file}: not a little-endian ELF (data byte ${b[5]} at offset 5); ESP chips are little-endian.`, file);
   const machine = u16(b, 18);
   const entry = u32(b, 24);
   const shoff = u32(b, 32);

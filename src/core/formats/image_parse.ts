@@ -28,6 +28,8 @@ export interface ParsedImage {
   /** Undefined when the bytes are not an image at all (bad magic, too short). */
   info?: ImageInfo;
   problems: Problem[];
+  /** Byte length the result was computed for (cache guard). */
+  length?: number;
 }
 
 export function looksLikeImage(b: Uint8Array): boolean {
@@ -51,7 +53,24 @@ export function isFlashMapped(chip: ChipName, addr: number): boolean {
   return (addr >= f.irom[0] && addr < f.irom[1]) || (addr >= f.drom[0] && addr < f.drom[1]);
 }
 
+const cache = new WeakMap<Uint8Array, Map<string, ParsedImage>>();
+
+/**
+ * Parses an image (results are cached per byte array and options, so readers and checkPlan
+ * can both ask without hashing a megabyte twice; treat the result as read-only).
+ */
 export function parseImage(b: Uint8Array, opts: ParseImageOptions = {}): ParsedImage {
+  const key = `${opts.chip ?? ''}\u0000${opts.file ?? ''}\u0000${opts.field ?? ''}`;
+  let perBytes = cache.get(b);
+  const hit = perBytes?.get(key);
+  if (hit && hit.length === b.length) return { info: hit.info, problems: [...hit.problems] };
+  const r = parseImageUncached(b, opts);
+  if (!perBytes) cache.set(b, (perBytes = new Map()));
+  perBytes.set(key, { ...r, length: b.length });
+  return r;
+}
+
+function parseImageUncached(b: Uint8Array, opts: ParseImageOptions): ParsedImage {
   const problems: Problem[] = [];
   const what = opts.file ?? 'image';
   const err = (m: string) => problems.push(errorProblem(m, opts.file, opts.field));

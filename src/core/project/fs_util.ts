@@ -1,5 +1,5 @@
 /** Small async file-system helpers that never throw for "not there". */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 
 export async function exists(p: string): Promise<boolean> {
   try {
@@ -47,5 +47,20 @@ export async function listDir(p: string): Promise<string[]> {
     return await readdir(p);
   } catch {
     return [];
+  }
+}
+
+/** The first `n` bytes of a file (fewer when it is shorter); undefined when unreadable. */
+export async function readHead(p: string, n: number): Promise<Uint8Array | undefined> {
+  let fh;
+  try {
+    fh = await open(p, 'r');
+    const buf = new Uint8Array(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } catch {
+    return undefined;
+  } finally {
+    await fh?.close();
   }
 }

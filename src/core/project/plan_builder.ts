@@ -100,12 +100,13 @@ export async function buildSegments(drafts: DraftSegment[], ctx: BuildContext): 
     const seg: PlanSegment = { name: d.name, offset: d.offset, bytes, file: d.file, encrypt: false, role, origin: d.origin };
     if (part) seg.partition = part;
     if (role !== 'partition-table' && looksLikeImage(bytes)) {
-      const parsed = parseImage(bytes, { chip: ctx.chip, file: d.file });
+      const parsed = parseImage(bytes, { chip: ctx.chip, file: d.file, field: `segment ${d.name}` });
       if (parsed.info && (role === 'app' || role === 'bootloader' || parsed.problems.every((p) => p.severity !== 'error'))) seg.image = parsed.info;
     }
     Object.assign(seg, decideEncrypt(d, role, part, ctx.flashEncryption));
     return seg;
   });
+  segments.sort((a, b) => a.offset - b.offset);
   return { segments, partitions, tableOffset: table.seg?.offset };
 }
 

@@ -21,6 +21,8 @@ export const CONNECT_ATTEMPTS = 7;
 const SYNCS_PER_ATTEMPT = 5;
 
 export interface ConnectProgress {
+  /** Connection attempts (default 7, §3.1). */
+  attempts?: number;
   onAttempt?: (attempt: number, strategy: string) => void;
   onWarning?: (message: string) => void;
 }
@@ -89,7 +91,8 @@ export async function connectLoader(conn: LoaderConnection, before: BeforeReset 
   const used: string[] = [];
   conn.decoder.clearNoise();
   let bootLog = '';
-  for (let attempt = 1; attempt <= CONNECT_ATTEMPTS; attempt++) {
+  const attempts = progress.attempts ?? CONNECT_ATTEMPTS;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
     throwIfAborted(signal);
     let strategy = strategies[(attempt - 1) % strategies.length];
     progress.onAttempt?.(attempt, strategy.name);
@@ -126,5 +129,5 @@ export async function connectLoader(conn: LoaderConnection, before: BeforeReset 
     bootLog += conn.decoder.noiseText();
     conn.decoder.clearNoise();
   }
-  throw new Error(syncFailureMessage(conn.port, CONNECT_ATTEMPTS, used, bootLog, resetLines));
+  throw new Error(syncFailureMessage(conn.port, attempts, used, bootLog, resetLines));
 }

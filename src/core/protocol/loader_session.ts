@@ -6,7 +6,8 @@ import type { ChipFacts } from '../chips';
 import { LoaderConnection, type CommandReply } from './loader_connection';
 import { CommandFailedError, UnsupportedCommandError } from './loader_errors';
 import { Op, ROM_FLASH_BLOCK, STUB_FLASH_BLOCK, SYNC_PAYLOAD } from './opcodes';
-import { dataBlock, readU32le, u32le } from './packet';
+import { createHash } from 'node:crypto';
+import { dataBlock, u32le } from './packet';
 import { parseSecurityInfo, type SecurityInfo } from './security_info';
 import {
   DEFAULT_TIMEOUT_MS,
@@ -238,7 +239,6 @@ export class LoaderSession {
       onProgress?.(got);
     }
     const digest = await this.conn.readFrame(READ_FLASH_FRAME_TIMEOUT_MS, 'the READ_FLASH digest');
-    const { createHash } = await import('node:crypto');
     const actual = createHash('md5').update(out).digest();
     if (digest.length !== 16 || !actual.equals(Buffer.from(digest))) {
       throw new Error(`READ_FLASH of 0x${length.toString(16)} bytes at 0x${addr.toString(16)}: the data does not match the chip's MD5; the link corrupted data. Retry at a lower baud rate.`);
@@ -271,4 +271,3 @@ function retryable(e: CommandFailedError): boolean {
   return e.status === 0xc1 || e.status === 0xc0;
 }
 
-export { readU32le };

@@ -44,3 +44,12 @@ export function isNoControlLines(err: unknown): boolean {
   const code = (err as { code?: string } | undefined)?.code ?? '';
   return /Inappropriate ioctl|ENOTTY|Operation not supported|ENOTSUP|EINVAL|Invalid argument/i.test(raw) || code === 'ENOTTY';
 }
+
+/** A failure while the port is open: unplugged devices become a message that says so. */
+export function describeIoError(port: string, what: string, err: unknown): Error {
+  const raw = err instanceof Error ? err.message : String(err);
+  if (/EIO|Input\/output error|ENXIO|No such device|disconnected|ENODEV|bad file descriptor|EBADF/i.test(raw)) {
+    return new Error(`The serial port ${port} went away while ${what} (${raw}): the device was unplugged, lost power or re-enumerated. Reconnect it and try again.`);
+  }
+  return new Error(`${what[0].toUpperCase()}${what.slice(1)} on ${port} failed: ${raw}`);
+}

@@ -3,7 +3,7 @@
  * writes, DTR/RTS tracked so each request carries both lines, baud change, always released.
  */
 import { SerialPort } from 'serialport';
-import { describeOpenError, isNoControlLines } from './port_errors';
+import { describeIoError, describeOpenError, isNoControlLines } from './port_errors';
 import { ControlLinesUnsupportedError, type Transport } from './transport';
 
 const OPEN_TIMEOUT_MS = 5000;
@@ -33,13 +33,13 @@ export class SerialTransport implements Transport {
       this.wake?.();
     });
     port.on('error', (err: Error) => {
-      if (!this.closed) this.lost = new Error(`Serial port ${name} failed: ${err.message}`);
+      if (!this.closed) this.lost = describeIoError(name, 'in use', err);
       this.wake?.();
     });
   }
 
   /** Open a port; failures become PortOpenError with a message saying what to do. */
-  static async open(path: string, baudRate: number): Promise<SerialTransport> {
+  static async open(path: string, baudRate: number, displayName = path): Promise<SerialTransport> {
     const port = new SerialPort({ path, baudRate, autoOpen: false });
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -55,7 +55,7 @@ export class SerialTransport implements Transport {
     } finally {
       clearTimeout(timer);
     }
-    const t = new SerialTransport(port, path, baudRate);
+    const t = new SerialTransport(port, displayName, baudRate);
     t.usb = await findUsbIds(path);
     return t;
   }
@@ -73,8 +73,8 @@ export class SerialTransport implements Transport {
     this.check();
     await new Promise<void>((resolve, reject) => {
       this.port.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength), (err) => {
-        if (err) return reject(new Error(`Writing to ${this.name} failed: ${err.message}`));
-        this.port.drain((e) => (e ? reject(new Error(`Writing to ${this.name} failed: ${e.message}`)) : resolve()));
+        if (err) return reject(describeIoError(this.name, 'writing', err));
+        this.port.drain((e) => (e ? reject(describeIoError(this.name, 'writing', e)) : resolve()));
       });
     });
   }

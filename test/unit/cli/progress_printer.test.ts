@@ -33,9 +33,19 @@ describe('cli progress printer', () => {
     ]);
   });
 
-  it('leaves out "compressed" when nothing was compressed', () => {
-    const { lines } = run([start, { kind: 'segment-done', index: 0, name: 'app', bytes: 1000, sentBytes: 1000, seconds: 1, kbitPerSecond: 8 }]);
+  it('leaves out "compressed" when the method sent the data uncompressed (padding included)', () => {
+    const plain: FlashEvent = { kind: 'segment-start', index: 0, name: 'app', offset: 0x10000, size: 1000, method: 'device-encrypted (ROM, FLASH_BEGIN encrypted flag)' };
+    const { lines } = run([plain, { kind: 'segment-done', index: 0, name: 'app', bytes: 1000, sentBytes: 1024, seconds: 1, kbitPerSecond: 8 }]);
     assert.equal(lines[1], 'Wrote 1000 bytes at 0x00010000 in 1.0 seconds (8 kbit/s)');
+  });
+
+  it('prints "Hash of data verified." after the segment summary, as esptool does', () => {
+    const { lines } = run([
+      start,
+      { kind: 'verified', index: 0, name: 'app', md5: 'ab' },
+      { kind: 'segment-done', index: 0, name: 'app', bytes: 1000, sentBytes: 400, seconds: 1, kbitPerSecond: 8 },
+    ]);
+    assert.deepEqual(lines.slice(1), ['Wrote 1000 bytes (400 compressed) at 0x00010000 in 1.0 seconds (8 kbit/s)', 'Hash of data verified.']);
   });
 
   it('prints one line per 10% step when not on a terminal', () => {
@@ -58,7 +68,7 @@ describe('cli progress printer', () => {
     assert.match(lines[lines.length - 1], /^Wrote 1000 bytes \(500 compressed\)/);
   });
 
-  it('says what was skipped and where, and reports failures with what was written', () => {
+  it('says what was skipped and where, and where a failure happened', () => {
     const { lines } = run([
       start,
       { kind: 'skipped', index: 0, name: 'app', reason: 'already on flash' },
@@ -66,7 +76,15 @@ describe('cli progress printer', () => {
     ]);
     assert.equal(lines[1], 'Skipped app at 0x00010000 (already on flash)');
     assert.equal(lines[2], 'Failed at storage (0x00120000).');
-    assert.equal(lines[3], 'Written: bootloader. Not written: storage.');
+    assert.equal(lines.length, 3);
+  });
+
+  it('names the offset of a skipped segment and shortens the usual reason', () => {
+    const lines: string[] = [];
+    const p = new ProgressPrinter((l) => lines.push(l), { tty: false, offsets: [0x0, 0x10000] });
+    p.listener({ kind: 'skipped', index: 1, name: 'app', reason: `flash at 0x10000 already holds it (MD5 ${'ab'.repeat(16)})` });
+    p.listener({ kind: 'skipped', index: 0, name: 'bootloader', reason: 'some other reason' });
+    assert.deepEqual(lines, [`Skipped app at 0x00010000 (already on flash, MD5 ${'ab'.repeat(16)})`, 'Skipped bootloader at 0x00000000 (some other reason)']);
   });
 
   it('renders connection, chip, stub, baud and warning events', () => {
@@ -74,6 +92,7 @@ describe('cli progress printer', () => {
       { kind: 'connecting', port: '/dev/pts/3', attempt: 1, strategy: 'no reset' },
       { kind: 'chip', chip: 'esp32c3', description: 'ESP32-C3 (revision v0.4)' },
       { kind: 'stub', running: true, detail: '' },
+      { kind: 'stub', running: false, detail: 'ROM loader (stub not used)' },
       { kind: 'baud', baud: 921600 },
       { kind: 'warning', message: 'crypt counter even' },
     ]);
@@ -81,6 +100,7 @@ describe('cli progress printer', () => {
       'Connecting to /dev/pts/3 (attempt 1, no reset)...',
       'Chip is ESP32-C3 (revision v0.4)',
       'Flasher stub running.',
+      'Using ROM loader (stub not used).',
       'Changed baud rate to 921600.',
       'Warning: crypt counter even',
     ]);

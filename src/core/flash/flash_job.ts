@@ -1,0 +1,213 @@
+/**
+ * flashSegments: one flash job from connect to reset — checks, per-segment write strategy,
+ * skip-if-unchanged, MD5 verification, progress events, cancellation. Never throws for device or
+ * input problems: the result (and a 'failed' event) says what went wrong and what was written.
+ */
+import { resolveHostKey } from '../crypto/device_key_file';
+import type { FlashKey } from '../crypto/flash_crypto';
+import { CancelledError, isCancelled } from '../protocol/loader_errors';
+import type { FlashOptions, FlashResult, SegmentResult, WriteSegment } from './api';
+import type { FlashEvent } from './events';
+import type { OpenedPort } from '../transport/open_port';
+import { openSession, type OpenSession } from './open_session';
+import { prepareSegment, type PreparedSegment } from './prepare_segments';
+import { safetyRefusals, type Refusal } from './safety_checks';
+import { SegmentWriteError, writeSegment } from './segment_writer';
+import { validateSegments } from './validate_segments';
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** The checks refused the job; nothing was written. */
+export class FlashRefusedError extends Error {
+  constructor(readonly refusals: Refusal[]) {
+    super(refusals.map((r) => r.message).join('\n'));
+    this.name = 'FlashRefusedError';
+  }
+}
+
+export class VerifyError extends Error {
+  constructor(
+    readonly segment: string,
+    readonly offset: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'VerifyError';
+  }
+}
+
+function kbps(bytes: number, ms: number): number {
+  return ms > 0 ? Math.round(((bytes * 8) / (ms / 1000) / 1000) * 10) / 10 : 0;
+}
+
+/** Key for host encryption (required when a segment uses it) and for verifying device-encrypted data (optional). */
+function hostKey(segments: WriteSegment[], opts: FlashOptions, s: OpenSession, emit: (e: FlashEvent) => void): FlashKey | undefined {
+  if (!opts.hostKey?.keyFile && !opts.hostKey?.keyDir) return undefined;
+  try {
+    return resolveHostKey(opts.hostKey, { chip: s.chip.name, mac: s.mac });
+  } catch (e) {
+    if (segments.some((x) => x.encrypt === 'host')) throw e;
+    emit({ kind: 'warning', message: `Device-encrypted segments cannot be verified: ${(e as Error).message}` });
+    return undefined;
+  }
+}
+
+/** Prepare the write list for an open session (shared with verifySegments). */
+export function prepareAll(segments: WriteSegment[], opts: FlashOptions, s: OpenSession, key: FlashKey | undefined): PreparedSegment[] {
+  return segments.map((seg, i) =>
+    prepareSegment(seg, i, {
+      loader: s.caps,
+      settings: opts.settings,
+      detectedFlashSize: s.detectedFlashSize,
+      secureBoot: s.security.secureBoot,
+      compress: opts.compress ?? true,
+      key,
+      flashCryptConfig: seg.encrypt === 'device' ? (s.security.flashCryptConfig ?? opts.hostKey?.flashCryptConfig) : opts.hostKey?.flashCryptConfig,
+    }),
+  );
+}
+
+export async function flashSegments(segments: WriteSegment[], opts: FlashOptions): Promise<FlashResult> {
+  return flashSegmentsOver(undefined, segments, opts);
+}
+
+/** flashSegments over an already opened port (in-process transports, tests); it is closed at the end. */
+export async function flashSegmentsOver(port: OpenedPort | undefined, segments: WriteSegment[], opts: FlashOptions): Promise<FlashResult> {
+  const t0 = Date.now();
+  const emit = (e: FlashEvent) => {
+    try {
+      opts.onEvent?.(e);
+    } catch {
+      // a listener's bug must not break the job
+    }
+  };
+  const results: SegmentResult[] = segments.map((s) => ({ name: s.name, offset: s.offset, status: 'not-written', bytes: s.bytes.length, sentBytes: 0, seconds: 0, verified: false }));
+  let open: OpenSession | undefined;
+  let current: { index: number; acked: number; size: number } | undefined;
+  try {
+    validateSegments(segments);
+    open = await openSession(opts, { stub: opts.stub ?? true, flashSizeSetting: opts.settings?.size }, emit, port);
+    const s = open;
+    const key = hostKey(segments, opts, s, emit);
+    const { refusals, overridden } = safetyRefusals(
+      segments,
+      {
+        chip: s.chip,
+        security: s.security,
+        stub: s.session.isStub,
+        flashSize: s.flashSize,
+        hostKeyGiven: !!key,
+        hostFlashCryptConfig: opts.hostKey?.flashCryptConfig,
+      },
+      !!opts.force,
+    );
+    for (const r of overridden) emit({ kind: 'warning', message: `Forced past a refusal: ${r.message}` });
+    if (refusals.length) throw new FlashRefusedError(refusals);
+    if (s.flashSize === undefined) emit({ kind: 'warning', message: 'Flash size unknown: segments were not checked against it.' });
+    const prepared = prepareAll(segments, opts, s, key);
+    emit({ kind: 'plan', totalBytes: prepared.reduce((n, p) => n + p.image.length, 0), segments: prepared.length });
+
+    const skipUnchanged = opts.skipUnchanged ?? true;
+    const verify = opts.verify ?? true;
+    for (const p of prepared) {
+      if (opts.signal?.aborted) throw new CancelledError();
+      const r = results[p.index];
+      if (skipUnchanged && p.expectedMd5) {
+        const have = await s.session.flashMd5(p.offset, p.image.length, `checking segment "${p.name}"`);
+        if (have === p.expectedMd5) {
+          r.status = 'skipped';
+          r.verified = true;
+          emit({ kind: 'skipped', index: p.index, name: p.name, reason: `flash at ${hex(p.offset)} already holds it (MD5 ${have})` });
+          continue;
+        }
+      }
+      const method = p.patchNote ? `${p.methodText}; ${p.patchNote}` : p.methodText;
+      emit({ kind: 'segment-start', index: p.index, name: p.name, offset: p.offset, size: p.image.length, method });
+      const start = Date.now();
+      current = { index: p.index, acked: 0, size: p.data.length };
+      const cur = current;
+      const { sentBytes } = await writeSegment(s.session, p, {
+        pipelineDepth: opts.pipelineDepth,
+        onWarning: (message) => emit({ kind: 'warning', message }),
+        onProgress: ({ written, sent }) => {
+          cur.acked = written;
+          emit({ kind: 'progress', index: p.index, name: p.name, written: Math.min(written, p.data.length), total: p.data.length, sent, kbitPerSecond: kbps(written, Date.now() - start) });
+        },
+      });
+      const ms = Date.now() - start;
+      r.status = 'written';
+      r.sentBytes = sentBytes;
+      r.seconds = ms / 1000;
+      current = undefined;
+      if (verify && p.expectedMd5) {
+        const actual = await s.session.flashMd5(p.offset, p.image.length, `verifying segment "${p.name}"`);
+        if (actual !== p.expectedMd5) {
+          r.status = 'failed';
+          throw new VerifyError(
+            p.name,
+            p.offset,
+            `Verification failed for segment "${p.name}" at ${hex(p.offset)}: flash MD5 ${actual}, expected ${p.expectedMd5}. The data was corrupted on the way or the flash is failing; flash again, at a lower baud rate if it repeats.`,
+          );
+        }
+        r.verified = true;
+        emit({ kind: 'verified', index: p.index, name: p.name, md5: actual });
+      }
+      emit({ kind: 'segment-done', index: p.index, name: p.name, bytes: p.image.length, sentBytes, seconds: ms / 1000, kbitPerSecond: kbps(p.data.length, ms) });
+    }
+    await s.after(opts.after ?? 'hard-reset');
+    const seconds = (Date.now() - t0) / 1000;
+    emit({ kind: 'done', seconds, written: names(results, 'written'), skipped: names(results, 'skipped') });
+    return { ok: true, chip: s.chip.name, segments: results, seconds, wireBytesOut: s.transport.bytesOut, wireBytesIn: s.transport.bytesIn };
+  } catch (e) {
+    const cancelled = isCancelled(e);
+    let segment: string | undefined;
+    let offset: number | undefined;
+    let message = (e as Error)?.message ?? String(e);
+    if (current) {
+      const r = results[current.index];
+      r.status = 'failed';
+      segment = r.name;
+      offset = r.offset + current.acked;
+      const region = `${hex(r.offset)}–${hex(r.offset + current.size)}`;
+      const partial = `${current.acked} of ${current.size} bytes of segment "${r.name}" were acknowledged; the region ${region} holds partial data — flash it again`;
+      message = cancelled ? `Cancelled while writing segment "${r.name}" at ${hex(offset)}: ${partial}.` : `${message} (${partial}.)`;
+    } else if (e instanceof FlashRefusedError) {
+      segment = e.refusals[0]?.segment;
+      offset = e.refusals[0]?.offset;
+      message = `Nothing was written. ${message}`;
+    } else if (e instanceof VerifyError) {
+      segment = e.segment;
+      offset = e.offset;
+    } else if (e instanceof SegmentWriteError) {
+      segment = e.segment;
+      offset = e.offset;
+    } else if (cancelled) {
+      message = 'Cancelled.';
+    }
+    const written = names(results, 'written');
+    const notWritten = results.filter((r) => r.status === 'not-written' || r.status === 'failed').map((r) => r.name);
+    message += ` Written: ${written.length ? written.join(', ') : 'nothing'}. Not written: ${notWritten.length ? notWritten.join(', ') : 'nothing'}.`;
+    const failed: FlashEvent = { kind: 'failed', message, written, notWritten };
+    if (segment !== undefined) failed.segment = segment;
+    if (offset !== undefined) failed.offset = offset;
+    emit(failed);
+    const result: FlashResult = {
+      ok: false,
+      segments: results,
+      seconds: (Date.now() - t0) / 1000,
+      wireBytesOut: open?.transport.bytesOut ?? 0,
+      wireBytesIn: open?.transport.bytesIn ?? 0,
+      error: message,
+    };
+    if (open) result.chip = open.chip.name;
+    if (cancelled) result.cancelled = true;
+    return result;
+  } finally {
+    if (open) await open.close().catch(() => undefined);
+    else await port?.close().catch(() => undefined);
+  }
+}
+
+function names(results: SegmentResult[], status: SegmentResult['status']): string[] {
+  return results.filter((r) => r.status === status).map((r) => r.name);
+}

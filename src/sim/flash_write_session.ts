@@ -1,0 +1,187 @@
+/**
+ * One FLASH_BEGIN … FLASH_END (or FLASH_DEFL_*) write on the virtual chip.
+ *
+ * ROM style: the whole range is erased at BEGIN, every block is written as sent (including
+ * the 0xFF padding of the last one). Stub style: sectors are erased as data arrives (64 KiB
+ * blocks where aligned), the data is trimmed to the size announced at BEGIN. Compressed
+ * sessions inflate each block as it arrives (pako streaming, sync flush) and write what comes
+ * out. Encrypted blocks are stored as ciphertext at their flash address.
+ */
+import * as pako from 'pako';
+import { sectorCeil, sectorFloor, BLOCK_SIZE, SECTOR_SIZE } from './flash_memory';
+import { FlashOps } from './flash_ops';
+import { FlashCipher } from './sim_crypto';
+
+/** Why a write failed: SPI write/encryption refused, bad deflate stream, more data than announced. */
+export type WriteFault = 'spi' | 'inflate' | 'too-much';
+
+export interface WriteSessionParams {
+  offset: number;
+  /** Bytes announced at BEGIN (uncompressed size for FLASH_DEFL_BEGIN). */
+  size: number;
+  blockSize: number;
+  numBlocks: number;
+  compressed: boolean;
+  /** Encrypted flag of BEGIN (5th word); FLASH_ENCRYPT_DATA asks per block instead. */
+  encrypted: boolean;
+  /** Stub: trim to `size` and erase lazily. ROM: erase at BEGIN, write blocks whole. */
+  style: 'rom' | 'stub';
+  /** Address/length granularity the encryption engine needs (chips.ts encryptedWriteAlign). */
+  encryptAlign: number;
+}
+
+export interface EncryptionAccess {
+  /** The engine with the burned key, undefined when no key is burned. */
+  cipher(): FlashCipher | undefined;
+  /** False in Release mode (manual encryption in download mode disabled). */
+  allowed(): boolean;
+}
+
+export class FlashWriteSession {
+  /** Plaintext bytes accepted so far (after inflate and trimming). */
+  produced = 0;
+  blocksReceived = 0;
+  fault?: WriteFault;
+  /** Human-readable reason for the fault (for logs and test messages). */
+  faultDetail = '';
+  private writeAddr: number;
+  private eraseNext: number;
+  private readonly eraseEnd: number;
+  private inflater?: pako.Inflate;
+  private inflated: Uint8Array[] = [];
+  private carry = new Uint8Array(0);
+
+  constructor(
+    readonly params: WriteSessionParams,
+    private readonly ops: FlashOps,
+    private readonly enc: EncryptionAccess,
+  ) {
+    this.writeAddr = params.offset;
+    this.eraseNext = sectorFloor(params.offset);
+    this.eraseEnd = Math.min(sectorCeil(params.offset + params.size), ops.flash.size);
+    if (params.compressed) {
+      this.inflater = new pako.Inflate();
+      this.inflater.onData = (chunk: Uint8Array) => {
+        this.inflated.push(chunk.slice());
+      };
+    }
+  }
+
+  /** ROM: erase everything BEGIN covers before answering. Returns modelled ms. */
+  eraseAll(): number {
+    const ms = this.eraseNext < this.eraseEnd ? this.ops.erase(this.eraseNext, this.eraseEnd) : 0;
+    this.eraseNext = this.eraseEnd;
+    return ms;
+  }
+
+  get complete(): boolean {
+    return this.produced >= this.params.size;
+  }
+
+  /** Feed one data block (already checksum-checked). Returns modelled ms of flash work. */
+  feed(block: Uint8Array, encryptBlock: boolean): number {
+    this.blocksReceived++;
+    if (this.fault) return 0;
+    const encrypt = this.params.encrypted || encryptBlock;
+    if (!this.inflater) return this.accept(block, encrypt);
+    if ((this.inflater as unknown as { ended: boolean }).ended) {
+      return this.fail('too-much', 'compressed data continues after the end of the zlib stream');
+    }
+    this.inflated = [];
+    this.inflater.push(block, pako.constants.Z_SYNC_FLUSH);
+    let ms = 0;
+    for (const chunk of this.inflated) {
+      ms += this.accept(chunk, encrypt);
+      if (this.fault) return ms;
+    }
+    this.inflated = [];
+    if (this.inflater.err) {
+      return ms + this.fail('inflate', `inflate error ${this.inflater.err}: ${this.inflater.msg || 'bad deflate stream'}`);
+    }
+    return ms;
+  }
+
+  /** At END: anything left over that could not be written? */
+  finish(): WriteFault | undefined {
+    if (!this.fault && this.carry.length > 0) {
+      this.fail('spi', `encrypted data ends ${this.carry.length} bytes past a ${this.params.encryptAlign}-byte boundary`);
+    }
+    return this.fault;
+  }
+
+  private accept(data: Uint8Array, encrypt: boolean): number {
+    let chunk = data;
+    let overflow = false;
+    if (this.params.style === 'stub') {
+      const remaining = this.params.size - this.produced;
+      if (remaining <= 0) return this.fail('too-much', `more data than the ${this.params.size} bytes announced at BEGIN`);
+      if (chunk.length > remaining) {
+        chunk = chunk.subarray(0, remaining);
+        overflow = this.params.compressed; // uncompressed blocks are padded by design; inflated output is not
+      }
+    }
+    const ms = encrypt ? this.writeEncrypted(chunk) : this.writePlain(chunk);
+    if (overflow && !this.fault) return ms + this.fail('too-much', `inflated data exceeds the ${this.params.size} bytes announced`);
+    return ms;
+  }
+
+  private writePlain(data: Uint8Array): number {
+    if (this.carry.length > 0) return this.fail('spi', 'plain data follows an unaligned encrypted block');
+    const ms = this.program(this.writeAddr, data);
+    if (!this.fault) {
+      this.writeAddr += data.length;
+      this.produced += data.length;
+    }
+    return ms;
+  }
+
+  private writeEncrypted(data: Uint8Array): number {
+    const cipher = this.enc.cipher();
+    if (!cipher) return this.fail('spi', 'encrypted write but no flash-encryption key is burned');
+    if (!this.enc.allowed()) return this.fail('spi', 'encrypted write refused: manual encryption in download mode is disabled (Release mode)');
+    const align = this.params.encryptAlign;
+    if (this.writeAddr % align !== 0) {
+      return this.fail('spi', `encrypted write at 0x${this.writeAddr.toString(16)} is not ${align}-byte aligned`);
+    }
+    const buf = new Uint8Array(this.carry.length + data.length);
+    buf.set(this.carry, 0);
+    buf.set(data, this.carry.length);
+    const n = buf.length - (buf.length % align);
+    let ms = 0;
+    if (n > 0) {
+      if (!this.ops.flash.contains(this.writeAddr, n)) return this.outOfRange(n);
+      ms = this.program(this.writeAddr, cipher.encrypt(this.writeAddr, buf.subarray(0, n)));
+      if (this.fault) return ms;
+      this.writeAddr += n;
+    }
+    this.carry = buf.slice(n);
+    this.produced += data.length;
+    return ms;
+  }
+
+  private program(addr: number, data: Uint8Array): number {
+    if (data.length === 0) return 0;
+    if (!this.ops.flash.contains(addr, data.length)) return this.outOfRange(data.length);
+    let ms = 0;
+    // Stub: erase ahead of the write, 64 KiB blocks where aligned, else 4 KiB sectors.
+    const upTo = Math.min(addr + data.length, this.eraseEnd);
+    while (this.eraseNext < upTo) {
+      const step = this.eraseNext % BLOCK_SIZE === 0 && this.eraseEnd - this.eraseNext >= BLOCK_SIZE ? BLOCK_SIZE : SECTOR_SIZE;
+      ms += this.ops.erase(this.eraseNext, this.eraseNext + step);
+      this.eraseNext += step;
+    }
+    return ms + this.ops.program(addr, data);
+  }
+
+  private outOfRange(len: number): number {
+    return this.fail('spi', `write of ${len} bytes at 0x${this.writeAddr.toString(16)} runs past the end of the ${this.ops.flash.size / 1048576} MiB flash`);
+  }
+
+  private fail(fault: WriteFault, detail: string): number {
+    if (!this.fault) {
+      this.fault = fault;
+      this.faultDetail = detail;
+    }
+    return 0;
+  }
+}

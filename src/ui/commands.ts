@@ -1,0 +1,49 @@
+/** Every command id and the factory that builds its handler from the context. */
+import * as vscode from 'vscode';
+import type { CommandFactory } from './commands/common';
+import { readDeviceInfo } from './commands/device_info';
+import { eraseFlash, erasePartition } from './commands/erase';
+import { flash, flashEncrypted, flashSegment, flashSegmentEncrypted } from './commands/flash';
+import { flashFile } from './commands/flash_file';
+import { cancel, pickBuildFolder, refresh, resetEncryptChoices, revealFile, showOutput } from './commands/project';
+import { selectPort } from './commands/select_port';
+import type { Ctx } from './ctx';
+import type { FlashMapView } from './flash_map_view';
+
+export function commandTable(map: FlashMapView): Record<string, CommandFactory> {
+  return {
+    'espFlasher.refresh': refresh,
+    'espFlasher.flash': flash,
+    'espFlasher.flashEncrypted': flashEncrypted,
+    'espFlasher.flashSegment': flashSegment,
+    'espFlasher.flashSegmentEncrypted': flashSegmentEncrypted,
+    'espFlasher.revealFile': revealFile,
+    'espFlasher.erasePartition': erasePartition,
+    'espFlasher.selectPort': selectPort,
+    'espFlasher.readDeviceInfo': readDeviceInfo,
+    'espFlasher.eraseFlash': eraseFlash,
+    'espFlasher.showFlashMap': () => () => map.show(),
+    'espFlasher.pickBuildFolder': pickBuildFolder,
+    'espFlasher.resetEncryptChoices': resetEncryptChoices,
+    'espFlasher.flashFile': flashFile,
+    'espFlasher.cancel': cancel,
+    'espFlasher.showOutput': showOutput,
+  };
+}
+
+export function registerCommands(ctx: Ctx, map: FlashMapView): vscode.Disposable[] {
+  return Object.entries(commandTable(map)).map(([id, factory]) => {
+    const handler = factory(ctx);
+    return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await handler(...args);
+      } catch (e) {
+        // Last resort: a bug or an unexpected error must still reach the user readably.
+        const text = e instanceof Error ? e.message : String(e);
+        ctx.log('error', `${id}: ${text}`);
+        ctx.prompter.notify('error', `ESP Flasher: ${text}`, ['Show Output'], () => ctx.output.show(true));
+        return undefined;
+      }
+    });
+  });
+}

@@ -1,0 +1,127 @@
+import { strict as assert } from 'node:assert';
+import { chipFacts, type ChipName } from '../../../src/core/chips';
+import type { WriteSegment } from '../../../src/core/flash/api';
+import { safetyRefusals, type SafetyContext } from '../../../src/core/flash/safety_checks';
+import type { DeviceSecurity } from '../../../src/core/protocol/device_security';
+
+const dev = (p: Partial<DeviceSecurity> = {}): DeviceSecurity => ({
+  cryptCounter: 1,
+  flashEncryptionEnabled: true,
+  downloadEncryptDisabled: false,
+  secureBoot: false,
+  keyPresent: true,
+  secureDownloadMode: false,
+  mode: 'development',
+  source: 'efuse',
+  ...p,
+});
+
+const ctx = (chip: ChipName, p: Partial<SafetyContext> = {}, sec: Partial<DeviceSecurity> = {}): SafetyContext => ({
+  chip: chipFacts(chip),
+  security: dev(sec),
+  stub: true,
+  flashSize: 4 * 1024 * 1024,
+  hostKeyGiven: false,
+  ...p,
+});
+
+const seg = (p: Partial<WriteSegment> = {}): WriteSegment => ({ name: 'app', offset: 0x10000, bytes: new Uint8Array(0x100).fill(0x5a), encrypt: 'device', ...p });
+
+/** An image header (magic E9, 1 segment) for chip id `id`. */
+function image(id: number): Uint8Array {
+  const b = new Uint8Array(64).fill(0);
+  b[0] = 0xe9;
+  b[1] = 1;
+  b[12] = id & 0xff;
+  b[13] = id >> 8;
+  b.set([0, 0, 0, 0x3f, 8, 0, 0, 0], 24); // segment: addr 0x3f000000, len 8
+  return b;
+}
+
+function only(r: ReturnType<typeof safetyRefusals>) {
+  assert.equal(r.refusals.length, 1, r.refusals.map((x) => x.message).join('\n'));
+  return r.refusals[0];
+}
+
+describe('safety checks: one refusal each, with a message a person can act on', () => {
+  it('allows a sound device-encrypted write (no refusal)', () => {
+    assert.deepEqual(safetyRefusals([seg()], ctx('esp32c3'), false).refusals, []);
+  });
+
+  it('ESP32 ROM without the stub + device encryption: refuses (the ROM would write plaintext)', () => {
+    const r = only(safetyRefusals([seg()], ctx('esp32', { stub: false }), true));
+    assert.equal(r.overridable, false);
+    assert.match(r.message, /segment "app" at 0x10000: the ESP32 ROM loader cannot encrypt while writing — it would silently write plaintext\. Flash with the stub/);
+  });
+
+  it('ESP8266: no flash encryption', () => {
+    const r = safetyRefusals([seg()], ctx('esp8266'), false).refusals;
+    assert.match(r[0].message, /ESP8266 has no flash encryption: segment "app" at 0x10000 cannot be written encrypted/);
+  });
+
+  it('release mode (download encryption disabled): refuses device encryption, even with force', () => {
+    const r = only(safetyRefusals([seg()], ctx('esp32c3', {}, { downloadEncryptDisabled: true, mode: 'release' }), true));
+    assert.match(r.message, /encryption in UART download mode disabled \(flash encryption Release mode\).*Use host encryption/);
+  });
+
+  it('no key programmed: refuses unless forced', () => {
+    const r = only(safetyRefusals([seg()], ctx('esp32s3', {}, { keyPresent: false }), false));
+    assert.equal(r.overridable, true);
+    assert.match(r.message, /no flash-encryption key is programmed in this ESP32-S3's eFuses.*--force overrides/);
+    const f = safetyRefusals([seg()], ctx('esp32s3', {}, { keyPresent: false }), true);
+    assert.equal(f.refusals.length, 0);
+    assert.equal(f.overridden.length, 1);
+  });
+
+  it('ESP32 FLASH_CRYPT_CONFIG other than 0xF: refuses unless forced', () => {
+    const r = only(safetyRefusals([seg()], ctx('esp32', {}, { flashCryptConfig: 0x3 }), false));
+    assert.match(r.message, /FLASH_CRYPT_CONFIG is 0x3 in this ESP32's eFuses \(0xF is needed/);
+  });
+
+  it('encryption not enabled: refuses device encryption unless forced', () => {
+    const r = only(safetyRefusals([seg()], ctx('esp32c6', {}, { flashEncryptionEnabled: false, cryptCounter: 0b11, mode: 'off' }), false));
+    assert.match(r.message, /flash encryption is not enabled on this ESP32-C6 \(crypt counter 0b11 has an even number of 1 bits\)/);
+  });
+
+  it('misaligned encrypted segment: refuses with the nearest aligned offsets, not forceable', () => {
+    const r = only(safetyRefusals([seg({ offset: 0x10010 })], ctx('esp32'), true));
+    assert.equal(r.overridable, false);
+    assert.match(r.message, /segment "app" at 0x10010: an encrypted segment must start at a multiple of 32 bytes on ESP32\. Move it to 0x10000 or 0x10020/);
+    assert.deepEqual(safetyRefusals([seg({ offset: 0x10010 })], ctx('esp32c3'), false).refusals, []);
+  });
+
+  it('plaintext onto an encrypted device where the build expects ciphertext: refuses unless forced', () => {
+    const r = only(safetyRefusals([seg({ encrypt: 'off', encryptedInBuild: true })], ctx('esp32c3'), false));
+    assert.match(r.message, /Refusing to write segment "app" at 0x10000 as plaintext: flash encryption is on and this segment is one the chip reads encrypted/);
+    // A data partition the build writes plain (nvs, storage) is fine in development mode.
+    assert.deepEqual(safetyRefusals([seg({ encrypt: 'off', encryptedInBuild: false })], ctx('esp32c3'), false).refusals, []);
+    // Unknown: an image is recognised by its magic byte.
+    assert.equal(safetyRefusals([seg({ encrypt: 'off', bytes: image(5) })], ctx('esp32c3'), false).refusals.length, 1);
+  });
+
+  it('plaintext onto a release-mode device: refuses every plain segment unless forced', () => {
+    const r = only(safetyRefusals([seg({ name: 'storage', offset: 0x110000, encrypt: 'off', encryptedInBuild: false })], ctx('esp32c3', {}, { downloadEncryptDisabled: true, mode: 'release' }), false));
+    assert.match(r.message, /segment "storage" at 0x110000 as plaintext: Release-mode flash encryption is on/);
+  });
+
+  it('image larger than the flash: refuses, not forceable', () => {
+    const r = only(safetyRefusals([seg({ encrypt: 'off', offset: 0x3f0000, bytes: new Uint8Array(0x20000) })], ctx('esp32c3', {}, { flashEncryptionEnabled: false, mode: 'off' }), true));
+    assert.match(r.message, /segment "app" at 0x3f0000: it is 131072 bytes and ends at 0x410000, beyond the 4 MB flash \(ends at 0x400000\)/);
+  });
+
+  it('image built for another chip: refuses unless forced', () => {
+    const r = only(safetyRefusals([seg({ encrypt: 'off', bytes: image(9) })], ctx('esp32c3', {}, { flashEncryptionEnabled: false, mode: 'off' }), false));
+    assert.match(r.message, /the image is built for ESP32-S3, but the connected chip is ESP32-C3 \(chip id 5\)/);
+    assert.equal(safetyRefusals([seg({ encrypt: 'off', bytes: image(9) })], ctx('esp32c3', {}, { flashEncryptionEnabled: false, mode: 'off' }), true).refusals.length, 0);
+  });
+
+  it('host encryption without a key: refuses and says which option gives one', () => {
+    const r = only(safetyRefusals([seg({ encrypt: 'host' })], ctx('esp32c3'), true));
+    assert.match(r.message, /to be encrypted on the host, but no key was given\. Give the flash-encryption key file \(--key-file\)/);
+  });
+
+  it('host encryption onto a device with encryption off: refuses unless forced', () => {
+    const r = only(safetyRefusals([seg({ encrypt: 'host' })], ctx('esp32c3', { hostKeyGiven: true }, { flashEncryptionEnabled: false, mode: 'off' }), false));
+    assert.match(r.message, /segment "app" at 0x10000: Refusing to write host-encrypted data: flash encryption is not enabled/);
+  });
+});

@@ -1,0 +1,39 @@
+import { strict as assert } from 'node:assert';
+import { dataBlock, decodeResponse, encodeRequest, xorChecksum } from '../../../src/core/protocol/packet';
+import { describeStatus } from '../../../src/core/protocol/loader_errors';
+
+describe('loader packets', () => {
+  it('encodes a request header: direction 0, opcode, LE size, LE checksum', () => {
+    const p = encodeRequest(0x03, Uint8Array.from([1, 2, 3]), 0xab);
+    assert.deepEqual([...p], [0x00, 0x03, 0x03, 0x00, 0xab, 0x00, 0x00, 0x00, 1, 2, 3]);
+  });
+
+  it('computes the XOR checksum seeded with 0xEF', () => {
+    assert.equal(xorChecksum(new Uint8Array(0)), 0xef);
+    assert.equal(xorChecksum(Uint8Array.from([0xef])), 0x00);
+    assert.equal(xorChecksum(Uint8Array.from([0x01, 0x02, 0x04])), 0xef ^ 0x07);
+  });
+
+  it('builds the 16-byte data header {len, seq, 0, 0} and checksums only the data', () => {
+    const { data, checksum } = dataBlock(5, Uint8Array.from([0x10, 0x20]));
+    assert.deepEqual([...data.subarray(0, 16)], [2, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual([...data.subarray(16)], [0x10, 0x20]);
+    assert.equal(checksum, 0xef ^ 0x10 ^ 0x20);
+  });
+
+  it('decodes a response and rejects requests and short frames', () => {
+    const r = decodeResponse(Uint8Array.from([1, 0x0a, 4, 0, 0x78, 0x56, 0x34, 0x12, 0, 0, 0, 0]));
+    assert.ok(r);
+    assert.equal(r.op, 0x0a);
+    assert.equal(r.value, 0x12345678);
+    assert.equal(r.data.length, 4);
+    assert.equal(decodeResponse(Uint8Array.from([0, 0x0a, 0, 0, 0, 0, 0, 0])), undefined);
+    assert.equal(decodeResponse(Uint8Array.from([1, 0x0a, 0])), undefined);
+  });
+
+  it('describes ROM and stub status codes', () => {
+    assert.equal(describeStatus(0x01, 0x07), 'ROM error 0x07: checksum error');
+    assert.equal(describeStatus(0xc1, 0x00), 'stub error 0xc100: bad data checksum');
+    assert.equal(describeStatus(0xc0, 0x00), 'stub error 0xc000: bad data length');
+  });
+});

@@ -1,0 +1,68 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CHIP_NAMES, chipFacts } from '../../../src/core/chips';
+import { esptoolJsFolder, loadStub, parseStubJson } from '../../../src/core/protocol/stub_images';
+import { detectStubGeneration, uploadStub } from '../../../src/core/protocol/stub_upload';
+import { LoaderConnection } from '../../../src/core/protocol/loader_connection';
+import { LoaderSession } from '../../../src/core/protocol/loader_session';
+import { Op } from '../../../src/core/protocol/opcodes';
+import { FakeTransport, resp, u32 } from './fake_transport';
+
+describe('flasher stub images and upload', () => {
+  it('finds the esptool-js package and a stub for every chip in the table', () => {
+    assert.ok(esptoolJsFolder());
+    for (const name of CHIP_NAMES) {
+      const stub = loadStub(chipFacts(name));
+      assert.ok(stub.text.length > 1000, name);
+      assert.match(stub.file, new RegExp(`${chipFacts(name).stubFiles[0]}\\.json$`));
+    }
+  });
+
+  it('prefers a stub directory given by the user', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stubs-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'esp32c3.json'), JSON.stringify({ entry: 0x40380000, text: Buffer.from([1, 2, 3, 4]).toString('base64'), text_start: 0x40380000, data: '', data_start: 0 }));
+      const s = loadStub(chipFacts('esp32c3'), dir);
+      assert.equal(s.file, path.join(dir, 'esp32c3.json'));
+      assert.deepEqual([...s.text], [1, 2, 3, 4]);
+      assert.equal(s.data, undefined);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('explains a broken stub file', () => {
+    assert.throws(() => parseStubJson('{', 'x.json'), /Stub file x\.json is not valid JSON/);
+    assert.throws(() => parseStubJson('{"text":"AA==","text_start":1}', 'y.json'), /Stub file y\.json: "entry" must be an integer address/);
+  });
+
+  it('uploads text and data with MEM_BEGIN/MEM_DATA, jumps with MEM_END and waits for OHAI', async () => {
+    const t = new FakeTransport((req) => {
+      if (req.op === Op.MEM_END) return [resp(req.op), Buffer.from('OHAI')];
+      return [resp(req.op)];
+    });
+    const s = new LoaderSession(new LoaderConnection(t));
+    await uploadStub(s, { entry: 0x40380010, text: new Uint8Array(0x2000).fill(1), textStart: 0x40380000, data: new Uint8Array(16), dataStart: 0x3fc80000, file: 'f' });
+    assert.equal(s.isStub, true);
+    const ops = t.requests.map((r) => r.op);
+    assert.deepEqual(ops, [Op.MEM_BEGIN, Op.MEM_DATA, Op.MEM_DATA, Op.MEM_BEGIN, Op.MEM_DATA, Op.MEM_END]);
+    assert.deepEqual([...t.requests[0].data], [...u32(0x2000, 2, 0x1800, 0x40380000)]);
+    assert.deepEqual([...t.requests[5].data], [...u32(0, 0x40380010)]);
+  });
+
+  it('says the stub did not start when no OHAI comes', async () => {
+    const t = new FakeTransport((req) => [resp(req.op)]);
+    const s = new LoaderSession(new LoaderConnection(t));
+    await assert.rejects(uploadStub(s, { entry: 1, text: new Uint8Array(4), textStart: 0, file: 'stub.json' }), /The flasher stub \(stub\.json\) did not start: no "OHAI".*--no-stub/);
+  });
+
+  it('tells stub generations apart with a 20-byte FLASH_BEGIN {0,0,0x4000,0,0}', async () => {
+    const legacy = new FakeTransport((req) => [resp(req.op, { status: req.size === 20 ? [0xc0, 0] : [0, 0] })]);
+    assert.equal(await detectStubGeneration(new LoaderSession(new LoaderConnection(legacy))), 'legacy');
+    assert.deepEqual([...legacy.requests[0].data], [...u32(0, 0, 0x4000, 0, 0)]);
+    const current = new FakeTransport((req) => [resp(req.op, { status: [0, 0] })]);
+    assert.equal(await detectStubGeneration(new LoaderSession(new LoaderConnection(current))), 'current');
+  });
+});

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FlashPlan, PlanSegment } from '../../../src/core/plan/flash_plan';
+import { readProject } from '../../../src/core/project/read_project';
+import { planHeadline, planRows, type ProjectView } from '../../../src/ui/plan_rows';
+
+const SHARED = path.resolve(__dirname, '../../..', '../shared');
+const CORPUS = path.join(SHARED, 'corpus');
+
+function seg(name: string, offset: number, size: number, encrypt: boolean, extra: Partial<PlanSegment> = {}): PlanSegment {
+  return { name, offset, bytes: new Uint8Array(size), encrypt, ...extra };
+}
+
+describe('ui/plan_rows (synthetic plan)', () => {
+  const plan: FlashPlan = {
+    chip: 'esp32c3',
+    settings: { mode: 'dio', size: '4MB', freq: '80m' },
+    segments: [
+      seg('app', 0x10000, 0x1000, true, { file: '/b/app.bin', encryptSource: 'flasher_args.json' }),
+      seg('bootloader', 0x0, 0x800, true),
+    ],
+    partitions: [
+      { label: 'nvs', type: 1, subtype: 2, typeName: 'data', subtypeName: 'nvs', offset: 0x9000, size: 0x6000, encrypted: false },
+      { label: 'factory', type: 0, subtype: 0, typeName: 'app', subtypeName: 'factory', offset: 0x10000, size: 0x100000, encrypted: false },
+    ],
+  };
+  const view: ProjectView = {
+    plan,
+    problems: [{ severity: 'warning', message: 'stale littlefs.bin', file: '/b/littlefs-flash_args', field: 'littlefs' }],
+    kind: 'esp-idf',
+    buildDir: '/b',
+    looked: [],
+  };
+
+  it('lists problems first, then segments and image-less partitions by offset', () => {
+    const rows = planRows(view, (s) => s.name !== 'app');
+    assert.deepEqual(
+      rows.map((r) => `${r.kind}:${r.label}:${r.checked ?? '-'}`),
+      ['problem:stale littlefs.bin:-', 'segment:bootloader:true', 'partition:nvs:-', 'segment:app:false'],
+    );
+    const app = rows[3];
+    assert.equal(app.description, '0x10000 · 4 KiB · factory (app/factory)');
+    assert.equal(app.contextValue, 'segment.partition');
+    assert.equal(app.partitionLabel, 'factory');
+    assert.match(app.tooltip, /Encrypt with "Flash \(Encrypted\)": no; build default yes \(flasher_args.json\)/);
+    assert.equal(rows[2].description, '0x9000 · 24 KiB · data/nvs · no image');
+    assert.equal(rows[2].checked, undefined);
+    assert.equal(rows[0].icon, 'warning');
+    assert.equal(rows[0].description, 'littlefs · littlefs-flash_args');
+  });
+
+  it('puts the image facts into the tooltip and survives a describe() that throws', () => {
+    const rows = planRows(view, () => true, (s) => {
+      if (s.name === 'bootloader') throw new Error('bad image');
+      return { chip: 'ESP32-C3', project: 'blink', version: '1.2', idfVersion: 'v5.3.1', date: 'Jan 14 2025', time: '11:24:15' };
+    });
+    const app = rows.find((r) => r.segmentName === 'app')!;
+    assert.match(app.tooltip, /Image for: ESP32-C3\nProject: blink\nVersion: 1.2\nESP-IDF: v5.3.1\nBuilt: Jan 14 2025 11:24:15/);
+    assert.doesNotMatch(rows.find((r) => r.segmentName === 'bootloader')!.tooltip, /Project:/);
+  });
+
+  it('has a headline naming the build, chip and flash settings, or what was looked for', () => {
+    assert.equal(planHeadline(view), 'ESP-IDF build: /b · ESP32-C3 · dio 4MB 80m');
+    assert.equal(
+      planHeadline({ plan: { settings: plan.settings, segments: [] }, problems: [], kind: 'none', looked: ['/w/build/flasher_args.json', '/w/platformio.ini'] }),
+      'No build output found. Looked for: /w/build/flasher_args.json, /w/platformio.ini',
+    );
+  });
+});
+
+describe('ui/plan_rows (real build output)', () => {
+  if (!fs.existsSync(CORPUS)) {
+    it('shared corpus not present: skipped', () => console.log(`      ${CORPUS} not present: corpus tests skipped`));
+    return;
+  }
+
+  it('02 (ESP32-S3, flash encryption): encrypt boxes follow the build, storage unchecked, nvs shown without a box', async () => {
+    const r = await readProject(path.join(CORPUS, '02-esp32s3-idf5.0-flashenc-storage'));
+    const rows = planRows(r, (s) => s.encrypt);
+    const shown = rows.filter((x) => x.kind !== 'problem').map((x) => `${x.label}${x.checked === undefined ? '' : x.checked ? '[x]' : '[ ]'}`);
+    assert.deepEqual(shown, ['bootloader[x]', 'partition-table[x]', 'nvs', 'nvs_keys', 'phy_init', 'app[x]', 'storage[ ]']);
+    assert.equal(rows.find((x) => x.label === 'storage')!.description, '0x120000 · 2 MiB · storage (data/spiffs)');
+  });
+
+  it('06 (stale littlefs.bin): the reader’s warning becomes a warning row pointing at the file', async () => {
+    const r = await readProject(path.join(CORPUS, '06-esp32s2-ota-littlefs'));
+    const problems = planRows(r, () => false).filter((x) => x.kind === 'problem');
+    assert.ok(problems.some((p) => p.icon === 'warning' && /littlefs\.bin/.test(p.label)), JSON.stringify(problems.map((p) => p.label)));
+  });
+});
