@@ -85,6 +85,8 @@ async function main() {
   const extensionsDir = options.extensionsDir ?? path.join(scratch, 'extensions');
   mkdirSync(userDataDir, { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
+  const serverTmp = path.join(scratch, 'tmp');
+  mkdirSync(serverTmp, { recursive: true });
   const serverLog = [];
   let server;
   let context;
@@ -123,6 +125,8 @@ async function main() {
       '--disable-telemetry', '--disable-workspace-trust',
       '--user-data-dir', userDataDir, '--server-data-dir', path.join(userDataDir, 'server'), '--extensions-dir', extensionsDir,
     ], {
+      // The server leaves IPC sockets in $TMPDIR: keep them in the scratch folder that cleanup deletes.
+      env: { ...process.env, TMPDIR: serverTmp },
       onLine: (_stream, line) => {
         serverLog.push(line);
         if (serverLog.length > 200) serverLog.shift();

@@ -11,7 +11,7 @@ import { ProgressPrinter } from './progress_printer';
 export const OPTIONS: OptionSpec[] = [
   ...FLASH_INPUT_OPTIONS,
   { name: 'no-verify', kind: 'flag', help: 'Do not MD5-check each segment after writing it' },
-  { name: 'no-skip', kind: 'flag', help: 'Write every segment, even those the flash already holds' },
+  { name: 'no-skip', kind: 'flag', help: 'Write every segment whole (default: skip what the flash holds, write only changed 4 KiB sectors)' },
   { name: 'no-compress', kind: 'flag', help: 'Send data uncompressed' },
   { name: 'force', kind: 'flag', help: 'Override the refusals that can be overridden (plaintext onto encrypted flash, chip id…)' },
   { name: 'stub', kind: 'flag', help: 'Use the flasher stub even when the build asks for the ROM loader' },
@@ -24,7 +24,10 @@ export const usage = [
   '',
   'Write a project\'s build output (ESP-IDF build/, PlatformIO project, cargo project) or offset/file',
   'pairs. Flash encryption: --encrypt writes the segments the build marks encrypted through the',
-  'chip\'s key (development mode); with --encrypt-key the host encrypts them instead.',
+  'chip\'s key (development mode); with --encrypt-key FILE the host encrypts them instead and writes',
+  'the ciphertext (the only way in release mode); --encrypt-key-dir DIR picks DIR/<mac>.bin after',
+  'connecting. Segments the flash already holds are skipped, and of the others only the 4 KiB sectors',
+  'that differ are written (encrypted ones too, when the key is known); --no-skip writes everything.',
   '',
   'Options:',
   ...formatOptionHelp(OPTIONS),
@@ -33,6 +36,7 @@ export const usage = [
   '  esp-flasher flash --port /dev/ttyUSB0 --baud 921600 build',
   '  esp-flasher flash --port virtual:esp32c3:encryption=development --encrypt build',
   '  esp-flasher flash --port COM3 0x10000 app.bin --encrypt-files 0x0 bootloader.bin',
+  '  esp-flasher flash --port /dev/ttyUSB0 --encrypt --encrypt-key flash_key.bin build',
 ].join('\n');
 
 export async function run(args: string[], out: OutFn, ctx: CliContext = defaultContext(out)): Promise<number> {

@@ -17,6 +17,12 @@ export const FLASH_INPUT_OPTIONS: OptionSpec[] = [
   { name: 'encrypt-files', kind: 'list', multipleOf: 2, valueName: 'OFFSET FILE', help: 'Also write these offset/file pairs, encrypted' },
   { name: 'encrypt-key', kind: 'value', valueName: 'FILE', help: 'Encrypt on the host with this key file instead of on the chip' },
   { name: 'encrypt-key-dir', kind: 'value', valueName: 'DIR', help: 'Like --encrypt-key, key chosen by the chip\'s MAC: DIR/aabbccddeeff.bin' },
+  {
+    name: 'flash-crypt-conf',
+    kind: 'value',
+    valueName: 'N',
+    help: 'ESP32 only: FLASH_CRYPT_CONFIG (0x0…0xF, default 0xF) the host key\'s ciphertext is computed for',
+  },
   { name: 'flash-mode', kind: 'value', valueName: 'MODE', help: 'Patch the bootloader header: qio, qout, dio, dout or keep (default: the build\'s)' },
   { name: 'flash-size', kind: 'value', valueName: 'SIZE', help: 'Patch the bootloader header: 4MB, detect or keep (default: the build\'s)' },
   { name: 'flash-freq', kind: 'value', valueName: 'FREQ', help: 'Patch the bootloader header: 80m, 40m, … or keep (default: the build\'s)' },
@@ -134,7 +140,23 @@ export async function loadFlashInputs(o: Options, chip: ChipName | undefined): P
   const inputs: FlashInputs = { plan, kind, segments, problems, settings, source };
   if (keyFile) inputs.hostKey = { keyFile };
   if (keyDir) inputs.hostKey = { keyDir };
+  const conf = flashCryptConf(o);
+  if (conf !== undefined) {
+    if (!inputs.hostKey) {
+      throw new UsageError('--flash-crypt-conf sets how the host key encrypts (ESP32): give it together with --encrypt-key FILE or --encrypt-key-dir DIR.');
+    }
+    inputs.hostKey.flashCryptConfig = conf;
+  }
   return inputs;
+}
+
+/** --flash-crypt-conf: a 4-bit FLASH_CRYPT_CONFIG value. */
+function flashCryptConf(o: Options): number | undefined {
+  const text = o.string('flash-crypt-conf');
+  if (text === undefined) return undefined;
+  const n = parseNumber(text, '--flash-crypt-conf');
+  if (n > 0xf) throw new UsageError(`--flash-crypt-conf: "${text}" is not a FLASH_CRYPT_CONFIG value; it is 4 bits, 0x0…0xF (0xF is the default and what ESP-IDF burns).`);
+  return n;
 }
 
 /** One line per segment: what will be written where, and how. */

@@ -148,7 +148,8 @@ export class ProgressPrinter {
         const start = this.starts.get(e.index);
         const at = start ? ` at ${hex8(start.offset)}` : '';
         const compressed = start?.compressed && e.sentBytes > 0 ? ` (${e.sentBytes} compressed)` : '';
-        this.line(`Wrote ${e.bytes} bytes${compressed}${at} in ${seconds(e.seconds)} seconds (${kbit(e.kbitPerSecond)} kbit/s)`);
+        const detail = e.detail ? `; ${e.detail}` : '';
+        this.line(`Wrote ${e.bytes} bytes${compressed}${at} in ${seconds(e.seconds)} seconds (${kbit(e.kbitPerSecond)} kbit/s)${detail}`);
         this.done.add(e.index);
         if (this.verifiedEarly.delete(e.index)) this.line('Hash of data verified.');
         break;

@@ -185,6 +185,10 @@ export function openPtyEndpoint(ptyPath: string): PtyEndpoint {
   }
   const input = new tty.ReadStream(rfd);
   const output = new tty.WriteStream(wfd);
+  // tty.WriteStream makes its writes blocking (meant for a console). Here the reader of the
+  // other end is the host in this same process: a blocking write into a full pty would stop
+  // the event loop that has to drain it (deadlock on long bursts such as READ_FLASH).
+  (output as unknown as { _handle?: { setBlocking?: (b: boolean) => void } })._handle?.setBlocking?.(false);
   let open = true;
   const closeListeners: (() => void)[] = [];
   const lost = (): void => {

@@ -10,7 +10,10 @@ export function codeServerProfile(root) {
     config: path.join(root, 'config.yaml'),
     userDataDir: path.join(root, 'user-data'),
     extensionsDir: path.join(root, 'extensions'),
+    /** $TMPDIR for code-server: it leaves IPC sockets there, and `root` is deleted after the run. */
+    tmpDir: path.join(root, 'tmp'),
   };
+  mkdirSync(profile.tmpDir, { recursive: true });
   mkdirSync(profile.userDataDir, { recursive: true });
   mkdirSync(profile.extensionsDir, { recursive: true });
   writeFileSync(profile.config, 'auth: none\ncert: false\n');
@@ -41,6 +44,7 @@ export async function installExtension(profile, vsix, timeoutMs = 60_000) {
   requireTools(node24, codeServerEntry, vsix);
   const lines = [];
   const run = spawnGroup(node24, [codeServerEntry, ...commonArgs(profile), '--install-extension', vsix], {
+    env: { ...process.env, TMPDIR: profile.tmpDir },
     onLine: (_stream, line) => lines.push(line),
   });
   try {
@@ -66,6 +70,7 @@ export async function startCodeServer(profile, { log = () => {} } = {}) {
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
     '--disable-getting-started-override', '--ignore-last-opened',
   ], {
+    env: { ...process.env, TMPDIR: profile.tmpDir },
     onLine: (_stream, line) => { lines.push(line); if (lines.length > 300) lines.shift(); log(line); },
   });
   const stop = () => killGroup(server.child);

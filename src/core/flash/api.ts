@@ -64,7 +64,11 @@ export interface FlashOptions extends ConnectOptions {
   compress?: boolean;
   /** MD5-verify after writing (default true). */
   verify?: boolean;
-  /** Skip segments whose MD5 already matches (default true). */
+  /**
+   * Skip segments whose MD5 already matches, and of the others write only the 4 KiB sectors
+   * whose MD5 differs (default true; needs the expected flash contents: plain, host-encrypted,
+   * or device-encrypted with the key given). false writes every segment whole.
+   */
   skipUnchanged?: boolean;
   /** Override the refusals esptool lets --force override. */
   force?: boolean;
@@ -82,6 +86,9 @@ export interface SegmentResult {
   sentBytes: number;
   seconds: number;
   verified: boolean;
+  /** Incremental write (segment not identical on flash, skip-unchanged on): sectors rewritten, of all the segment touches. */
+  changedSectors?: number;
+  totalSectors?: number;
 }
 
 export interface FlashResult {

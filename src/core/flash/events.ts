@@ -24,7 +24,18 @@ export type FlashEvent =
     }
   | { kind: 'verified'; index: number; name: string; md5: string }
   | { kind: 'skipped'; index: number; name: string; reason: string }
-  | { kind: 'segment-done'; index: number; name: string; bytes: number; sentBytes: number; seconds: number; kbitPerSecond: number }
+  | {
+      kind: 'segment-done';
+      index: number;
+      name: string;
+      /** Bytes written (only the changed sectors' bytes after an incremental write). */
+      bytes: number;
+      sentBytes: number;
+      seconds: number;
+      kbitPerSecond: number;
+      /** Incremental write: "3 of 80 sectors changed". */
+      detail?: string;
+    }
   | { kind: 'warning'; message: string }
   | { kind: 'reset'; how: string }
   | { kind: 'done'; seconds: number; written: string[]; skipped: string[] }

@@ -10,7 +10,8 @@ import type { FlashOptions, FlashResult, SegmentResult, WriteSegment } from './a
 import type { FlashEvent } from './events';
 import type { OpenedPort } from '../transport/open_port';
 import { openSession, type OpenSession } from './open_session';
-import { prepareSegment, type PreparedSegment } from './prepare_segments';
+import { changedText, findChangedSectors, type ChangedSectors } from './changed_sectors';
+import { prepareSegment, segmentPart, type PreparedSegment } from './prepare_segments';
 import { safetyRefusals, type Refusal } from './safety_checks';
 import { SegmentWriteError, writeSegment } from './segment_writer';
 import { validateSegments } from './validate_segments';
@@ -46,7 +47,8 @@ function hostKey(segments: WriteSegment[], opts: FlashOptions, s: OpenSession, e
   try {
     return resolveHostKey(opts.hostKey, { chip: s.chip.name, mac: s.mac });
   } catch (e) {
-    if (segments.some((x) => x.encrypt === 'host')) throw e;
+    const first = segments.find((x) => x.encrypt === 'host');
+    if (first) throw new FlashRefusedError([{ segment: first.name, offset: first.offset, message: (e as Error).message, overridable: false }]);
     emit({ kind: 'warning', message: `Device-encrypted segments cannot be verified: ${(e as Error).message}` });
     return undefined;
   }
@@ -83,7 +85,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
   };
   const results: SegmentResult[] = segments.map((s) => ({ name: s.name, offset: s.offset, status: 'not-written', bytes: s.bytes.length, sentBytes: 0, seconds: 0, verified: false }));
   let open: OpenSession | undefined;
-  let current: { index: number; acked: number; size: number } | undefined;
+  /** The write in progress: segment, where this run starts, bytes acknowledged of its `size`. */
+  let current: { index: number; at: number; acked: number; size: number } | undefined;
   try {
     validateSegments(segments);
     open = await openSession(opts, { stub: opts.stub ?? true, flashSizeSetting: opts.settings?.size }, emit, port);
@@ -112,7 +115,9 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     for (const p of prepared) {
       if (opts.signal?.aborted) throw new CancelledError();
       const r = results[p.index];
-      if (skipUnchanged && p.expectedMd5) {
+      let parts: PreparedSegment[] = [p];
+      let changed: ChangedSectors | undefined;
+      if (skipUnchanged && p.expected && p.expectedMd5) {
         const have = await s.session.flashMd5(p.offset, p.image.length, `checking segment "${p.name}"`);
         if (have === p.expectedMd5) {
           r.status = 'skipped';
@@ -120,20 +125,37 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
           emit({ kind: 'skipped', index: p.index, name: p.name, reason: `flash at ${hex(p.offset)} already holds it (MD5 ${have})` });
           continue;
         }
+        const expected = p.expected;
+        changed = await findChangedSectors((addr, size) => s.session.flashMd5(addr, size, `comparing segment "${p.name}" at ${hex(addr)}`), p.offset, expected);
+        if (changed.changed < changed.total) parts = changed.ranges.map((g) => segmentPart(p, g.start, g.end, s.caps));
+        r.changedSectors = changed.changed;
+        r.totalSectors = changed.total;
       }
-      const method = p.patchNote ? `${p.methodText}; ${p.patchNote}` : p.methodText;
-      emit({ kind: 'segment-start', index: p.index, name: p.name, offset: p.offset, size: p.image.length, method });
+      const writeBytes = parts.reduce((n, x) => n + x.image.length, 0);
+      const total = parts.reduce((n, x) => n + x.data.length, 0);
+      const incremental = changed && changed.changed < changed.total ? `only the changed sectors: ${changedText(changed)}` : undefined;
+      const method = [p.methodText, p.patchNote, incremental].filter(Boolean).join('; ');
+      emit({ kind: 'segment-start', index: p.index, name: p.name, offset: p.offset, size: writeBytes, method });
       const start = Date.now();
-      current = { index: p.index, acked: 0, size: p.data.length };
-      const cur = current;
-      const { sentBytes } = await writeSegment(s.session, p, {
-        pipelineDepth: opts.pipelineDepth,
-        onWarning: (message) => emit({ kind: 'warning', message }),
-        onProgress: ({ written, sent }) => {
-          cur.acked = written;
-          emit({ kind: 'progress', index: p.index, name: p.name, written: Math.min(written, p.data.length), total: p.data.length, sent, kbitPerSecond: kbps(written, Date.now() - start) });
-        },
-      });
+      let sentBytes = 0;
+      let done = 0;
+      for (const part of parts) {
+        current = { index: p.index, at: part.writeOffset, acked: 0, size: part.data.length };
+        const cur = current;
+        if (opts.signal?.aborted) throw new CancelledError();
+        const before = done;
+        const w = await writeSegment(s.session, part, {
+          pipelineDepth: opts.pipelineDepth,
+          onWarning: (message) => emit({ kind: 'warning', message }),
+          onProgress: ({ written, sent }) => {
+            cur.acked = written;
+            const soFar = before + Math.min(written, part.data.length);
+            emit({ kind: 'progress', index: p.index, name: p.name, written: soFar, total, sent: sentBytes + sent, kbitPerSecond: kbps(soFar, Date.now() - start) });
+          },
+        });
+        sentBytes += w.sentBytes;
+        done += part.data.length;
+      }
       const ms = Date.now() - start;
       r.status = 'written';
       r.sentBytes = sentBytes;
@@ -152,7 +174,9 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         r.verified = true;
         emit({ kind: 'verified', index: p.index, name: p.name, md5: actual });
       }
-      emit({ kind: 'segment-done', index: p.index, name: p.name, bytes: p.image.length, sentBytes, seconds: ms / 1000, kbitPerSecond: kbps(p.data.length, ms) });
+      const doneEvent: FlashEvent = { kind: 'segment-done', index: p.index, name: p.name, bytes: writeBytes, sentBytes, seconds: ms / 1000, kbitPerSecond: kbps(total, ms) };
+      if (changed) doneEvent.detail = changedText(changed);
+      emit(doneEvent);
     }
     await s.after(opts.after ?? 'hard-reset');
     const seconds = (Date.now() - t0) / 1000;
@@ -167,8 +191,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       const r = results[current.index];
       r.status = 'failed';
       segment = r.name;
-      offset = r.offset + current.acked;
-      const region = `${hex(r.offset)}–${hex(r.offset + current.size)}`;
+      offset = current.at + current.acked;
+      const region = `${hex(current.at)}–${hex(current.at + current.size)}`;
       const partial = `${current.acked} of ${current.size} bytes of segment "${r.name}" were acknowledged; the region ${region} holds partial data — flash it again`;
       message = cancelled ? `Cancelled while writing segment "${r.name}" at ${hex(offset)}: ${partial}.` : `${message} (${partial}.)`;
     } else if (e instanceof FlashRefusedError) {

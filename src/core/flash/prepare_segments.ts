@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import pako from 'pako';
 import type { ChipFacts } from '../chips';
-import { encryptFlashData, expectedCiphertextMd5, type FlashKey } from '../crypto/flash_crypto';
+import { encryptFlashData, type FlashKey } from '../crypto/flash_crypto';
 import type { FlashSettings } from '../plan/flash_plan';
 import { FLASH_SECTOR } from '../protocol/opcodes';
 import type { WriteSegment } from './api';
@@ -26,7 +26,13 @@ export interface PreparedSegment {
   method: WriteMethod;
   methodText: string;
   encrypt: WriteSegment['encrypt'];
-  /** MD5 (hex) the region [offset, offset + image.length) must have after writing; undefined if unverifiable. */
+  /**
+   * The bytes the region [offset, offset + image.length) must hold after writing: the image
+   * itself for plain and host-encrypted writes, the ciphertext the chip will store for
+   * device-encrypted writes when the key is known; undefined when unknowable or unverifiable.
+   */
+  expected?: Uint8Array;
+  /** MD5 (hex) of `expected`; undefined if unverifiable. */
   expectedMd5?: string;
   /** Why there is no expected MD5. */
   noVerifyReason?: string;
@@ -72,53 +78,76 @@ export function prepareSegment(s: WriteSegment, index: number, ctx: PrepareConte
   const align = s.encrypt === 'off' ? 4 : Math.max(16, chip.encryptedWriteAlign);
   let image = padTo(bytes, align);
   const cryptOpts = { padTo: align, flashCryptConfig: ctx.flashCryptConfig, label: `segment "${s.name}"` };
-  let expectedMd5: string | undefined;
+  let expected: Uint8Array | undefined;
   let noVerifyReason: string | undefined;
   if (s.encrypt === 'host') {
     if (!ctx.key) throw new Error(`Segment "${s.name}" is to be encrypted on the host, but no key was given.`);
     image = encryptFlashData(ctx.key, s.offset, image, cryptOpts);
-    expectedMd5 = md5hex(image);
+    expected = image;
   } else if (s.encrypt === 'device') {
-    if (ctx.key) expectedMd5 = expectedCiphertextMd5(ctx.key, s.offset, image, cryptOpts);
+    if (ctx.key) expected = encryptFlashData(ctx.key, s.offset, image, cryptOpts);
     else noVerifyReason = 'encrypted by the device; give the key file to verify it';
   } else {
-    expectedMd5 = md5hex(image);
+    expected = image;
   }
-  if (expectedMd5 && !canMd5(l)) {
-    expectedMd5 = undefined;
+  if (expected && !canMd5(l)) {
+    expected = undefined;
     noVerifyReason = 'the loader has no SPI_FLASH_MD5 (Secure Download Mode or ESP8266 ROM)';
   }
-  let writeOffset = s.offset;
-  let data = image;
-  if (!l.stub && s.offset % FLASH_SECTOR !== 0) {
-    writeOffset = s.offset - (s.offset % FLASH_SECTOR);
-    data = new Uint8Array(image.length + (s.offset - writeOffset)).fill(0xff);
-    data.set(image, s.offset - writeOffset);
-  }
-  let method = chooseMethod(s.encrypt, l, ctx.compress);
-  let compressed: Uint8Array | undefined;
-  if (isCompressed(method)) {
-    compressed = pako.deflate(data, { level: 9 });
-    if (compressed.length >= data.length) {
-      compressed = undefined;
-      method = uncompressedVariant(method);
-    }
-  }
+  const wire = wireLayout(image, s.offset, l, chooseMethod(s.encrypt, l, ctx.compress));
   const prepared: PreparedSegment = {
     index,
     name: s.name,
     offset: s.offset,
     image,
-    writeOffset,
-    data,
-    method,
-    methodText: describeMethod(method, l),
+    ...wire,
+    methodText: describeMethod(wire.method, l),
     encrypt: s.encrypt,
     originalSize: s.bytes.length,
   };
-  if (compressed) prepared.compressed = compressed;
-  if (expectedMd5) prepared.expectedMd5 = expectedMd5;
+  if (expected) {
+    prepared.expected = expected;
+    prepared.expectedMd5 = md5hex(expected);
+  }
   if (noVerifyReason) prepared.noVerifyReason = noVerifyReason;
   if (patchNote) prepared.patchNote = patchNote;
   return prepared;
+}
+
+/** What goes on the wire for `image` at `offset`: ROM sector alignment, then compression when it shrinks the data. */
+export function wireLayout(
+  image: Uint8Array,
+  offset: number,
+  l: LoaderCaps,
+  wanted: WriteMethod,
+): { writeOffset: number; data: Uint8Array; compressed?: Uint8Array; method: WriteMethod } {
+  let writeOffset = offset;
+  let data = image;
+  if (!l.stub && offset % FLASH_SECTOR !== 0) {
+    // The ROM needs a sector-aligned start: 0xFF in front (the sector is erased anyway, §2.3).
+    writeOffset = offset - (offset % FLASH_SECTOR);
+    data = new Uint8Array(image.length + (offset - writeOffset)).fill(0xff);
+    data.set(image, offset - writeOffset);
+  }
+  if (isCompressed(wanted)) {
+    const compressed = pako.deflate(data, { level: 9 });
+    if (compressed.length < data.length) return { writeOffset, data, compressed, method: wanted };
+    return { writeOffset, data, method: uncompressedVariant(wanted) };
+  }
+  return { writeOffset, data, method: wanted };
+}
+
+/**
+ * The part [start, end) of a prepared segment as a write of its own (incremental writes of
+ * changed sectors): same encryption and name, its own wire layout. Compressed only when the
+ * whole segment was chosen to be compressed.
+ */
+export function segmentPart(p: PreparedSegment, start: number, end: number, l: LoaderCaps): PreparedSegment {
+  if (start < p.offset || end > p.offset + p.image.length || start >= end) {
+    throw new Error(`Internal error: part 0x${start.toString(16)}–0x${end.toString(16)} is outside segment "${p.name}".`);
+  }
+  const image = p.image.subarray(start - p.offset, end - p.offset);
+  const { compressed: _whole, expected: _e, expectedMd5: _m, ...rest } = p;
+  const wire = wireLayout(image, start, l, p.method);
+  return { ...rest, offset: start, image, ...wire, methodText: describeMethod(wire.method, l) };
 }

@@ -54,7 +54,7 @@ export function checkDownloadEncryptAllowed(s: WriteSegment, ctx: SafetyContext)
   if (s.encrypt !== 'device' || ctx.security.downloadEncryptDisabled !== true) return undefined;
   return (
     `Refusing ${where(s)}: this ${ctx.chip.displayName} has encryption in UART download mode disabled (flash encryption Release mode), ` +
-    `so the chip cannot encrypt what it receives. Use host encryption with the device's key (encrypt 'host', --key-file), or write it plain if it is not an encrypted partition.`
+    `so the chip cannot encrypt what it receives. Use host encryption with the device's key (encrypt 'host', --encrypt-key FILE), or write it plain if it is not an encrypted partition.`
   );
 }
 
@@ -99,9 +99,8 @@ export function checkEncryptedAlignment(s: WriteSegment, ctx: SafetyContext): st
   );
 }
 
-/** Does this plaintext belong where the chip expects ciphertext? */
-function plaintextIsDangerous(s: WriteSegment, ctx: SafetyContext): boolean {
-  if (s.encryptedInBuild !== undefined) return s.encryptedInBuild;
+/** Contents the boot chain reads through the decryption engine: bootloader, app image, partition table. */
+function looksLikeBootData(s: WriteSegment, ctx: SafetyContext): boolean {
   if (s.offset === ctx.chip.bootloaderOffset) return true;
   const b = s.bytes;
   if (b.length >= 24 && b[0] === 0xe9) return true; // app or bootloader image
@@ -109,12 +108,23 @@ function plaintextIsDangerous(s: WriteSegment, ctx: SafetyContext): boolean {
   return false;
 }
 
+/**
+ * Does this plaintext belong where the chip expects ciphertext? Development mode: as the build
+ * says, else by the contents. Release mode (esptool refuses every plain write there): only a
+ * segment the build explicitly writes plain (nvs, SPIFFS storage) that is not boot data passes.
+ */
+function plaintextIsDangerous(s: WriteSegment, ctx: SafetyContext, releaseLike: boolean): boolean {
+  if (releaseLike) return s.encryptedInBuild !== false || looksLikeBootData(s, ctx);
+  if (s.encryptedInBuild !== undefined) return s.encryptedInBuild;
+  return looksLikeBootData(s, ctx);
+}
+
 /** Plaintext onto a device whose flash is encrypted (§4.2 "without encryption"; §12). Overridable. */
 export function checkPlaintextOnEncryptedDevice(s: WriteSegment, ctx: SafetyContext): string | undefined {
   const sec = ctx.security;
   if (s.encrypt !== 'off' || !sec.flashEncryptionEnabled) return undefined;
   const releaseLike = sec.downloadEncryptDisabled === true || sec.secureDownloadMode;
-  if (!releaseLike && !plaintextIsDangerous(s, ctx)) return undefined;
+  if (!plaintextIsDangerous(s, ctx, releaseLike)) return undefined;
   const how = releaseLike
     ? 'Release-mode flash encryption is on, so every image in flash must be ciphertext'
     : 'flash encryption is on and this segment is one the chip reads encrypted';
@@ -154,7 +164,7 @@ export function checkHostEncryption(s: WriteSegment, ctx: SafetyContext, force: 
   if (s.encrypt !== 'host') return undefined;
   if (!ctx.hostKeyGiven) {
     return {
-      message: `Refusing ${where(s)}: it is to be encrypted on the host, but no key was given. Give the flash-encryption key file (--key-file) or a per-device key directory (--key-dir).`,
+      message: `Refusing ${where(s)}: it is to be encrypted on the host, but no key was given. Give the flash-encryption key file (--encrypt-key FILE) or a per-device key directory (--encrypt-key-dir DIR).`,
       overridable: false,
     };
   }

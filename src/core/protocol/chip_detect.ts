@@ -1,6 +1,6 @@
 /** Chip detection (esp-serial-protocol.md §3.3): GET_SECURITY_INFO chip id, else the magic register. */
 import { CHIP_MAGIC_REG, CHIP_NAMES, chipByImageId, chipByMagic, chipFacts, type ChipFacts } from '../chips';
-import { CommandFailedError, LoaderTimeoutError, UnsupportedCommandError } from './loader_errors';
+import { CommandFailedError, UnsupportedCommandError, isCancelled } from './loader_errors';
 import type { LoaderSession } from './loader_session';
 import type { SecurityInfo } from './security_info';
 
@@ -15,12 +15,15 @@ export interface Detection {
 
 export async function detectChip(session: LoaderSession): Promise<Detection> {
   let security: SecurityInfo | undefined;
+  let securityError: Error | undefined;
   try {
     security = await session.getSecurityInfo();
   } catch (e) {
-    if (!(e instanceof UnsupportedCommandError || e instanceof CommandFailedError || e instanceof LoaderTimeoutError)) throw e;
-    // ESP8266/ESP32 ROM and their stubs lack the command: fall through to the magic register.
-    if (e instanceof LoaderTimeoutError) await session.conn.drain(50);
+    if (isCancelled(e)) throw e;
+    // ESP8266/ESP32 ROM and their stubs lack the command (a stub left running by an earlier
+    // session answers with bare stub status bytes): fall through to the magic register.
+    securityError = e as Error;
+    if (!(e instanceof UnsupportedCommandError || e instanceof CommandFailedError)) await session.conn.drain(50);
   }
   if (security?.chipId !== undefined) {
     const chip = chipByImageId(security.chipId);
@@ -38,6 +41,11 @@ export async function detectChip(session: LoaderSession): Promise<Detection> {
     if (e instanceof UnsupportedCommandError && security) {
       // READ_REG refused while GET_SECURITY_INFO worked with a short payload: ESP32-S2 in SDM (§3.3).
       return { chip: chipFacts('esp32s2'), security, secureDownloadMode: true, how: 'READ_REG refused (Secure Download Mode)' };
+    }
+    if (securityError && !isCancelled(e)) {
+      throw new Error(
+        `Cannot tell which chip is on ${session.port}: GET_SECURITY_INFO failed (${securityError.message}) and so did READ_REG of the chip magic (${(e as Error).message}). Reset the chip into download mode and try again.`,
+      );
     }
     throw e;
   }

@@ -133,9 +133,12 @@ export class LoaderConnection {
         continue;
       }
       if (opts.ignoreStatus) return { value: resp.value, payload: resp.data, data: resp.data };
-      const payloadLen = pickPayloadLength(opts.payload ?? 0, resp.data.length);
+      let payloadLen = pickPayloadLength(opts.payload ?? 0, resp.data.length);
       if (resp.data.length < payloadLen + 2) {
-        throw new Error(`${opts.context ? opts.context + ': ' : ''}${name} reply too short (${resp.data.length} data bytes, expected ${payloadLen} + status).`);
+        // A refusal carries no payload, only status bytes (2 from a stub, 4 from a ROM) —
+        // e.g. the ESP32 stub answering GET_SECURITY_INFO, which it lacks.
+        if (resp.data.length >= 2 && resp.data[0] !== 0) payloadLen = 0;
+        else throw new Error(`${opts.context ? opts.context + ': ' : ''}${name} reply too short (${resp.data.length} data bytes, expected ${payloadLen} + status).`);
       }
       const status = resp.data[payloadLen];
       const err = resp.data[payloadLen + 1];

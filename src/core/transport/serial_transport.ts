@@ -4,6 +4,7 @@
  */
 import { SerialPort } from 'serialport';
 import { describeIoError, describeOpenError, isNoControlLines } from './port_errors';
+import { fixPollerLostWakeups } from './poller_fix';
 import { ControlLinesUnsupportedError, type Transport } from './transport';
 
 const OPEN_TIMEOUT_MS = 5000;
@@ -55,6 +56,7 @@ export class SerialTransport implements Transport {
     } finally {
       clearTimeout(timer);
     }
+    fixPollerLostWakeups((port as unknown as { port?: unknown }).port);
     const t = new SerialTransport(port, displayName, baudRate);
     t.usb = await findUsbIds(path);
     return t;
@@ -72,9 +74,12 @@ export class SerialTransport implements Transport {
   async write(data: Uint8Array): Promise<void> {
     this.check();
     await new Promise<void>((resolve, reject) => {
+      // The write callback fires once every byte has gone through write(2) into the kernel.
+      // No tcdrain (port.drain): on a pseudo-terminal it can block a libuv pool thread until
+      // the far end has read everything, and a few of those stall every other port operation.
       this.port.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength), (err) => {
         if (err) return reject(describeIoError(this.name, 'writing', err));
-        this.port.drain((e) => (e ? reject(describeIoError(this.name, 'writing', e)) : resolve()));
+        resolve();
       });
     });
   }
@@ -103,7 +108,10 @@ export class SerialTransport implements Transport {
 
   async flushInput(): Promise<void> {
     this.check();
-    await new Promise<void>((resolve) => this.port.flush(() => resolve()));
+    // Not port.flush(): serialport's flush is tcflush(TCIOFLUSH), which would also throw away
+    // bytes we wrote that the device has not read yet. serialport reads continuously, so what
+    // the kernel holds arrives as 'data' within a tick; let it land, then drop it.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     this.chunks = [];
   }
 

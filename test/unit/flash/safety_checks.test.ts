@@ -99,9 +99,17 @@ describe('safety checks: one refusal each, with a message a person can act on', 
     assert.equal(safetyRefusals([seg({ encrypt: 'off', bytes: image(5) })], ctx('esp32c3'), false).refusals.length, 1);
   });
 
-  it('plaintext onto a release-mode device: refuses every plain segment unless forced', () => {
-    const r = only(safetyRefusals([seg({ name: 'storage', offset: 0x110000, encrypt: 'off', encryptedInBuild: false })], ctx('esp32c3', {}, { downloadEncryptDisabled: true, mode: 'release' }), false));
+  it('plaintext onto a release-mode device: refuses every plain segment the build does not mark plain, unless forced', () => {
+    const release = ctx('esp32c3', {}, { downloadEncryptDisabled: true, mode: 'release' });
+    // Unknown origin (offset/file pairs): refused whatever it holds.
+    const r = only(safetyRefusals([seg({ name: 'storage', offset: 0x110000, encrypt: 'off' })], release, false));
     assert.match(r.message, /segment "storage" at 0x110000 as plaintext: Release-mode flash encryption is on/);
+    assert.equal(safetyRefusals([seg({ name: 'storage', offset: 0x110000, encrypt: 'off' })], release, true).refusals.length, 0);
+    // An app image stays refused even when a (non-encrypting) build marks it plain.
+    const app = only(safetyRefusals([seg({ encrypt: 'off', encryptedInBuild: false, bytes: image(5) })], release, false));
+    assert.match(app.message, /segment "app" at 0x10000 as plaintext: Release-mode flash encryption is on/);
+    // A data partition the build writes plain (SPIFFS storage, nvs) may be written.
+    assert.deepEqual(safetyRefusals([seg({ name: 'storage', offset: 0x110000, encrypt: 'off', encryptedInBuild: false })], release, false).refusals, []);
   });
 
   it('image larger than the flash: refuses, not forceable', () => {
@@ -117,7 +125,7 @@ describe('safety checks: one refusal each, with a message a person can act on', 
 
   it('host encryption without a key: refuses and says which option gives one', () => {
     const r = only(safetyRefusals([seg({ encrypt: 'host' })], ctx('esp32c3'), true));
-    assert.match(r.message, /to be encrypted on the host, but no key was given\. Give the flash-encryption key file \(--key-file\)/);
+    assert.match(r.message, /to be encrypted on the host, but no key was given\. Give the flash-encryption key file \(--encrypt-key FILE\)/);
   });
 
   it('host encryption onto a device with encryption off: refuses unless forced', () => {

@@ -1,0 +1,101 @@
+import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
+import { changedText, findChangedSectors, piecesOf } from '../../../src/core/flash/changed_sectors';
+
+const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
+
+/** A flash of `size` bytes answering SPI_FLASH_MD5, with a log of the regions asked for. */
+function fakeFlash(size: number) {
+  const bytes = new Uint8Array(size).fill(0xff);
+  const asked: [number, number][] = [];
+  return {
+    bytes,
+    asked,
+    md5At: async (addr: number, len: number) => {
+      asked.push([addr, len]);
+      return md5(bytes.subarray(addr, addr + len));
+    },
+  };
+}
+
+function pattern(n: number, seed: number): Uint8Array {
+  return Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 7 + (i >> 8)) & 0xff);
+}
+
+describe('changed sectors (incremental writes)', () => {
+  it('cuts a range at multiples of a unit', () => {
+    assert.deepEqual(piecesOf(0x10100, 0x12010, 0x1000), [
+      { start: 0x10100, end: 0x11000 },
+      { start: 0x11000, end: 0x12000 },
+      { start: 0x12000, end: 0x12010 },
+    ]);
+  });
+
+  it('one changed byte in a 300 000-byte segment: one sector, found through its 64 KiB block', async () => {
+    const f = fakeFlash(0x100000);
+    const expected = pattern(300_000, 1);
+    f.bytes.set(expected, 0x10000);
+    f.bytes[0x10000 + 150_000] ^= 0x01;
+    const c = await findChangedSectors(f.md5At, 0x10000, expected);
+    const sector = 0x10000 + Math.floor(150_000 / 0x1000) * 0x1000;
+    assert.deepEqual(c.ranges, [{ start: sector, end: sector + 0x1000 }]);
+    assert.equal(c.changed, 1);
+    assert.equal(c.total, Math.ceil(300_000 / 0x1000));
+    assert.equal(c.wholeSegment, false);
+    // 5 blocks, then the 16 sectors of the one block that differs.
+    assert.equal(c.md5Queries, 5 + 16);
+    assert.equal(changedText(c), '1 of 74 sectors changed');
+  });
+
+  it('merges touching sectors into one range and keeps distant ones apart', async () => {
+    const f = fakeFlash(0x100000);
+    const expected = pattern(0x30000, 2);
+    f.bytes.set(expected, 0x20000);
+    for (const at of [0x3000, 0x4fff, 0x5000, 0x9000]) f.bytes[0x20000 + at] ^= 0xff;
+    const c = await findChangedSectors(f.md5At, 0x20000, expected);
+    assert.deepEqual(c.ranges, [
+      { start: 0x23000, end: 0x26000 },
+      { start: 0x29000, end: 0x2a000 },
+    ]);
+    assert.equal(c.changed, 4);
+  });
+
+  it('clips ranges to an unaligned segment and compares partial sectors only where the segment lies', async () => {
+    const f = fakeFlash(0x100000);
+    const expected = pattern(0x2100, 3);
+    f.bytes.set(expected, 0x8100);
+    f.bytes[0x8100] ^= 1; // first, partial sector
+    f.bytes[0x8100 + 0x20ff] ^= 1; // last, partial sector
+    const c = await findChangedSectors(f.md5At, 0x8100, expected);
+    assert.deepEqual(c.ranges, [
+      { start: 0x8100, end: 0x9000 },
+      { start: 0xa000, end: 0xa200 },
+    ]);
+    assert.deepEqual(f.asked, [
+      [0x8100, 0xf00],
+      [0x9000, 0x1000],
+      [0xa000, 0x200],
+    ]);
+    assert.equal(changedText(c), '2 of 3 sectors changed');
+  });
+
+  it('erased flash: every block differs, so the whole segment is written without asking per sector', async () => {
+    const f = fakeFlash(0x100000);
+    const expected = pattern(0x28000, 4);
+    const c = await findChangedSectors(f.md5At, 0x10000, expected);
+    assert.deepEqual(c.ranges, [{ start: 0x10000, end: 0x38000 }]);
+    assert.equal(c.md5Queries, 3);
+    assert.equal(c.wholeSegment, true);
+    assert.equal(changedText(c), '40 of 40 sectors changed (every 64 KiB block differed)');
+  });
+
+  it('a block that differs while none of its sectors does is rewritten whole', async () => {
+    const f = fakeFlash(0x100000);
+    const expected = pattern(0x20000, 5);
+    f.bytes.set(expected, 0);
+    const lying = async (addr: number, len: number) => (len === 0x10000 && addr === 0x10000 ? 'not-the-md5' : f.md5At(addr, len));
+    const c = await findChangedSectors(lying, 0, expected);
+    assert.deepEqual(c.ranges, [{ start: 0x10000, end: 0x20000 }]);
+    assert.equal(c.changed, 16);
+  });
+});
