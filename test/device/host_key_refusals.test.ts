@@ -7,12 +7,14 @@
  * incremental second flash.
  */
 import { strict as assert } from 'node:assert';
-import { readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { runCli } from '../../src/cli/main';
 import type { ChipName } from '../../src/core/chips';
 import { deviceKeyFileName } from '../../src/core/crypto/flash_crypto';
 import type { WriteSegment } from '../../src/core/flash/api';
+import { parseImage } from '../../src/core/formats/image_parse';
 import { writeSampleIdfBuildDetailed, type SampleBuild } from '../../src/fixtures/sample_build';
 import { generatedImage, pseudoRandom } from './flash_helpers';
 import { flashWithKey, hostKeyRig, type HostKeyRig } from './host_key_helpers';
@@ -107,6 +109,26 @@ const CASES: RefusalCase[] = [
   },
 ];
 
+/**
+ * An app image with one byte of its last segment's data changed and the checksum and SHA-256
+ * brought up to date (a rebuild after a one-byte edit): all three changes in the last sector.
+ */
+function withOneDataByteChanged(image: Uint8Array): Uint8Array {
+  const b = Uint8Array.from(image);
+  const info = parseImage(b).info!;
+  const last = info.segments[info.segments.length - 1];
+  const at = last.dataOffset + last.length - 1;
+  const digestAt = info.imageLength - 32;
+  const checksumAt = digestAt - 1;
+  assert.ok(info.hashAppended && Math.floor(at / 0x1000) === Math.floor((info.imageLength - 1) / 0x1000), 'the change must stay in one sector');
+  b[at] ^= 0x01;
+  b[checksumAt] ^= 0x01;
+  b.set(createHash('sha256').update(b.subarray(0, digestAt)).digest(), digestAt);
+  const check = parseImage(b).info!;
+  assert.ok(check.checksum.ok && check.sha256?.ok, 'the changed image stays valid');
+  return b;
+}
+
 /** A rig whose key file holds `fileKeyLength` bytes (the chip keeps its own valid key). */
 async function refusalRig(c: RefusalCase): Promise<HostKeyRig> {
   const rig = await hostKeyRig(c.chip, c.mode, c.chipKeyLength);
@@ -191,7 +213,7 @@ describe('cli host-key flashing (--encrypt-key-dir, --flash-crypt-conf, release 
     try {
       const build = await sample(rig, 'esp32c3');
       const keyDir = path.join(rig.dir, 'keys');
-      await import('node:fs/promises').then((fs) => fs.mkdir(keyDir));
+      await mkdir(keyDir);
       const mac = Array.from(rig.pty.chip.mac, (b) => b.toString(16).padStart(2, '0')).join(':');
       await writeFile(path.join(keyDir, deviceKeyFileName(mac)), rig.key);
       const args = ['--port', rig.pty.path, '--encrypt', '--encrypt-key-dir', keyDir, '--flash-size', 'keep', build.buildDir];
@@ -203,14 +225,18 @@ describe('cli host-key flashing (--encrypt-key-dir, --flash-crypt-conf, release 
 
       const app = build.images.find((i) => i.name === 'app')!;
       const appFile = path.join(build.buildDir, app.file);
-      const bytes = new Uint8Array(await readFile(appFile));
-      bytes[0x2345] ^= 0x01;
+      const bytes = withOneDataByteChanged(new Uint8Array(await readFile(appFile)));
       await writeFile(appFile, bytes);
       const second = await cli('flash', ...args);
       assert.equal(second.code, 0, second.err);
+      // The change (data byte, checksum, digest) lies in the image's last, partial sector.
       const sectors = Math.ceil(bytes.length / 0x1000);
-      assert.match(second.out, new RegExp(`^app: 4096 bytes at 0x00010000 \\(host-encrypted ciphertext, plain write \\(legacy stub\\); only the changed sectors: 1 of ${sectors} sectors changed\\)$`, 'm'));
-      assert.match(second.out, new RegExp(`^Wrote 4096 bytes at 0x00010000 in \\d+\\.\\d seconds \\(\\d+ kbit/s\\); 1 of ${sectors} sectors changed$`, 'm'));
+      const last = app.offset + (sectors - 1) * 0x1000;
+      const tail = bytes.length - (sectors - 1) * 0x1000;
+      const at = `0x${last.toString(16).padStart(8, '0')}`;
+      const range = `0x${last.toString(16)}–0x${(app.offset + bytes.length).toString(16)}`;
+      assert.match(second.out, new RegExp(`^app: ${tail} bytes at ${at} \\(host-encrypted ciphertext, plain write \\(legacy stub\\); only the changed sectors: 1 of ${sectors} sectors changed, in ${range}\\)$`, 'm'));
+      assert.match(second.out, new RegExp(`^Wrote ${tail} bytes at ${at} in \\d+\\.\\d seconds \\(\\d+ kbit/s\\); 1 of ${sectors} sectors changed$`, 'm'));
       assert.match(second.out, /^Skipped bootloader at 0x00000000 \(already on flash, MD5 [0-9a-f]{32}\)$/m);
       await assertDecrypts(rig, build);
 

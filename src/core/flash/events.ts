@@ -9,7 +9,16 @@ export type FlashEvent =
   | { kind: 'stub'; running: boolean; detail: string }
   | { kind: 'baud'; baud: number }
   | { kind: 'plan'; totalBytes: number; segments: number }
-  | { kind: 'segment-start'; index: number; name: string; offset: number; size: number; method: string }
+  | {
+      kind: 'segment-start';
+      index: number;
+      name: string;
+      /** Where writing starts: the segment's offset, or its first changed sector's (incremental write). */
+      offset: number;
+      /** Bytes to write: the segment's, or only its changed sectors'. */
+      size: number;
+      method: string;
+    }
   | {
       kind: 'progress';
       index: number;

@@ -133,9 +133,9 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       }
       const writeBytes = parts.reduce((n, x) => n + x.image.length, 0);
       const total = parts.reduce((n, x) => n + x.data.length, 0);
-      const incremental = changed && changed.changed < changed.total ? `only the changed sectors: ${changedText(changed)}` : undefined;
+      const incremental = changed && changed.changed < changed.total ? `only the changed sectors: ${changedText(changed)}${rangesText(changed)}` : undefined;
       const method = [p.methodText, p.patchNote, incremental].filter(Boolean).join('; ');
-      emit({ kind: 'segment-start', index: p.index, name: p.name, offset: p.offset, size: writeBytes, method });
+      emit({ kind: 'segment-start', index: p.index, name: p.name, offset: parts[0].offset, size: writeBytes, method });
       const start = Date.now();
       let sentBytes = 0;
       let done = 0;
@@ -230,6 +230,12 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     if (open) await open.close().catch(() => undefined);
     else await port?.close().catch(() => undefined);
   }
+}
+
+/** ", in 0x4f000–0x50000" for the first few changed ranges of a segment. */
+function rangesText(c: ChangedSectors): string {
+  const shown = c.ranges.slice(0, 3).map((g) => `${hex(g.start)}–${hex(g.end)}`);
+  return `, in ${shown.join(', ')}${c.ranges.length > 3 ? `, … (${c.ranges.length} ranges)` : ''}`;
 }
 
 function names(results: SegmentResult[], status: SegmentResult['status']): string[] {
