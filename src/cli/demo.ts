@@ -165,6 +165,7 @@ export async function runDemo(args: string[], out: (l: string) => void, err: (l:
     if (!chipOptions) throw new Error(`Bad virtual port spec ${spec}.`);
     pty = await startPtyChip(chipOptions);
     out(`Virtual ${chip.displayName} with development-mode flash encryption on ${pty.path} (${spec}).`);
+    out('(The virtual chip runs without its timing model here, so the kbit/s below are not real-world figures; `npm run bench` measures speed with wire and flash timing on.)');
     out(`Build flash encryption: ${plan.flashEncryption ?? 'unknown'}; loader the build asks for: ${plan.stub === false ? 'ROM' : 'stub'}.`);
     out('');
 

@@ -116,6 +116,34 @@ describe('host-key flash encryption on the virtual chip (real serialport, pty)',
     }
   }
 
+  for (const variant of [
+    { what: 'device-encrypted segments with the key given (the chip encrypts the changed sector)', mode: 'device' as const, stub: true },
+    { what: 'host-key segments through the ROM loader (no stub: 0x400 blocks, hex MD5 replies)', mode: 'host' as const, stub: false },
+  ]) {
+    it(`incremental reflash of ${variant.what}`, async () => {
+      const plan = await planOf({ ...CASES[0], appSize: 0x20000 }, path.join(tmp, `${variant.mode}-${variant.stub}`));
+      const segments = segmentsFromPlan(plan, 'encrypted', variant.mode);
+      const rig = await hostKeyRig('esp32c3', 'development', 32);
+      try {
+        const first = await flashWithKey(rig, segments, { stub: variant.stub });
+        assert.equal(first.result.ok, true, `${first.result.error}\n${eventLines(first.events)}`);
+        assert.ok(first.result.segments.every((r) => r.verified), 'with the key, device-encrypted segments are verified too');
+        const changed = withOneByteChanged(segments, 'app');
+        const second = await flashWithKey(rig, changed, { stub: variant.stub });
+        assert.equal(second.result.ok, true, `${second.result.error}\n${eventLines(second.events)}`);
+        const app = second.result.segments.find((r) => r.name === 'app')!;
+        assert.equal(app.changedSectors, 1);
+        assert.equal(app.verified, true);
+        const start = second.events.find((e) => e.kind === 'segment-start' && e.name === 'app');
+        assert.ok(start && start.kind === 'segment-start' && start.size === 0x1000, eventLines(second.events));
+        assert.match(start.method, variant.mode === 'device' ? /^device-encrypted .*only the changed sectors: 1 of \d+ sectors changed, in 0x[0-9a-f]+–0x[0-9a-f]+$/ : /^host-encrypted ciphertext, plain write \(ROM\); only the changed sectors/);
+        assertFlashHolds(rig, changed);
+      } finally {
+        await rig.close();
+      }
+    });
+  }
+
   it('--no-skip (skipUnchanged: false) writes every segment whole again', async () => {
     const plan = await planOf(CASES[0], tmp);
     const segments = segmentsFromPlan(plan, 'encrypted', 'host');

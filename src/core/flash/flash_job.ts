@@ -1,7 +1,8 @@
 /**
  * flashSegments: one flash job from connect to reset — checks, per-segment write strategy,
- * skip-if-unchanged, MD5 verification, progress events, cancellation. Never throws for device or
- * input problems: the result (and a 'failed' event) says what went wrong and what was written.
+ * skip-if-unchanged and changed-sectors-only writes, MD5 verification, progress events,
+ * cancellation. Never throws for device or input problems: the result (and a 'failed' event)
+ * says what went wrong and what was written.
  */
 import { resolveHostKey } from '../crypto/device_key_file';
 import type { FlashKey } from '../crypto/flash_crypto';
@@ -125,8 +126,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
           emit({ kind: 'skipped', index: p.index, name: p.name, reason: `flash at ${hex(p.offset)} already holds it (MD5 ${have})` });
           continue;
         }
-        const expected = p.expected;
-        changed = await findChangedSectors((addr, size) => s.session.flashMd5(addr, size, `comparing segment "${p.name}" at ${hex(addr)}`), p.offset, expected);
+        // Not identical: find the 4 KiB sectors that differ and write only those.
+        changed = await findChangedSectors((addr, size) => s.session.flashMd5(addr, size, `comparing segment "${p.name}" at ${hex(addr)}`), p.offset, p.expected);
         if (changed.changed < changed.total) parts = changed.ranges.map((g) => segmentPart(p, g.start, g.end, s.caps));
         r.changedSectors = changed.changed;
         r.totalSectors = changed.total;
@@ -175,7 +176,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         emit({ kind: 'verified', index: p.index, name: p.name, md5: actual });
       }
       const doneEvent: FlashEvent = { kind: 'segment-done', index: p.index, name: p.name, bytes: writeBytes, sentBytes, seconds: ms / 1000, kbitPerSecond: kbps(total, ms) };
-      if (changed) doneEvent.detail = changedText(changed);
+      if (changed && changed.changed < changed.total) doneEvent.detail = changedText(changed);
       emit(doneEvent);
     }
     await s.after(opts.after ?? 'hard-reset');
