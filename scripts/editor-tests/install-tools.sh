@@ -65,7 +65,9 @@ npm_tool() {
   mkdir -p "$prefix"
   [ -f "$prefix/package.json" ] || printf '{ "name": "esp-flasher-editor-tool", "private": true }\n' >"$prefix/package.json"
   local t0; t0=$(date +%s)
-  env "$@" npm install --prefix "$prefix" --save-exact --no-audit --no-fund --loglevel=error "$pkg@$version" \
+  # -u: under `npm run`, the outer npm (Node 20) exports its user agent, which the inner npm would
+  # inherit and code-server's postinstall would read as "node v20".
+  env -u npm_config_user_agent "$@" npm install --prefix "$prefix" --save-exact --no-audit --no-fund --loglevel=error "$pkg@$version" \
     || fail "npm install $pkg@$version failed (see npm's output above); rerun this script when fixed"
   [ "$(installed_version "$prefix" "$pkg")" = "$version" ] || fail "$pkg@$version did not end up in $prefix/node_modules"
   log "$pkg@$version installed in $(( $(date +%s) - t0 )) s"
