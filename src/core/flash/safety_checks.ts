@@ -109,14 +109,15 @@ function looksLikeBootData(s: WriteSegment, ctx: SafetyContext): boolean {
 }
 
 /**
- * Does this plaintext belong where the chip expects ciphertext? Development mode: as the build
- * says, else by the contents. Release mode (esptool refuses every plain write there): only a
+ * Does this plaintext belong where the chip expects ciphertext? Development mode: what the build
+ * marks encrypted, and boot data whatever the build says. Release mode (esptool refuses every plain write there): only a
  * segment the build explicitly writes plain (nvs, SPIFFS storage) that is not boot data passes.
  */
 function plaintextIsDangerous(s: WriteSegment, ctx: SafetyContext, releaseLike: boolean): boolean {
   if (releaseLike) return s.encryptedInBuild !== false || looksLikeBootData(s, ctx);
-  if (s.encryptedInBuild !== undefined) return s.encryptedInBuild;
-  return looksLikeBootData(s, ctx);
+  // Boot data is read through the decryption engine whatever the build says (a build without
+  // flash encryption marks it plain, and would not boot on this device).
+  return s.encryptedInBuild === true || looksLikeBootData(s, ctx);
 }
 
 /** Plaintext onto a device whose flash is encrypted (§4.2 "without encryption"; §12). Overridable. */

@@ -99,6 +99,16 @@ describe('safety checks: one refusal each, with a message a person can act on', 
     assert.equal(safetyRefusals([seg({ encrypt: 'off', bytes: image(5) })], ctx('esp32c3'), false).refusals.length, 1);
   });
 
+  it('plaintext boot data onto a development-mode encrypted device: refused even when a non-encrypting build marks it plain', () => {
+    // The ROM and bootloader read the bootloader, partition table and apps through the decryption
+    // engine whatever the build says; a plaintext build there does not boot (§12).
+    const boot = only(safetyRefusals([seg({ name: 'bootloader', offset: 0x0, encrypt: 'off', encryptedInBuild: false })], ctx('esp32c3'), false));
+    assert.match(boot.message, /segment "bootloader" at 0x0 as plaintext: flash encryption is on/);
+    const app = only(safetyRefusals([seg({ encrypt: 'off', encryptedInBuild: false, bytes: image(5) })], ctx('esp32c3'), false));
+    assert.equal(app.overridable, true);
+    assert.equal(safetyRefusals([seg({ encrypt: 'off', encryptedInBuild: false, bytes: image(5) })], ctx('esp32c3'), true).refusals.length, 0);
+  });
+
   it('plaintext onto a release-mode device: refuses every plain segment the build does not mark plain, unless forced', () => {
     const release = ctx('esp32c3', {}, { downloadEncryptDisabled: true, mode: 'release' });
     // Unknown origin (offset/file pairs): refused whatever it holds.
