@@ -139,9 +139,12 @@ export function checkPlaintextOnEncryptedDevice(s: WriteSegment, ctx: SafetyCont
 /** The segment must fit in the flash (esptool: "will not fit"). Not overridable. */
 export function checkFitsFlash(s: WriteSegment, ctx: SafetyContext): string | undefined {
   const size = ctx.flashSize;
-  if (size === undefined || s.offset + s.bytes.length <= size) return undefined;
+  // What is written is padded: to 4 bytes plain, to the chip's alignment when encrypted.
+  const unit = s.encrypt === 'off' ? 4 : Math.max(4, ctx.chip.encryptedWriteAlign);
+  const end = s.offset + Math.ceil(s.bytes.length / unit) * unit;
+  if (size === undefined || end <= size) return undefined;
   return (
-    `Refusing ${where(s)}: it is ${s.bytes.length} bytes and ends at ${hex(s.offset + s.bytes.length)}, beyond the ${size / 1048576} MB flash (ends at ${hex(size)}). ` +
+    `Refusing ${where(s)}: it is ${s.bytes.length} bytes and ends at ${hex(end)} once padded, beyond the ${size / 1048576} MB flash (ends at ${hex(size)}). ` +
     `Use a smaller image, move the segment, or set the right flash size.`
   );
 }

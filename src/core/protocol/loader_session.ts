@@ -121,8 +121,12 @@ export class LoaderSession {
   beginPayload(a: BeginArgs): Uint8Array {
     const words = [a.size, a.blocks, a.blockSize, a.offset];
     if (this.isStub) {
-      if (a.encrypted && this.stubGeneration === 'current') return u32le(...words, 1);
-      return u32le(...words);
+      if (!a.encrypted) return u32le(...words);
+      if (this.stubGeneration === 'current') return u32le(...words, 1);
+      // A legacy stub encrypts through FLASH_ENCRYPT_DATA after a 16-byte BEGIN; an unknown one
+      // must not get a plain BEGIN that would make it write plaintext.
+      if (this.stubGeneration === 'legacy') return u32le(...words);
+      throw new Error('The running flasher stub did not say which protocol it speaks, so an encrypted write could land as plaintext; nothing was written. Reconnect (let ESP Flasher upload its stub) and try again.');
     }
     const chip = this.need();
     if (chip.romEncryptedFlag) return u32le(...words, a.encrypted ? 1 : 0);

@@ -124,7 +124,12 @@ describe('safety checks: one refusal each, with a message a person can act on', 
 
   it('image larger than the flash: refuses, not forceable', () => {
     const r = only(safetyRefusals([seg({ encrypt: 'off', offset: 0x3f0000, bytes: new Uint8Array(0x20000) })], ctx('esp32c3', {}, { flashEncryptionEnabled: false, mode: 'off' }), true));
-    assert.match(r.message, /segment "app" at 0x3f0000: it is 131072 bytes and ends at 0x410000, beyond the 4 MB flash \(ends at 0x400000\)/);
+    assert.match(r.message, /segment "app" at 0x3f0000: it is 131072 bytes and ends at 0x410000 once padded, beyond the 4 MB flash \(ends at 0x400000\)/);
+    // Padding counts: 3 bytes ending exactly at the end of flash are written as 4.
+    const off = ctx('esp32c3', {}, { flashEncryptionEnabled: false, mode: 'off' });
+    const tail = only(safetyRefusals([seg({ encrypt: 'off', offset: 0x3ffffd, bytes: new Uint8Array(3) })], off, false));
+    assert.match(tail.message, /ends at 0x400001 once padded/);
+    assert.deepEqual(safetyRefusals([seg({ encrypt: 'off', offset: 0x3ffffc, bytes: new Uint8Array(4) })], off, false).refusals, []);
   });
 
   it('image built for another chip: refuses unless forced', () => {

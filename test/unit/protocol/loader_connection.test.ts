@@ -119,6 +119,10 @@ describe('loader connection: request/response matching and status bytes', () => 
     assert.equal(s.beginPayload({ size: 1, blocks: 1, blockSize: 0x4000, offset: 0, encrypted: true }).length, 16);
     s.stubGeneration = 'current';
     assert.deepEqual([...s.beginPayload({ size: 1, blocks: 1, blockSize: 0x4000, offset: 0, encrypted: true })], [...u32(1, 1, 0x4000, 0, 1)]);
+    // A stub of unknown generation gets no encrypted BEGIN at all (a plain one would write plaintext).
+    s.stubGeneration = undefined;
+    assert.throws(() => s.beginPayload({ size: 1, blocks: 1, blockSize: 0x4000, offset: 0, encrypted: true }), /could land as plaintext; nothing was written/);
+    assert.equal(s.beginPayload({ size: 1, blocks: 1, blockSize: 0x4000, offset: 0, encrypted: false }).length, 16);
   });
 
   it('re-sends a data block rejected for its checksum, at most 3 times in all', async () => {
