@@ -12,6 +12,7 @@
  * start and end events (SLIP framing, headers and all); seconds are the flasher's write time
  * for the segment (from FLASH_BEGIN to the last acknowledged block).
  */
+import { runAsScript } from './run_as_script';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ChipName } from '../core/chips';
@@ -21,7 +22,6 @@ import { flashSegments } from '../core/flash/flash_job';
 import { startPtyChip } from '../sim/pty_chip';
 import { Options, UsageError, formatOptionHelp, parseArgs, type OptionSpec } from './args';
 import { sharedDir } from './demo';
-import { formatError } from './format_error';
 
 export const BENCH_SIZE = 1024 * 1024;
 /** The corpus app the bench writes, trimmed to exactly 1 MiB (it is 1 064 208 bytes). */
@@ -212,16 +212,5 @@ export async function runBench(args: string[], out: (l: string) => void): Promis
 }
 
 if (require.main === module) {
-  const debug = process.argv.includes('--debug');
-  runBench(process.argv.slice(2), (l) => process.stdout.write(l + '\n')).then(
-    (code) => {
-      process.exitCode = code;
-      setTimeout(() => process.exit(code), 1500).unref();
-    },
-    (e: unknown) => {
-      process.stderr.write(formatError(e, debug) + '\n');
-      process.exitCode = 1;
-      setTimeout(() => process.exit(1), 1500).unref();
-    },
-  );
+  runAsScript(runBench(process.argv.slice(2), (l) => process.stdout.write(l + '\n')));
 }

@@ -10,6 +10,7 @@
  *
  * Exit code 0 when every segment matches, 1 otherwise.
  */
+import { runAsScript } from './run_as_script';
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,7 +27,6 @@ import { readProject } from '../core/project/read_project';
 import { startPtyChip, type PtyChip } from '../sim/pty_chip';
 import { parseVirtualPortSpec } from '../sim/virtual_port_spec';
 import { Options, UsageError, formatOptionHelp, parseArgs, type OptionSpec } from './args';
-import { formatError } from './format_error';
 import { ProgressPrinter, hex8 } from './progress_printer';
 
 /** Corpus sets with development-mode flash encryption (../shared/corpus/README.md). */
@@ -215,20 +215,11 @@ export async function runDemo(args: string[], out: (l: string) => void, err: (l:
 }
 
 if (require.main === module) {
-  const debug = process.argv.includes('--debug');
-  runDemo(
-    process.argv.slice(2),
-    (l) => process.stdout.write(l + '\n'),
-    (l) => process.stderr.write(l + '\n'),
-  ).then(
-    (code) => {
-      process.exitCode = code;
-      setTimeout(() => process.exit(code), 1500).unref();
-    },
-    (e: unknown) => {
-      process.stderr.write(formatError(e, debug) + '\n');
-      process.exitCode = 1;
-      setTimeout(() => process.exit(1), 1500).unref();
-    },
+  runAsScript(
+    runDemo(
+      process.argv.slice(2),
+      (l) => process.stdout.write(l + '\n'),
+      (l) => process.stderr.write(l + '\n'),
+    ),
   );
 }

@@ -5,6 +5,7 @@
  * Command modules are loaded on first use, so `--help` works even when a part of the
  * core is missing, and a command whose module is absent says "not available in this build".
  */
+import { runAsScript } from './run_as_script';
 import { formatError } from './format_error';
 import { UsageError, suggestOption } from './args';
 import type { CliContext, CommandModule, OutFn } from './cli_context';
@@ -155,15 +156,5 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-      // Everything is closed by now; should a handle linger, do not hang the shell.
-      setTimeout(() => process.exit(code), 1500).unref();
-    },
-    (e: unknown) => {
-      process.stderr.write(formatError(e, process.argv.includes('--debug')) + '\n');
-      process.exitCode = 1;
-    },
-  );
+  runAsScript(main());
 }
