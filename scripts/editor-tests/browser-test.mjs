@@ -124,7 +124,8 @@ async function main() {
     await step('the checkbox keeps its state across a window reload', async () => {
       await bench.reload();
       await bench.openViewContainer('ESP Flasher');
-      await bench.waitForTreeCheckbox(toggled.name, !toggled.encrypt);
+      // The tree refills only after the extension host restarts and re-reads the plan: allow 30 s.
+      await bench.waitForTreeCheckbox(toggled.name, !toggled.encrypt, 30_000);
     });
     await page.screenshot({ path: path.join(artifacts, '02-tree-after-reload.png') });
     await step(`toggle "${toggled.name}" back to the build's default`, async () => {

@@ -24,7 +24,7 @@ interface ErrorLike {
   /** PortOpenError's verdict: 'not-found' | 'busy' | 'permission' | 'other'. */
   reason?: string;
   /** A refusal error may list its refusals, each overridable or not. */
-  refusals?: Array<{ overridable?: boolean }>;
+  refusals?: Array<{ overridable?: boolean; message?: string }>;
   overridable?: boolean;
   forceable?: boolean;
   cause?: unknown;
@@ -52,18 +52,14 @@ const MISSING = /\b(ENOENT|No such file or directory|File not found|cannot find 
 const PERMISSION = /\b(EACCES|EPERM|Permission denied)\b/i;
 /** The core's refusals say how to override them; a refusal names --force or `force`. */
 const FORCE_HINT = /(--force|\bforce: ?true\b|\bforce\b.*\boverride|\boverride\b.*\bforce\b)/i;
-/** flashSegments reports its refusals in the result: "Nothing was written. <refusal>\n<refusal>… Written: …". */
-const REFUSED_RESULT = /^Nothing was written\. /;
+/** The core's messages end with a note for command-line users; the dialogs offer their own override. */
 const FORCE_NOTE = /\s*\(--force overrides this check\.\)/g;
 
-/** The refusal lines of a refused result's message, without the CLI's "--force" notes and the written/not-written tail. */
-export function refusalLines(message: string): Array<{ text: string; overridable: boolean }> {
-  const body = message.replace(REFUSED_RESULT, '').replace(/\s*Written: [^\n]*$/, '');
-  return body
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .map((l) => ({ text: l.replace(FORCE_NOTE, ''), overridable: FORCE_HINT.test(l) }));
+/** The error a failed flash result stands for, carrying the core's refusals as data. */
+export function flashResultError(r: { error?: string; refusals?: Array<{ message: string; overridable: boolean }> }, fallback: string): Error {
+  const e = new Error(r.error ?? fallback);
+  if (r.refusals?.length) Object.assign(e, { name: 'FlashRefusedError', refusals: r.refusals });
+  return e;
 }
 
 export function adviseError(e: unknown, port?: string): ErrorAdvice {
@@ -74,12 +70,12 @@ export function adviseError(e: unknown, port?: string): ErrorAdvice {
   if (links.some((l) => l.name === 'CancelledError' || l.name === 'AbortError')) {
     return { kind: 'cancelled', message: 'Cancelled.', detail: `${text} The port ${where} was released.`, overridable: false };
   }
-  if (REFUSED_RESULT.test(text)) {
-    const lines = refusalLines(text);
-    const overridable = lines.length > 0 && lines.every((l) => l.overridable);
+  const listed = links.find((l) => Array.isArray(l.refusals) && l.refusals.length && l.refusals.every((r) => typeof r.message === 'string'));
+  if (listed?.refusals) {
+    const overridable = listed.refusals.every((r) => r.overridable === true);
     return {
       kind: 'refusal',
-      message: `ESP Flasher refused to write: ${lines.map((l) => l.text).join(' ')}`,
+      message: `ESP Flasher refused to write: ${listed.refusals.map((r) => (r.message ?? '').replace(FORCE_NOTE, '')).join(' ')}`,
       detail:
         'Nothing was written. This check protects the device. Fix what the message names (the build, the settings, the encrypt checkboxes or the port)' +
         (overridable ? ', or override it only if you are sure what the device holds.' : '. This check cannot be overridden.'),

@@ -8,22 +8,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCli } from '../../src/cli/main';
+import { cli } from './cli_run';
 import { writeSampleIdfBuildDetailed, type SampleBuild } from '../../src/fixtures/sample_build';
 import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
 
-interface CliRun {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(...argv: string[]): Promise<CliRun> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 

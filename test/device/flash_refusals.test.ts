@@ -11,6 +11,14 @@ async function refused(spec: string, segs: WriteSegment[], pattern: RegExp, opts
   try {
     assert.equal(run.result.ok, false, 'the job must be refused');
     assert.match(run.result.error!, pattern);
+    // A safety check's refusals also come as data (the VS Code face reads these, not the text).
+    if (run.result.error!.startsWith('Nothing was written.')) {
+      assert.ok(run.result.refusals?.length, 'the result lists its refusals');
+      for (const r of run.result.refusals!) {
+        assert.ok(run.result.error!.includes(r.message), `listed refusal is the one reported: ${r.message}`);
+        assert.ok(segs.some((s) => s.name === r.segment && s.offset === r.offset), `refusal names a segment of the job: ${r.segment}`);
+      }
+    }
     const failed = run.events.find((e) => e.kind === 'failed');
     assert.ok(failed && failed.kind === 'failed');
     assert.deepEqual(failed.written, []);

@@ -10,7 +10,7 @@ import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { runCli } from '../../src/cli/main';
+import { cli } from './cli_run';
 import type { ChipName } from '../../src/core/chips';
 import { deviceKeyFileName } from '../../src/core/crypto/flash_crypto';
 import type { WriteSegment } from '../../src/core/flash/api';
@@ -19,18 +19,6 @@ import { writeSampleIdfBuildDetailed, type SampleBuild } from '../../src/fixture
 import { generatedImage, pseudoRandom } from './flash_helpers';
 import { flashWithKey, hostKeyRig, type HostKeyRig } from './host_key_helpers';
 
-interface CliRun {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(...argv: string[]): Promise<CliRun> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 interface RefusalCase {
   what: string;

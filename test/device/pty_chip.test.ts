@@ -6,17 +6,8 @@ import * as path from 'node:path';
 import { ControlLinesUnsupportedError } from '../../src/core/transport/transport';
 import { startPtyChip, PtyChip } from '../../src/sim/pty_chip';
 import { xtsEncrypt } from '../../src/sim/sim_crypto';
-import { openSerialTestTransport, socatInstalled } from '../unit/sim/serialport_test_transport';
+import { alive, openSerialTestTransport, socatInstalled } from '../unit/sim/serialport_test_transport';
 import { dataRequest, enterStub, hex, parseReply, sync, TestHost, words } from '../unit/sim/sim_test_helpers';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('virtual chip behind a pseudo-terminal (real serialport binding on the host end)', function () {
   this.timeout(30000);

@@ -2,16 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import { SerialPort } from 'serialport';
 import { liveSocatPids, openPtyEndpoint, openPtyPair, PtyPair } from '../../src/sim/pty_link';
-import { openSerialTestTransport, socatInstalled } from '../unit/sim/serialport_test_transport';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, openSerialTestTransport, socatInstalled } from '../unit/sim/serialport_test_transport';
 
 async function collect(port: SerialPort, n: number, timeoutMs: number): Promise<Buffer> {
   const parts: Buffer[] = [];

@@ -9,17 +9,11 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCli } from '../../src/cli/main';
+import { cli } from './cli_run';
 import type { ChipName } from '../../src/core/chips';
 import { startPtyChip } from '../../src/sim/pty_chip';
 import { pseudoRandom } from './flash_helpers';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('a stub left running by the previous session', function () {
   this.timeout(60_000);

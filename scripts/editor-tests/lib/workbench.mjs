@@ -24,20 +24,30 @@ export class Workbench {
     await this.page.locator('.part.activitybar').waitFor({ timeout: 30_000 });
   }
 
-  /** Shows a view container from the activity bar (a click on a visible one would hide it, so check first). */
-  async openViewContainer(title) {
-    const sidebarTitle = this.page.locator('.part.sidebar .composite.title');
-    const showing = async () => normalise((await sidebarTitle.innerText({ timeout: 1000 }).catch(() => ''))).toLowerCase().includes(title.toLowerCase());
-    if (await showing()) return;
-    const item = this.page.locator(`.part.activitybar [aria-label^="${title}"]`).first();
-    await item.waitFor({ timeout: 30_000 }).catch(() => {
+  /**
+   * Shows a view container. After a window reload VS Code restores the last view container by itself, a second or
+   * two after the page is ready; a click on its activity-bar item at that moment would *hide* the side bar. So this
+   * runs the container's own "View: Show <title>" command (workbench.view.extension.<id>), which only ever shows,
+   * and decides visibility from the activity item's checked state and the side bar's visibility, not from text.
+   */
+  async openViewContainer(title, timeout = 30_000) {
+    const item = this.page.locator(`.part.activitybar .action-item:has([aria-label^="${title}"])`).first();
+    await item.waitFor({ timeout }).catch(() => {
       throw new Error(`no "${title}" item in the activity bar (is the extension installed and its viewsContainers contributed?)`);
     });
-    await item.click();
-    const until = Date.now() + 10_000;
-    while (!(await showing())) {
-      if (Date.now() > until) throw new Error(`the side bar does not show "${title}" after clicking its activity bar item`);
-      await this.page.waitForTimeout(100);
+    const shown = () =>
+      item.evaluate((element) => {
+        const checked = element.classList.contains('checked') || element.querySelector('[aria-pressed="true"], [aria-checked="true"], [aria-expanded="true"]') !== null;
+        const sidebar = document.querySelector('.part.sidebar');
+        const visible = !!sidebar && sidebar.getBoundingClientRect().width > 0 && getComputedStyle(sidebar).display !== 'none' && getComputedStyle(sidebar).visibility !== 'hidden';
+        return checked && visible;
+      });
+    const until = Date.now() + timeout;
+    while (!(await shown())) {
+      if (Date.now() > until) throw new Error(`the side bar does not show "${title}" after "View: Show ${title}"`);
+      await this.runCommand(`View: Show ${title}`);
+      const settle = Date.now() + 3000;
+      while (Date.now() < settle && !(await shown())) await this.page.waitForTimeout(100);
     }
   }
 

@@ -91,6 +91,15 @@ export interface SegmentResult {
   totalSectors?: number;
 }
 
+/** A safety check's refusal: nothing was written because of it. */
+export interface FlashRefusal {
+  segment: string;
+  offset: number;
+  message: string;
+  /** `force` would let the write through (esptool's --force rules). */
+  overridable: boolean;
+}
+
 export interface FlashResult {
   ok: boolean;
   chip?: ChipName;
@@ -102,6 +111,8 @@ export interface FlashResult {
   error?: string;
   /** True when the job stopped because the AbortSignal fired. */
   cancelled?: boolean;
+  /** Set when safety checks refused the job (nothing was written): each refusal, as data. */
+  refusals?: FlashRefusal[];
 }
 
 export interface DeviceInfo {

@@ -188,6 +188,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     let segment: string | undefined;
     let offset: number | undefined;
     let message = (e as Error)?.message ?? String(e);
+    let refusals: Refusal[] | undefined;
     if (current) {
       const r = results[current.index];
       r.status = 'failed';
@@ -199,6 +200,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     } else if (e instanceof FlashRefusedError) {
       segment = e.refusals[0]?.segment;
       offset = e.refusals[0]?.offset;
+      refusals = e.refusals;
       message = `Nothing was written. ${message}`;
     } else if (e instanceof VerifyError) {
       segment = e.segment;
@@ -226,6 +228,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     };
     if (open) result.chip = open.chip.name;
     if (cancelled) result.cancelled = true;
+    if (refusals) result.refusals = refusals;
     return result;
   } finally {
     if (open) await open.close().catch(() => undefined);

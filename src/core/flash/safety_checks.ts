@@ -8,7 +8,7 @@ import { chipByImageId, type ChipFacts } from '../chips';
 import { hostKeyWriteCheck } from '../crypto/host_key_check';
 import { parseImage } from '../formats/image_parse';
 import type { DeviceSecurity } from '../protocol/device_security';
-import type { WriteSegment } from './api';
+import type { WriteSegment, FlashRefusal } from './api';
 
 export interface SafetyContext {
   chip: ChipFacts;
@@ -23,12 +23,7 @@ export interface SafetyContext {
   hostFlashCryptConfig?: number;
 }
 
-export interface Refusal {
-  segment: string;
-  offset: number;
-  message: string;
-  overridable: boolean;
-}
+export type Refusal = FlashRefusal;
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 const where = (s: WriteSegment) => `segment "${s.name}" at ${hex(s.offset)}`;

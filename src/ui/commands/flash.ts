@@ -3,6 +3,7 @@
  * segment) plain, or with the checked segments encrypted in the configured mode.
  */
 import * as vscode from 'vscode';
+import { flashResultError } from '../error_advice';
 import type { FlashResult, WriteSegment } from '../../core/flash/api';
 import { parseCommandArgs, type CommandArgs } from '../command_args';
 import { openSetting } from '../config';
@@ -107,7 +108,7 @@ export async function runFlash(
     run: (signal, onEvent, force) =>
       ctx.core.flashSegments(segments, flashOptionsFrom(settings, plan, { port, folder: wsFolder, signal, onEvent, force })),
     failure: (r) =>
-      r.ok ? undefined : { error: new Error(r.error ?? 'the device did not accept every segment (see the ESP Flasher output)'), cancelled: r.cancelled },
+      r.ok ? undefined : { error: flashResultError(r, 'the device did not accept every segment (see the ESP Flasher output)'), cancelled: r.cancelled },
     seconds: (r) => r.seconds,
   });
   if (result) {

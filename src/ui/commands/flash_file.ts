@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FlashResult } from '../../core/flash/api';
 import { parseCommandArgs } from '../command_args';
+import { flashResultError } from '../error_advice';
 import { flashOptionsFrom } from '../flash_options';
 import { runJob } from '../job_runner';
 import { loadProject } from '../project_loader';
@@ -66,7 +67,7 @@ export const flashFile: CommandFactory = (ctx) => async (...a): Promise<FlashRes
     force: args.force,
     run: (signal, onEvent, force) =>
       ctx.core.flashSegments([{ name: base, offset: at, bytes, encrypt: 'off' }], flashOptionsFrom(settings, undefined, { port, signal, onEvent, force })),
-    failure: (r) => (r.ok ? undefined : { error: new Error(r.error ?? 'see the ESP Flasher output'), cancelled: r.cancelled }),
+    failure: (r) => (r.ok ? undefined : { error: flashResultError(r, 'see the ESP Flasher output'), cancelled: r.cancelled }),
     seconds: (r) => r.seconds,
   });
   if (result) ctx.lastFlashResult = result;

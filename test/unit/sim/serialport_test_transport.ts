@@ -62,3 +62,13 @@ export function socatInstalled(): boolean {
   const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   return spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
 }
+
+/** Whether a process (socat) is still running. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

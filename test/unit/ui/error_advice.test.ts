@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { adviseError, refusalLines } from '../../../src/ui/error_advice';
+import { adviseError, flashResultError } from '../../../src/ui/error_advice';
 
 function portOpenError(reason: string, message: string): Error {
   return Object.assign(new Error(message), { name: 'PortOpenError', reason, port: '/dev/ttyUSB0' });
@@ -29,23 +29,37 @@ describe('ui/error_advice', () => {
     assert.match(a.detail, /\/k\/key\.bin/);
   });
 
-  it('recognises a refused flash result and whether every refusal can be overridden', () => {
-    const over =
-      'Nothing was written. Segment "app" at 0x10000 is plaintext but the device has flash encryption on. (--force overrides this check.) Written: nothing. Not written: app.';
-    const a = adviseError(new Error(over), 'p');
+  it('turns a refused flash result into a refusal, from the core refusal list, and says whether all can be overridden', () => {
+    const tail = ' Written: nothing. Not written: app.';
+    const over = flashResultError(
+      {
+        error: 'Nothing was written. Segment "app" at 0x10000 is plaintext but the device has flash encryption on. (--force overrides this check.)' + tail,
+        refusals: [{ message: 'Segment "app" at 0x10000 is plaintext but the device has flash encryption on. (--force overrides this check.)', overridable: true }],
+      },
+      'fallback',
+    );
+    const a = adviseError(over, 'p');
     assert.equal(a.kind, 'refusal');
     assert.equal(a.overridable, true);
     assert.equal(a.message, 'ESP Flasher refused to write: Segment "app" at 0x10000 is plaintext but the device has flash encryption on.');
-    const mixed =
-      'Nothing was written. ESP32 ROM cannot encrypt: use the stub.\nSegment "app" is for ESP32-C3. (--force overrides this check.) Written: nothing. Not written: app.';
-    const b = adviseError(new Error(mixed), 'p');
+    const mixed = flashResultError(
+      {
+        error: 'Nothing was written. ESP32 ROM cannot encrypt: use the stub.' + tail,
+        refusals: [
+          { message: 'ESP32 ROM cannot encrypt: use the stub.', overridable: false },
+          { message: 'Segment "app" is for ESP32-C3. (--force overrides this check.)', overridable: true },
+        ],
+      },
+      'fallback',
+    );
+    const b = adviseError(mixed, 'p');
     assert.equal(b.kind, 'refusal');
     assert.equal(b.overridable, false);
     assert.match(b.detail, /cannot be overridden/);
-    assert.deepEqual(refusalLines(mixed), [
-      { text: 'ESP32 ROM cannot encrypt: use the stub.', overridable: false },
-      { text: 'Segment "app" is for ESP32-C3.', overridable: true },
-    ]);
+    assert.equal(b.message, 'ESP Flasher refused to write: ESP32 ROM cannot encrypt: use the stub. Segment "app" is for ESP32-C3.');
+    // A failed result without refusals is not a refusal, whatever its text says.
+    assert.notEqual(adviseError(flashResultError({ error: 'No serial data received.' }, 'x')).kind, 'refusal');
+    assert.equal(flashResultError({}, 'see the output').message, 'see the output');
   });
 
   it('recognises a thrown refusal with a list of refusals', () => {
