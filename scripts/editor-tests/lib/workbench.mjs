@@ -30,7 +30,7 @@ export class Workbench {
    * runs the container's own "View: Show <title>" command (workbench.view.extension.<id>), which only ever shows,
    * and decides visibility from the activity item's checked state and the side bar's visibility, not from text.
    */
-  async openViewContainer(title, timeout = 30_000) {
+  async openViewContainer(title, timeout = 60_000) {
     const item = this.page.locator(`.part.activitybar .action-item:has([aria-label^="${title}"])`).first();
     await item.waitFor({ timeout }).catch(() => {
       throw new Error(`no "${title}" item in the activity bar (is the extension installed and its viewsContainers contributed?)`);
@@ -45,7 +45,18 @@ export class Workbench {
     const until = Date.now() + timeout;
     while (!(await shown())) {
       if (Date.now() > until) throw new Error(`the side bar does not show "${title}" after "View: Show ${title}"`);
-      await this.runCommand(`View: Show ${title}`);
+      // Right after a reload the container's command exists only once the extension's contributions are
+      // registered: until then the palette has no such entry, so close it and try again.
+      const ran = await this.runCommand(`View: Show ${title}`).then(
+        () => true,
+        async (error) => {
+          if (!/the command palette has no/.test(error.message)) throw error;
+          await this.page.keyboard.press('Escape');
+          await this.page.waitForTimeout(500);
+          return false;
+        },
+      );
+      if (!ran) continue;
       const settle = Date.now() + 3000;
       while (Date.now() < settle && !(await shown())) await this.page.waitForTimeout(100);
     }
