@@ -11,17 +11,14 @@ import { formatSize, hex } from '../core/formats/bytes';
 import { normalizeFlashSize } from '../core/formats/flash_params';
 import { writeFileAtomic } from '../core/image_out/atomic_write';
 import { ImageOutError } from '../core/image_out/image_out_error';
-import { toIntelHex } from '../core/image_out/intel_hex';
 import { mergePlan, type MergedImage, type MergeSegment } from '../core/image_out/merge_image';
-import { toUf2 } from '../core/image_out/uf2';
+import { IMAGE_FORMATS, encodeMergedImage, type ImageFormat } from '../core/image_out/merged_file';
 import { formatProblem, hasErrors } from '../core/plan/problem';
 import { Options, UsageError, formatOptionHelp, parseArgs, parseNumber, type OptionSpec } from './args';
 import { defaultContext, type CliContext, type OutFn } from './cli_context';
 import { parseChipOption } from './connect_options';
 import { FLASH_INPUT_OPTIONS, loadFlashInputs } from './flash_inputs';
 
-const FORMATS = ['raw', 'hex', 'uf2'] as const;
-type Format = (typeof FORMATS)[number];
 
 const OPTIONS: OptionSpec[] = [
   { name: 'output', short: 'o', kind: 'value', valueName: 'FILE', help: 'The image file to write (replaced only once it is complete)' },
@@ -63,18 +60,11 @@ function sizeOption(o: Options, name: string): number | undefined {
   return bytes;
 }
 
-/** The bytes of the file in the chosen format. */
-function encode(merged: MergedImage, format: Format): Uint8Array | string {
-  if (format === 'hex') return toIntelHex(merged.runs);
-  if (format === 'uf2') return toUf2(merged.runs, chipFacts(merged.chip).uf2FamilyId);
-  return merged.raw;
-}
-
 export async function run(args: string[], out: OutFn, ctx: CliContext = defaultContext(out)): Promise<number> {
   const o = new Options(parseArgs(args, OPTIONS, 'merge'), 'merge');
   const output = o.string('output');
   if (!output) throw new UsageError('merge needs the file to write: -o image.bin. Run "esp-flasher merge --help".', 'merge');
-  const format = (o.choice('format', FORMATS) ?? 'raw') as Format;
+  const format: ImageFormat = o.choice('format', IMAGE_FORMATS) ?? 'raw';
   const fill = sizeOption(o, 'fill-flash-size');
   if (fill !== undefined && format !== 'raw') {
     throw new UsageError(`--fill-flash-size pads a raw image; ${format} files hold only the data. Leave it out, or use --format raw.`, 'merge');
@@ -125,7 +115,7 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
     ctx.err(`Nothing was written to ${output}.`);
     return 1;
   }
-  const data = encode(merged, format);
+  const data = encodeMergedImage(merged, format);
   await writeFileAtomic(output, data);
 
   out(`Merged ${inputs.source} for ${chipFacts(chip).displayName}${key ? ` with ${key.description} from ${key.source}` : ''}:`);
