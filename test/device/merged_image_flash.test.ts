@@ -7,14 +7,15 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { keyForChip } from '../../src/core/crypto/flash_crypto';
 import { mergeSegments } from '../../src/core/image_out/merge_image';
 import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
 import { cli } from './cli_run';
-import { SHARED, corpusPresent, planFor } from './flash_helpers';
+import { SHARED, corpusPresent, planFor, pseudoRandom } from './flash_helpers';
 
 const SECTOR = 0x1000;
 
-describe('flash of a merged image (virtual ESP32-C3 through a pty)', function () {
+describe('flash of a merged image (virtual chips through a pty)', function () {
   this.timeout(120_000);
   let dir: string;
   let pty: PtyChip | undefined;
@@ -82,5 +83,43 @@ describe('flash of a merged image (virtual ESP32-C3 through a pty)', function ()
     const bad = await cli('flash', '--port', pty.path, '--offset', '0x1000', dir);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--offset places one image file/);
+  });
+
+  it('an encrypted merged image, written plain onto a virtual ESP32 whose eFuses hold that key, decrypts to the plain merge', async () => {
+    const key = pseudoRandom(32, 'merged-esp32-key');
+    const keyFile = path.join(dir, 'esp32-key.bin');
+    writeFileSync(keyFile, key);
+    const plainFile = path.join(dir, 'esp32-plain.bin');
+    const encFile = path.join(dir, 'esp32-encrypted.bin');
+    let regions: { offset: number; length: number }[];
+    if (corpusPresent()) {
+      const c01 = path.join(SHARED, 'corpus', '01-esp32-idf4.4-flashenc');
+      assert.equal((await cli('merge', c01, '-o', plainFile)).code, 0);
+      const r = await cli('merge', c01, '-o', encFile, '--encrypt-key', keyFile);
+      assert.equal(r.code, 0, r.err);
+      regions = [...r.out.matchAll(/0x([0-9a-f]{8}) +(\d+) bytes +encrypted/g)].map((m) => ({ offset: parseInt(m[1], 16), length: Number(m[2]) }));
+    } else {
+      const { plan } = await planFor('esp32', true);
+      const segs = plan.segments.map((s) => ({ name: s.name, offset: s.offset, bytes: s.bytes, encrypt: true }));
+      writeFileSync(plainFile, mergeSegments(segs.map((s) => ({ ...s, encrypt: false })), { chip: 'esp32', settings: plan.settings }).raw);
+      const enc = mergeSegments(segs, { chip: 'esp32', settings: plan.settings, key: keyForChip(key, 'esp32') });
+      writeFileSync(encFile, enc.raw);
+      regions = enc.regions;
+    }
+    assert.equal(regions.length, 3, 'bootloader, partition table and app are encrypted');
+    const esp32 = await startPtyChip({ chip: 'esp32', encryption: 'development', key });
+    try {
+      const r = await cli('flash', '--port', esp32.path, '--baud', '921600', encFile);
+      assert.equal(r.code, 0, `${r.out}\n${r.err}`);
+      const plain = new Uint8Array(readFileSync(plainFile));
+      for (const g of regions) {
+        const want = new Uint8Array(g.length).fill(0xff);
+        want.set(plain.subarray(g.offset, Math.min(plain.length, g.offset + g.length)));
+        assert.ok(Buffer.from(esp32.chip.decryptFlash(g.offset, g.length)).equals(Buffer.from(want)), `region at 0x${g.offset.toString(16)} does not decrypt to the plain merge`);
+        assert.ok(!Buffer.from(esp32.chip.readFlash(g.offset, 32)).equals(Buffer.from(want.subarray(0, 32))), 'flash holds ciphertext');
+      }
+    } finally {
+      await esp32.close();
+    }
   });
 });
