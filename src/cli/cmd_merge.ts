@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { chipFacts, flashSizeBytes } from '../core/chips';
 import { resolveHostKey } from '../core/crypto/device_key_file';
 import type { FlashKey } from '../core/crypto/flash_crypto';
-import { formatSize, hex } from '../core/formats/bytes';
+import { hex, sizeText } from '../core/formats/bytes';
 import { normalizeFlashSize } from '../core/formats/flash_params';
 import { writeFileAtomic } from '../core/image_out/atomic_write';
 import { ImageOutError } from '../core/image_out/image_out_error';
@@ -126,6 +126,6 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
   for (const n of merged.notes) out(`Note: ${n}`);
   const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
   const where = format === 'raw' ? `; write it raw at ${hex(merged.base)} (esp-flasher flash${merged.base ? ` --offset ${hex(merged.base)}` : ''} ${path.basename(output)})` : '';
-  out(`Wrote ${output} (${format}, ${formatSize(size)}, ${size} bytes)${where}.`);
+  out(`Wrote ${output} (${format}, ${sizeText(size)})${where}.`);
   return 0;
 }

@@ -5,7 +5,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { chipFacts, type ChipName } from '../core/chips';
-import { formatSize } from '../core/formats/bytes';
+import { sizeText } from '../core/formats/bytes';
 import { isElf } from '../core/formats/elf';
 import { normalizeFlashFreq, normalizeFlashSize } from '../core/formats/flash_params';
 import { writeFileAtomic } from '../core/image_out/atomic_write';
@@ -118,6 +118,6 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
     return 1;
   }
   await writeFileAtomic(output, bytes);
-  out(`Wrote ${output} (${formatSize(bytes.length)}, ${bytes.length} bytes) from ${from}.`);
+  out(`Wrote ${output} (${sizeText(bytes.length)}) from ${from}.`);
   return 0;
 }
