@@ -7,6 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { CHIP_NAMES, chipFacts } from '../../../src/core/chips';
 import { decryptFlashData, keyForChip } from '../../../src/core/crypto/flash_crypto';
 import { writeFileAtomic } from '../../../src/core/image_out/atomic_write';
 import { ImageOutError } from '../../../src/core/image_out/image_out_error';
@@ -137,6 +138,14 @@ describe('merge: formats (no corpus)', () => {
     assert.equal(mem.get(0x10000 + 7), 15);
     // Below 64 KiB no extended-address record at all.
     assert.equal(toIntelHex([{ offset: 0x10, bytes: Uint8Array.of(1, 2) }]), ':020010000102EB\n:00000001FF\n');
+  });
+
+  it('every chip with images has its own UF2 family id in the chip table (esptool 4.12 values)', () => {
+    const ids = CHIP_NAMES.map((c) => chipFacts(c).uf2FamilyId);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.equal(chipFacts('esp32').uf2FamilyId, 0x1c5f21b0);
+    assert.equal(chipFacts('esp32s3').uf2FamilyId, 0xc47e5767);
+    assert.equal(chipFacts('esp32c6').uf2FamilyId, 0x540ddf62);
   });
 
   it('UF2 numbers blocks per segment and carries the chip\'s family id', () => {
@@ -274,6 +283,13 @@ describeShared('merge: bad input is refused and leaves no file behind', () => {
       ['0x20010', path.join(dir, 'b.bin'), '--encrypt-files', '0x20000', path.join(dir, 'a.bin'), '--chip', 'esp32', '--encrypt-key', QEMU_KEY],
       /segment a at 0x20000 \(.*a\.bin\) ends at 0x20020 once padded by 16 bytes to the 32-byte encryption unit, overlapping segment b at 0x20010/,
     );
+  });
+
+  it('the flash job\'s write-list rules apply too: two files in one 4 KiB sector', async () => {
+    const dir = tmp.make();
+    writeFileSync(path.join(dir, 'a.bin'), new Uint8Array(16).fill(1));
+    writeFileSync(path.join(dir, 'b.bin'), new Uint8Array(16).fill(2));
+    await refused(['0x20000', path.join(dir, 'a.bin'), '0x20800', path.join(dir, 'b.bin'), '--chip', 'esp32c3'], /Segments "a" \(ends 0x20010\) and "b" \(starts 0x20800\) share the 4 KiB flash sector at 0x20000/);
   });
 
   it('a segment below --target-offset, and the plan\'s own errors, refuse the merge', async () => {
