@@ -20,13 +20,22 @@ import { parseChipOption } from './connect_options';
 import { FLASH_INPUT_OPTIONS, loadFlashInputs } from './flash_inputs';
 
 
+/** The flash options read differently when nothing is flashed. */
+const MERGE_HELP: Record<string, string> = {
+  'encrypt-files': 'Also put these offset/file pairs in, encrypted (then only they are encrypted)',
+  'encrypt-key': 'The device\'s flash-encryption key: the segments the build marks encrypted become ciphertext',
+  'encrypt-key-dir': 'Per-device keys DIR/aabbccddeeff.bin; --mac picks the device',
+  'flash-size': 'Patch the bootloader header: 4MB … or keep (default: the build\'s; "detect" keeps the header\'s)',
+  env: 'PlatformIO environment (default: default_envs or the newest build)',
+};
+
 const OPTIONS: OptionSpec[] = [
   { name: 'output', short: 'o', kind: 'value', valueName: 'FILE', help: 'The image file to write (replaced only once it is complete)' },
   { name: 'format', short: 'f', kind: 'value', valueName: 'FORMAT', help: 'raw (default), hex (Intel HEX) or uf2 (with the chip\'s UF2 family id)' },
   { name: 'fill-flash-size', kind: 'value', valueName: 'SIZE', help: 'raw: pad with 0xFF up to this flash size (4MB, 0x400000)' },
   { name: 'target-offset', kind: 'value', valueName: 'OFFSET', help: 'Flash offset the image will be written at (default 0x0)' },
   { name: 'chip', short: 'c', kind: 'value', valueName: 'CHIP', help: 'The chip (default: the one the build names)' },
-  ...FLASH_INPUT_OPTIONS.filter((s) => s.name !== 'encrypt'),
+  ...FLASH_INPUT_OPTIONS.filter((s) => s.name !== 'encrypt').map((s) => ({ ...s, help: MERGE_HELP[s.name] ?? s.help })),
   { name: 'mac', kind: 'value', valueName: 'MAC', help: 'With --encrypt-key-dir: the device whose key to use (aa:bb:cc:dd:ee:ff)' },
 ];
 
