@@ -9,10 +9,9 @@ import { resolveHostKey } from '../core/crypto/device_key_file';
 import type { FlashKey } from '../core/crypto/flash_crypto';
 import { hex, sizeText } from '../core/formats/bytes';
 import { normalizeFlashSize } from '../core/formats/flash_params';
-import { writeFileAtomic } from '../core/image_out/atomic_write';
 import { ImageOutError } from '../core/image_out/image_out_error';
-import { mergePlan, type MergedImage, type MergeSegment } from '../core/image_out/merge_image';
-import { IMAGE_FORMATS, encodeMergedImage, type ImageFormat } from '../core/image_out/merged_file';
+import type { MergeSegment } from '../core/image_out/merge_image';
+import { IMAGE_FORMATS, writeMergedImageFile, type ImageFormat } from '../core/image_out/merged_file';
 import { formatProblem, hasErrors } from '../core/plan/problem';
 import { Options, UsageError, formatOptionHelp, parseArgs, parseNumber, type OptionSpec } from './args';
 import { defaultContext, type CliContext, type OutFn } from './cli_context';
@@ -108,24 +107,29 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
     return m;
   });
 
-  let merged: MergedImage;
+  let written: Awaited<ReturnType<typeof writeMergedImageFile>>;
   try {
-    merged = mergePlan(inputs.plan, segments, {
-      chip,
-      settings: inputs.settings,
-      ...(key ? { key } : {}),
-      ...(inputs.hostKey?.flashCryptConfig !== undefined ? { flashCryptConfig: inputs.hostKey.flashCryptConfig } : {}),
-      ...(targetOffset !== undefined ? { targetOffset } : {}),
-      ...(fill !== undefined ? { fillFlashSize: fill } : {}),
-    });
+    written = await writeMergedImageFile(
+      inputs.plan,
+      segments,
+      {
+        chip,
+        settings: inputs.settings,
+        ...(key ? { key } : {}),
+        ...(inputs.hostKey?.flashCryptConfig !== undefined ? { flashCryptConfig: inputs.hostKey.flashCryptConfig } : {}),
+        ...(targetOffset !== undefined ? { targetOffset } : {}),
+        ...(fill !== undefined ? { fillFlashSize: fill } : {}),
+      },
+      output,
+      format,
+    );
   } catch (e) {
     if (!(e instanceof ImageOutError)) throw e;
     for (const p of e.problems) ctx.err(formatProblem(p));
     ctx.err(`Nothing was written to ${output}.`);
     return 1;
   }
-  const data = encodeMergedImage(merged, format);
-  await writeFileAtomic(output, data);
+  const { merged, size } = written;
 
   out(`Merged ${inputs.source} for ${chipFacts(chip).displayName}${key ? ` with ${key.description} from ${key.source}` : ''}:`);
   const width = Math.max(4, ...merged.regions.map((r) => r.name.length));
@@ -133,7 +137,6 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
     out(`  ${r.name.padEnd(width)}  0x${r.offset.toString(16).padStart(8, '0')}  ${String(r.length).padStart(8)} bytes  ${r.encrypted ? 'encrypted' : 'plain'}${r.patchNote ? `; ${r.patchNote}` : ''}`);
   }
   for (const n of merged.notes) out(`Note: ${n}`);
-  const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
   const where = format === 'raw' ? `; write it raw at ${hex(merged.base)} (esp-flasher flash${merged.base ? ` --offset ${hex(merged.base)}` : ''} ${path.basename(output)})` : '';
   out(`Wrote ${output} (${format}, ${sizeText(size)})${where}.`);
   return 0;

@@ -83,21 +83,15 @@ export const saveMergedImage: CommandFactory = (ctx) => async (...a): Promise<st
     target = uri.fsPath;
   }
 
-  const [{ mergePlan }, { ImageOutError }, { encodeMergedImage, formatForFileName }, { writeFileAtomic }] = await Promise.all([
-    import('../../core/image_out/merge_image'),
-    import('../../core/image_out/image_out_error'),
-    import('../../core/image_out/merged_file'),
-    import('../../core/image_out/atomic_write'),
-  ]);
+  const [{ ImageOutError }, { writeMergedImageFile }] = await Promise.all([import('../../core/image_out/image_out_error'), import('../../core/image_out/merged_file')]);
   const overrides = encrypted ? ctx.choices.overrides(ctx.choicesKey() ?? project.folder) : undefined;
   const segments = ctx.core.segmentsFromPlan(plan, encrypted ? 'encrypted' : 'plain', 'host', overrides).map((s) => {
     const file = plan.segments.find((p) => p.offset === s.offset)?.file;
     return { name: s.name, offset: s.offset, bytes: s.bytes, encrypt: s.encrypt !== 'off', ...(file ? { file } : {}) };
   });
-  const format = formatForFileName(target);
   try {
-    const merged = mergePlan(plan, segments, { chip: plan.chip, settings: plan.settings, ...(key ? { key } : {}), ...(flashCryptConfig !== undefined ? { flashCryptConfig } : {}) });
-    await writeFileAtomic(target, encodeMergedImage(merged, format));
+    const opts = { chip: plan.chip, settings: plan.settings, ...(key ? { key } : {}), ...(flashCryptConfig !== undefined ? { flashCryptConfig } : {}) };
+    const { merged, format } = await writeMergedImageFile(plan, segments, opts, target);
     const enc = merged.regions.filter((r) => r.encrypted).map((r) => r.name);
     ctx.log('info', `${OPERATION}: wrote ${target} (${format}) — ${merged.regions.map((r) => `${r.name} @0x${r.offset.toString(16)}${r.encrypted ? ' encrypted' : ''}`).join(', ')}${key ? ` with ${key.description} from ${key.source}` : ''}.`);
     for (const n of merged.notes) ctx.log('info', `${OPERATION}: ${n}`);
