@@ -4,12 +4,13 @@ import { formatProblem, hasErrors } from '../core/plan/problem';
 import { Options, formatOptionHelp, parseArgs, type OptionSpec } from './args';
 import { defaultContext, type CliContext, type OutFn } from './cli_context';
 import { CONNECT_OPTIONS, parseChipOption } from './connect_options';
-import { FLASH_INPUT_OPTIONS, describeSegments, loadFlashInputs } from './flash_inputs';
+import { FLASH_INPUT_OPTIONS, IMAGE_OFFSET_OPTION, describeSegments, loadFlashInputs } from './flash_inputs';
 import { jobConnectOptions } from './flash_job_options';
 import { ProgressPrinter } from './progress_printer';
 
 export const OPTIONS: OptionSpec[] = [
   ...FLASH_INPUT_OPTIONS,
+  IMAGE_OFFSET_OPTION,
   { name: 'no-verify', kind: 'flag', help: 'Do not MD5-check each segment after writing it' },
   { name: 'no-skip', kind: 'flag', help: 'Write every segment whole (default: skip what the flash holds, write only changed 4 KiB sectors)' },
   { name: 'no-compress', kind: 'flag', help: 'Send data uncompressed' },
@@ -21,6 +22,7 @@ export const OPTIONS: OptionSpec[] = [
 export const usage = [
   'Usage: esp-flasher flash --port PORT [options] <build-folder>',
   '       esp-flasher flash --port PORT [options] <offset> <file> [<offset> <file> ...]',
+  '       esp-flasher flash --port PORT [options] <image.bin> [--offset OFFSET]',
   '',
   'Write a project\'s build output (ESP-IDF build/, PlatformIO project, cargo project) or offset/file',
   'pairs. Flash encryption: --encrypt writes the segments the build marks encrypted through the',
@@ -28,6 +30,7 @@ export const usage = [
   'the ciphertext (the only way in release mode); --encrypt-key-dir DIR picks DIR/<mac>.bin after',
   'connecting. Segments the flash already holds are skipped, and of the others only the 4 KiB sectors',
   'that differ are written (encrypted ones too, when the key is known); --no-skip writes everything.',
+  'One file without an offset is a whole-flash image (esp-flasher merge): written at 0x0 or --offset.',
   '',
   'Options:',
   ...formatOptionHelp(OPTIONS),
@@ -42,7 +45,7 @@ export const usage = [
 export async function run(args: string[], out: OutFn, ctx: CliContext = defaultContext(out)): Promise<number> {
   const o = new Options(parseArgs(args, OPTIONS, 'flash'), 'flash');
   const userChip = parseChipOption(o.string('chip'));
-  const inputs = await loadFlashInputs(o, userChip === 'auto' ? undefined : userChip);
+  const inputs = await loadFlashInputs(o, userChip === 'auto' ? undefined : userChip, { singleImage: true });
   for (const p of inputs.problems) (p.severity === 'error' ? ctx.err : out)(formatProblem(p));
   if (hasErrors(inputs.problems)) {
     ctx.err(`Nothing was written: ${inputs.source} has ${inputs.problems.filter((p) => p.severity === 'error').length} error(s), listed above. Fix them and run again.`);

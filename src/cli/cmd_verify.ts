@@ -4,12 +4,13 @@ import { formatProblem, hasErrors } from '../core/plan/problem';
 import { Options, formatOptionHelp, parseArgs, type OptionSpec } from './args';
 import { defaultContext, type CliContext, type OutFn } from './cli_context';
 import { CONNECT_OPTIONS, parseChipOption } from './connect_options';
-import { FLASH_INPUT_OPTIONS, loadFlashInputs } from './flash_inputs';
+import { FLASH_INPUT_OPTIONS, IMAGE_OFFSET_OPTION, loadFlashInputs } from './flash_inputs';
 import { jobConnectOptions } from './flash_job_options';
 import { ProgressPrinter, hex8 } from './progress_printer';
 
 const OPTIONS: OptionSpec[] = [
   ...FLASH_INPUT_OPTIONS,
+  IMAGE_OFFSET_OPTION,
   { name: 'stub', kind: 'flag', help: 'Use the flasher stub even when the build asks for the ROM loader' },
   ...CONNECT_OPTIONS,
 ];
@@ -17,6 +18,7 @@ const OPTIONS: OptionSpec[] = [
 export const usage = [
   'Usage: esp-flasher verify --port PORT [options] <build-folder>',
   '       esp-flasher verify --port PORT [options] <offset> <file> [<offset> <file> ...]',
+  '       esp-flasher verify --port PORT [options] <image.bin> [--offset OFFSET]',
   '',
   'Check that the flash holds what "flash" with the same arguments would write (MD5 per segment).',
   'Encrypted segments (--encrypt / --encrypt-files) can be checked only with the key: give',
@@ -29,7 +31,7 @@ export const usage = [
 export async function run(args: string[], out: OutFn, ctx: CliContext = defaultContext(out)): Promise<number> {
   const o = new Options(parseArgs(args, OPTIONS, 'verify'), 'verify');
   const userChip = parseChipOption(o.string('chip'));
-  const inputs = await loadFlashInputs(o, userChip === 'auto' ? undefined : userChip);
+  const inputs = await loadFlashInputs(o, userChip === 'auto' ? undefined : userChip, { singleImage: true });
   for (const p of inputs.problems) (p.severity === 'error' ? ctx.err : out)(formatProblem(p));
   if (hasErrors(inputs.problems)) {
     ctx.err(`Nothing was verified: ${inputs.source} has errors, listed above.`);

@@ -29,6 +29,14 @@ export const FLASH_INPUT_OPTIONS: OptionSpec[] = [
   { name: 'env', kind: 'value', valueName: 'ENV', help: 'PlatformIO environment to flash (default: default_envs or the newest build)' },
 ];
 
+/** `flash`/`verify` of one image file (a merged image): where it goes. */
+export const IMAGE_OFFSET_OPTION: OptionSpec = {
+  name: 'offset',
+  kind: 'value',
+  valueName: 'OFFSET',
+  help: 'One image file (e.g. from esp-flasher merge) is written at this flash offset (default 0x0)',
+};
+
 export interface FlashInputs {
   plan: FlashPlan;
   kind: ProjectKind | 'pairs';
@@ -59,7 +67,7 @@ async function isDirectory(p: string): Promise<boolean> {
 const hexKey = (n: number): string => `0x${n.toString(16)}`;
 
 /** Read the command line's build folder / pairs into the segments to write. */
-export async function loadFlashInputs(o: Options, chip: ChipName | undefined): Promise<FlashInputs> {
+export async function loadFlashInputs(o: Options, chip: ChipName | undefined, opts: { singleImage?: boolean } = {}): Promise<FlashInputs> {
   const words = o.positionals;
   const encryptWords = o.values('encrypt-files');
   const keyFile = o.string('encrypt-key');
@@ -75,7 +83,20 @@ export async function loadFlashInputs(o: Options, chip: ChipName | undefined): P
   if (words.length === 0 && encryptWords.length === 0) {
     throw new UsageError(`"${o.command}" needs a build folder or <offset> <file> pairs, e.g. esp-flasher ${o.command} --port PORT build/ (or 0x10000 app.bin).`);
   }
-  if (words.length === 1) {
+  const imageOffset = opts.singleImage ? o.number('offset') : undefined;
+  const singleImage = opts.singleImage && words.length === 1 && !(await isDirectory(words[0]));
+  if (imageOffset !== undefined && !singleImage) {
+    throw new UsageError(`--offset places one image file (e.g. a merged image); a build folder or offset/file pairs carry their own offsets. Leave --offset out, or give one file.`);
+  }
+  if (singleImage) {
+    // One file, no offset: a merged image, written at --offset (default 0x0).
+    const offset = imageOffset ?? 0;
+    const r = await readPlainPairs([{ offset, file: words[0] }], { chip });
+    plan = r.plan;
+    problems = r.problems;
+    kind = 'pairs';
+    source = `image ${words[0]} at ${hexKey(offset)}`;
+  } else if (words.length === 1) {
     if (!(await isDirectory(words[0]))) {
       throw new UsageError(
         `${words[0]} is not a folder. Give a build/project folder, or an offset before each file: esp-flasher ${o.command} --port PORT 0x10000 ${words[0]}.`,

@@ -30,6 +30,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'image-info', summary: 'Describe an app or bootloader image file', load: () => require('./cmd_image_info') },
   { name: 'encrypt-image', summary: 'Encrypt a file for a flash address with a key file (host encryption)', load: () => require('./cmd_encrypt_image') },
   { name: 'decrypt-image', summary: 'Decrypt flash contents read back, with a key file', load: () => require('./cmd_decrypt_image') },
+  { name: 'merge', summary: 'Write a build as one flash image file (raw, Intel HEX, UF2), plain or encrypted', load: () => require('./cmd_merge') },
+  { name: 'save-image', summary: 'Write the app image the plan would flash (ELF → image as esptool elf2image)', load: () => require('./cmd_save_image') },
   { name: 'generate-key', summary: 'Write a new random flash-encryption key file', load: () => require('./cmd_generate_key') },
 ];
 

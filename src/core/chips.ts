@@ -5,6 +5,8 @@
  * Sources: ../shared/docs/esp-serial-protocol.md §2.2, §3.4, §3.5, §3.7, §6.1, §6.3, §8.2.
  * MAC eFuse register addresses are not in that document; they are the `MAC_EFUSE_REG`
  * values of esptool's targets (word 0 at the address, word 1 four bytes after it).
+ * UF2 family ids are the `UF2_FAMILY_ID` values of esptool 4.12's targets
+ * (esptool/targets/<chip>.py), the ids Espressif registered in Microsoft's uf2 families list.
  */
 
 export type ChipName =
@@ -117,6 +119,8 @@ export interface ChipFacts {
   imageFlashSegmentMinTail: number;
   /** CPU architecture (ELF machine: Xtensa 94, RISC-V 243). */
   arch: 'xtensa' | 'riscv';
+  /** UF2 family id written into every UF2 block for this chip (esptool `UF2_FAMILY_ID`). */
+  uf2FamilyId: number;
 }
 
 const MiB = 1024 * 1024;
@@ -166,6 +170,7 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     maxFlashSize: 16 * MiB,
     imageFlashSegmentMinTail: 0,
     arch: 'xtensa',
+    uf2FamilyId: 0x7eab61ed,
   },
   esp32: {
     name: 'esp32',
@@ -211,6 +216,7 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     maxFlashSize: 16 * MiB,
     imageFlashSegmentMinTail: 0x24,
     arch: 'xtensa',
+    uf2FamilyId: 0x1c5f21b0,
   },
   esp32s2: {
     name: 'esp32s2',
@@ -241,6 +247,7 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     maxFlashSize: 128 * MiB,
     imageFlashSegmentMinTail: 0,
     arch: 'xtensa',
+    uf2FamilyId: 0xbfdd4eee,
   },
   esp32s3: {
     name: 'esp32s3',
@@ -271,6 +278,7 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     maxFlashSize: 128 * MiB,
     imageFlashSegmentMinTail: 0,
     arch: 'xtensa',
+    uf2FamilyId: 0xc47e5767,
   },
   esp32c2: {
     name: 'esp32c2',
@@ -306,6 +314,7 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     maxFlashSize: 16 * MiB,
     imageFlashSegmentMinTail: 0,
     arch: 'riscv',
+    uf2FamilyId: 0x2b88d29c,
   },
   esp32c3: {
     name: 'esp32c3',
@@ -336,6 +345,7 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     maxFlashSize: 16 * MiB,
     imageFlashSegmentMinTail: 0,
     arch: 'riscv',
+    uf2FamilyId: 0xd42ba06c,
   },
   esp32c5: {
     name: 'esp32c5',
@@ -378,6 +388,7 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     maxFlashSize: 32 * MiB,
     imageFlashSegmentMinTail: 0,
     arch: 'riscv',
+    uf2FamilyId: 0xf71c0343,
   },
   esp32c6: {
     name: 'esp32c6',
@@ -409,6 +420,7 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     maxFlashSize: 16 * MiB,
     imageFlashSegmentMinTail: 0,
     arch: 'riscv',
+    uf2FamilyId: 0x540ddf62,
   },
   esp32h2: {
     name: 'esp32h2',
@@ -439,6 +451,7 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     maxFlashSize: 16 * MiB,
     imageFlashSegmentMinTail: 0,
     arch: 'riscv',
+    uf2FamilyId: 0x332726f6,
   },
   esp32p4: {
     name: 'esp32p4',
@@ -474,6 +487,7 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     maxFlashSize: 64 * MiB,
     imageFlashSegmentMinTail: 0,
     arch: 'riscv',
+    uf2FamilyId: 0x3d308e94,
   },
 };
 

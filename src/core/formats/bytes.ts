@@ -67,6 +67,12 @@ export function formatSize(n: number): string {
   return `${n} B`;
 }
 
+/** "413792 bytes", or "4194304 bytes = 4 MiB" when the size is a whole KiB/MiB. */
+export function sizeText(n: number): string {
+  const short = formatSize(n);
+  return short.endsWith(' B') ? `${n} bytes` : `${n} bytes = ${short}`;
+}
+
 /**
  * Parses an offset or size as written in build files and CSVs: "0x10000", "65536", "64K", "1M".
  * Returns undefined when it is not a number.
