@@ -103,6 +103,8 @@ export class LoaderCommands {
   private stubModel: StubGeneration;
   /** The running stub was recognised by its image. */
   stubKnown = false;
+  /** Every stub started since power-on, in order (kept across resets, for tests and logs). */
+  readonly stubsStarted: { model: StubGeneration; known: boolean }[] = [];
   private readStream?: ReadFlashStream;
   /** Stub pipelining: a write error waiting to be reported (16-bit stub code). */
   private pendingError?: number;
@@ -171,6 +173,7 @@ export class LoaderCommands {
     this.kind = 'stub';
     this.stubModel = model;
     this.stubKnown = known;
+    this.stubsStarted.push({ model, known });
   }
 
   /** Does the loader now running answer this opcode? */

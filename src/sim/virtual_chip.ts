@@ -167,6 +167,10 @@ export class VirtualChip {
   get runningStub(): { model: StubGeneration; known: boolean } | undefined {
     return this.loader.inStub ? { model: this.loader.stubGeneration, known: this.loader.stubKnown } : undefined;
   }
+  /** Every stub started since the chip was created: its model and whether its image was recognised. */
+  get stubsStarted(): readonly { model: StubGeneration; known: boolean }[] {
+    return this.loader.stubsStarted;
+  }
   /** The chip's UART baud rate now. */
   get baud(): number {
     return this.chipBaud;
