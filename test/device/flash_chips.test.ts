@@ -71,7 +71,7 @@ describe('flashing every chip family through a pseudo-terminal', function () {
       it('compressed through the bundled stub (esp-flasher-stub v1.2.2): flash matches, every segment verified', async () => {
         const { plan } = await planFor(name);
         const segs = segmentsFromPlan(plan, 'plain', 'device');
-        const run = await flashVirtual(`virtual:${name}:stub=current`, segs, { settings: plan.settings });
+        const run = await flashVirtual(`virtual:${name}`, segs, { settings: plan.settings });
         try {
           assert.equal(run.result.ok, true, `${run.result.error}\n${eventText(run.events)}`);
           assert.ok(methods(run.events).some((m) => /compressed \(esp-flasher-stub v1\.2\.2\)/.test(m)), methods(run.events).join('\n'));
