@@ -48,9 +48,9 @@ export class LoaderSession {
     return this.conn.port;
   }
 
-  /** Flash block size the loader takes (ROM 0x400, stub 0x4000; §2.2). */
+  /** Flash block size the loader takes (ROM 0x400; a stub its table's size, 0x4000 for all known; §2.2). */
   get flashBlockSize(): number {
-    return this.isStub ? STUB_FLASH_BLOCK : ROM_FLASH_BLOCK;
+    return this.isStub ? (this.stub?.maxBlockSize ?? STUB_FLASH_BLOCK) : ROM_FLASH_BLOCK;
   }
 
   // ---- basic ----
