@@ -59,7 +59,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'mode', kind: 'value', valueName: 'MODE', repeatable: true, help: 'Only compressed or encrypted (repeatable)' },
   { name: 'loader', kind: 'value', valueName: 'LOADER', repeatable: true, help: 'Only rom or stub (repeatable)' },
   { name: 'size', kind: 'value', valueName: 'BYTES', help: 'Image size (default 1M; the image is trimmed or padded with 0xFF)' },
-  { name: 'sim-stub', kind: 'value', valueName: 'GEN', help: 'Stub generation the virtual chip models: legacy (default, like the bundled stubs) or current' },
+  { name: 'sim-stub', kind: 'value', valueName: 'GEN', help: 'How the virtual chip runs a stub image it does not recognise: legacy (default) or current (the bundled stubs are recognised and run as esp-flasher-stub v1.2.2)' },
   { name: 'debug', kind: 'flag', help: 'Print stack traces on errors' },
 ];
 
@@ -179,7 +179,7 @@ export async function runBench(args: string[], out: (l: string) => void): Promis
   const log = json ? () => undefined : out;
 
   const image = await benchImage(size);
-  log(`Image: ${image.source}. Virtual ${image.chip} with the timing model on (stub generation: ${simStub}).`);
+  log(`Image: ${image.source}. Virtual ${image.chip} with the timing model on (unrecognised stubs run as: ${simStub}).`);
   const cases: BenchCase[] = [];
   for (const baud of bauds) for (const loader of loaders) for (const mode of modes) cases.push({ baud, mode, loader });
 

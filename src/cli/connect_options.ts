@@ -25,7 +25,7 @@ export const CONNECT_OPTIONS: OptionSpec[] = [
   { name: 'before', kind: 'value', valueName: 'HOW', help: `Reset before connecting: ${BEFORE_CHOICES.join(', ')}` },
   { name: 'after', kind: 'value', valueName: 'HOW', help: `Reset afterwards: ${AFTER_CHOICES.join(', ')}` },
   { name: 'no-stub', kind: 'flag', help: 'Talk to the ROM loader; do not upload the flasher stub' },
-  { name: 'stub-dir', kind: 'value', valueName: 'DIR', help: 'Folder of stub JSON files (esptool format) to use first' },
+  { name: 'stub-dir', kind: 'value', valueName: 'DIR', help: 'Folder of stub JSON files (esptool format) to use instead of the bundled ones (esp-flasher-stub from esptool-js)' },
   { name: 'debug', kind: 'flag', help: 'Print stack traces on errors' },
 ];
 

@@ -6,6 +6,7 @@
  */
 import * as crypto from 'node:crypto';
 import { CHIP_MAGIC_REG, ChipFacts } from '../core/chips';
+import { knownStubImages, stubImageHash } from '../core/protocol/stub_capabilities';
 import { Efuses } from './efuses';
 import { FlashOps } from './flash_ops';
 import { FlashWriteSession, WriteFault } from './flash_write_session';
@@ -16,7 +17,29 @@ import { ReadFlashStream } from './read_flash_stream';
 import { countCommand, SimStats } from './sim_stats';
 import { SpiFlashRegisters } from './spi_flash_regs';
 
-export type StubGeneration = 'legacy' | 'current';
+/**
+ * How a running stub behaves (each modelled from its published source):
+ *  - 'current': esp-flasher-stub v0.7.0 … v1.2.2 (src/command_handler.c): 16- or 20-byte BEGIN
+ *    (5th word = encrypt), no 0xD4 (0xC300), a failed background write answers the NEXT command
+ *    of any kind with its code and that command is not executed, FLASH_END short of data 0xC000.
+ *  - 'legacy-1.10': esptool-legacy-flasher-stub v1.10.0 … v1.11.1 (flasher_stub/stub_flasher.c
+ *    cmd_loop): 16- or 20-byte BEGIN, 0xD4 kept, block size > 0x4000 → 0xC200, a failed write
+ *    answers the next data block, FLASH_END short of data 0xC800, unknown commands 0xFF00.
+ *  - 'legacy': the legacy stub before v1.10: as 'legacy-1.10' but BEGIN takes 16 bytes only
+ *    (20 → 0xC000), encryption only through 0xD4.
+ */
+export type StubGeneration = 'legacy' | 'legacy-1.10' | 'current';
+
+/** The model of a stub image this chip recognises by its hash (the images esptool-js 0.7 and esptool 4.12 upload). */
+const KNOWN_STUB_MODELS = new Map<string, StubGeneration>(
+  knownStubImages().map((k) => [k.hash, k.release.name.startsWith('esptool-legacy-flasher-stub') ? 'legacy-1.10' : 'current']),
+);
+
+/** The model for an uploaded image: by identity, else the chip's setting for unrecognised code. */
+export function stubModelFor(image: Uint8Array, unknownModel: StubGeneration): { model: StubGeneration; known: boolean } {
+  const known = KNOWN_STUB_MODELS.get(stubImageHash(image));
+  return known ? { model: known, known: true } : { model: unknownModel, known: false };
+}
 
 /** What the chip does once the replies are out. */
 export type ChipAction =
@@ -53,7 +76,8 @@ export interface LoaderDeps {
   efuses: Efuses;
   spi: SpiFlashRegisters;
   stats: SimStats;
-  stubGeneration: StubGeneration;
+  /** How an uploaded image the chip does not recognise behaves. */
+  unknownStub: StubGeneration;
   /** Extra registers (generic RAM/peripheral words written with WRITE_REG). */
   registers: Map<number, number>;
 }
@@ -63,12 +87,24 @@ interface MemSession {
   received: number;
 }
 
+/** Largest RAM image kept for identifying an uploaded stub (stubs are tens of KiB). */
+const MAX_RAM_IMAGE = 0x40000;
+
 type Handler = (req: LoaderRequest) => HandlerResult | undefined;
 
 export class LoaderCommands {
   private kind: LoaderKind = 'rom';
   private session?: FlashWriteSession;
   private mem?: MemSession;
+  /** Everything MEM_DATA delivered since the last MEM_END (text, then data: the stub's identity). */
+  private ramImage: Uint8Array[] = [];
+  private ramImageBytes = 0;
+  /** The model of the stub now running. */
+  private stubModel: StubGeneration;
+  /** The running stub was recognised by its image. */
+  stubKnown = false;
+  /** Every stub started since power-on, in order (kept across resets, for tests and logs). */
+  readonly stubsStarted: { model: StubGeneration; known: boolean }[] = [];
   private readStream?: ReadFlashStream;
   /** Stub pipelining: a write error waiting to be reported (16-bit stub code). */
   private pendingError?: number;
@@ -77,6 +113,7 @@ export class LoaderCommands {
   private readonly handlers: Record<number, Handler>;
 
   constructor(private readonly d: LoaderDeps) {
+    this.stubModel = d.unknownStub;
     this.handlers = {
       [OP.FLASH_BEGIN]: (r) => this.flashBegin(r, false),
       [OP.FLASH_DEFL_BEGIN]: (r) => this.flashBegin(r, true),
@@ -112,6 +149,11 @@ export class LoaderCommands {
     return this.kind;
   }
 
+  /** Model of the running stub (meaningful while inStub). */
+  get stubGeneration(): StubGeneration {
+    return this.stubModel;
+  }
+
   /** Chip reset: back to the ROM loader, all sessions dropped. */
   reset(): void {
     this.kind = 'rom';
@@ -119,12 +161,19 @@ export class LoaderCommands {
     this.mem = undefined;
     this.readStream = undefined;
     this.pendingError = undefined;
+    this.ramImage = [];
+    this.ramImageBytes = 0;
   }
 
-  /** The stub has started (after MEM_END with an entry point). */
+  /** The stub has started (after MEM_END with an entry point): it runs what was uploaded. */
   enterStub(): void {
+    const image = Buffer.concat(this.ramImage);
+    const { model, known } = stubModelFor(image, this.d.unknownStub);
     this.reset();
     this.kind = 'stub';
+    this.stubModel = model;
+    this.stubKnown = known;
+    this.stubsStarted.push({ model, known });
   }
 
   /** Does the loader now running answer this opcode? */
@@ -140,7 +189,7 @@ export class LoaderCommands {
     }
     if (esp32Set.includes(op)) return true;
     if (([OP.ERASE_FLASH, OP.ERASE_REGION, OP.READ_FLASH, OP.RUN_USER_CODE] as number[]).includes(op)) return true;
-    if (op === OP.FLASH_ENCRYPT_DATA) return this.d.stubGeneration === 'legacy' && c.cryptScheme !== 'none';
+    if (op === OP.FLASH_ENCRYPT_DATA) return this.stubModel !== 'current' && c.cryptScheme !== 'none';
     return false;
   }
 
@@ -159,12 +208,13 @@ export class LoaderCommands {
     if (!req) return undefined;
     if (req.op === OP.SYNC && !sameBytes(req.data, SYNC_BODY)) return undefined;
     countCommand(this.d.stats, req.op);
-    // esp-flasher-stub returns an accumulated write error with the next command of any kind.
-    const accumulated = this.kind === 'stub' && this.d.stubGeneration === 'current' ? this.takePending() : undefined;
+    // esp-flasher-stub answers the next command of any kind with an accumulated write error and
+    // does not execute that command (handle_command: "send that error and skip command execution").
+    const accumulated = this.kind === 'stub' && this.stubModel === 'current' ? this.takePending() : undefined;
+    if (accumulated !== undefined) return { ...this.failed(req.op, 0, accumulated), op: req.op };
     const res = this.supports(req.op) ? this.handlers[req.op](req) : this.unsupported(req.op);
     if (!res) return undefined;
     res.op = req.op;
-    if (accumulated !== undefined) patchFirstStatus(res.replies, req.op, accumulated);
     return res;
   }
 
@@ -204,7 +254,9 @@ export class LoaderCommands {
       const frame = buildResponse(UNSUPPORTED_REPLY_OPCODE, 0, new Uint8Array(0), this.fail(ROM_ERR.BAD_FORMAT, 0));
       return { replies: copies(frame, UNSUPPORTED_REPLY_REPEATS), workMs: 0, replyAfterWork: false };
     }
-    const code = this.d.stubGeneration === 'legacy' ? STUB_ERR.CMD_NOT_IMPLEMENTED : STUB_ERR.INVALID_COMMAND;
+    // GET_SECURITY_INFO on a chip without it: both stubs answer "not implemented" (esp-flasher-stub:
+    // stub_lib NOT_SUPPORTED → RESPONSE_CMD_NOT_IMPLEMENTED; legacy: no case below ESP32-S2).
+    const code = this.stubModel === 'current' && op !== OP.GET_SECURITY_INFO ? STUB_ERR.INVALID_COMMAND : STUB_ERR.CMD_NOT_IMPLEMENTED;
     return this.failed(op, 0, code);
   }
 
@@ -267,6 +319,10 @@ export class LoaderCommands {
       return this.failed(req.op, ROM_ERR.RAM_SIZE, STUB_ERR.TOO_MUCH_DATA);
     }
     this.mem.received += block.payload.length;
+    if (this.ramImageBytes + block.payload.length <= MAX_RAM_IMAGE) {
+      this.ramImage.push(block.payload.slice());
+      this.ramImageBytes += block.payload.length;
+    }
     return this.reply(req.op, this.ok());
   }
 
@@ -287,12 +343,13 @@ export class LoaderCommands {
     const rom = this.kind === 'rom';
     const lengthOk = rom
       ? n === 16 || (n === 20 && c.romEncryptedFlag)
-      : n === 16 || (n === 20 && this.d.stubGeneration === 'current');
+      : n === 16 || (n === 20 && this.stubModel !== 'legacy');
     if (!lengthOk) return this.badLength(req.op);
     const [size, numBlocks, blockSize, offset, encryptedWord] = u32Words(req.data);
     const encrypted = n === 20 && encryptedWord !== 0;
     if (!rom) this.pendingError = undefined; // legacy: a new BEGIN starts clean
-    if (!rom && blockSize > STUB_MAX_DATA_BLOCK) {
+    // The legacy stub checks block_size against MAX_WRITE_BLOCK; esp-flasher-stub does not look at it.
+    if (!rom && this.stubModel !== 'current' && blockSize > STUB_MAX_DATA_BLOCK) {
       this.session = undefined;
       return this.failed(req.op, 0, STUB_ERR.BAD_BLOCKSIZE);
     }
@@ -335,7 +392,7 @@ export class LoaderCommands {
     if (!s || s.params.compressed !== compressed) {
       return this.failed(req.op, ROM_ERR.INVALID_PARAM, STUB_ERR.NOT_IN_FLASH_MODE);
     }
-    if (!rom && this.d.stubGeneration === 'legacy' && this.pendingError !== undefined) {
+    if (!rom && this.stubModel !== 'current' && this.pendingError !== undefined) {
       return this.reply(req.op, this.fail(0, this.pendingError));
     }
     const hadFault = s.fault !== undefined;
@@ -376,7 +433,7 @@ export class LoaderCommands {
         code = stubCodeFor(fault);
       } else if (!s.complete) {
         this.lastFaultDetail = `FLASH_END after ${s.produced} of ${s.params.size} bytes`;
-        code = this.d.stubGeneration === 'legacy' ? STUB_ERR.NOT_ENOUGH_DATA : STUB_ERR.BAD_DATA_LEN;
+        code = this.stubModel === 'current' ? STUB_ERR.BAD_DATA_LEN : STUB_ERR.NOT_ENOUGH_DATA;
       }
     }
     const res = this.reply(req.op, code === undefined ? this.ok() : this.fail(0, code));
@@ -429,7 +486,7 @@ export class LoaderCommands {
   private eraseRegion(req: LoaderRequest): HandlerResult {
     if (req.data.length !== 8) return this.badLength(req.op);
     const [offset, size] = u32Words(req.data);
-    const legacy = this.d.stubGeneration === 'legacy';
+    const legacy = this.stubModel !== 'current';
     if (offset % SECTOR_SIZE !== 0) return this.failed(req.op, 0, legacy ? STUB_ERR.LEGACY_ERASE_ADDR_ALIGN : STUB_ERR.BAD_DATA_LEN);
     if (size % SECTOR_SIZE !== 0) return this.failed(req.op, 0, legacy ? STUB_ERR.LEGACY_ERASE_LEN_ALIGN : STUB_ERR.BAD_DATA_LEN);
     if (!this.d.ops.flash.contains(offset, size)) {
@@ -468,13 +525,4 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** Replace the 2 status bytes of the first reply to `op` with a pending stub error (if it was OK). */
-function patchFirstStatus(replies: Uint8Array[], op: number, code: number): void {
-  const r = replies.find((f) => f[0] === 0x01 && f[1] === op);
-  if (!r || r.length < 10) return;
-  if (r[r.length - 2] !== 0) return;
-  r[r.length - 2] = (code >> 8) & 0xff;
-  r[r.length - 1] = code & 0xff;
 }

@@ -26,7 +26,11 @@ export interface VirtualChipOptions {
   chip: ChipName;
   /** Bytes, default 4 MiB; a power of two the chip can address. */
   flashSize?: number;
-  /** Stub generation modelled after MEM_END (default 'legacy', like the esptool-js stubs). */
+  /**
+   * How an uploaded stub image the chip does not recognise behaves (default 'current',
+   * esp-flasher-stub). Known images (esptool-js 0.7.0's and esptool 4.12's stub sets) always
+   * run as the stub they are, whatever this says (loader_commands.ts).
+   */
   stub?: StubGeneration;
   /** Default 'off'. */
   encryption?: EncryptionMode;
@@ -71,7 +75,8 @@ export class VirtualChip {
   /** Figures the timing model uses (datasheet defaults; stats count them even with timing off). */
   readonly timings: FlashTimings;
   readonly timingEnabled: boolean;
-  readonly stubGeneration: StubGeneration;
+  /** Model for unrecognised stub images. */
+  readonly unknownStub: StubGeneration;
   readonly resetLinesPresent: boolean;
 
   private readonly flash: FlashMemory;
@@ -108,9 +113,9 @@ export class VirtualChip {
       );
     }
     jedecSizeId(flashSize);
-    this.stubGeneration = opts.stub ?? 'legacy';
-    if (this.stubGeneration !== 'legacy' && this.stubGeneration !== 'current') {
-      throw new Error(`Virtual chip option stub must be 'legacy' or 'current', got '${String(opts.stub)}'.`);
+    this.unknownStub = opts.stub ?? 'current';
+    if (!['legacy', 'legacy-1.10', 'current'].includes(this.unknownStub)) {
+      throw new Error(`Virtual chip option stub must be 'legacy', 'legacy-1.10' or 'current', got '${String(opts.stub)}'.`);
     }
     const mode = opts.encryption ?? 'off';
     if (!['off', 'development', 'release'].includes(mode)) {
@@ -138,7 +143,7 @@ export class VirtualChip {
       efuses: this.efuses,
       spi: this.spiRegs,
       stats: this.stats,
-      stubGeneration: this.stubGeneration,
+      unknownStub: this.unknownStub,
       registers: new Map(),
     });
     this.rxLine = new DelayLine((x) => this.onWireIn(x.bytes, x.hostBaud));
@@ -157,6 +162,14 @@ export class VirtualChip {
   }
   get inStub(): boolean {
     return this.loader.inStub;
+  }
+  /** The stub running now: its model, and whether its image was recognised (undefined in the ROM loader). */
+  get runningStub(): { model: StubGeneration; known: boolean } | undefined {
+    return this.loader.inStub ? { model: this.loader.stubGeneration, known: this.loader.stubKnown } : undefined;
+  }
+  /** Every stub started since the chip was created: its model and whether its image was recognised. */
+  get stubsStarted(): readonly { model: StubGeneration; known: boolean }[] {
+    return this.loader.stubsStarted;
   }
   /** The chip's UART baud rate now. */
   get baud(): number {

@@ -4,7 +4,7 @@
  *
  * Options (any order, after the chip name):
  *   encryption=off|development|release   (also enc=…, dev, release as bare words)
- *   stub=legacy|current
+ *   stub=legacy|legacy-1.10|current   (how an unrecognised stub image behaves; known images run as themselves)
  *   flash=4MB|8MiB|512KB|<bytes>|0x…      flash size
  *   timing | timing=on|off               UART + flash timing model
  *   key=<hex>|<path to a raw key file>    flash-encryption key
@@ -55,7 +55,7 @@ export function parseVirtualPortSpec(spec: string): VirtualChipOptions | undefin
         opts.encryption = encryptionMode(name, bad);
         break;
       case 'stub':
-        if (value !== 'legacy' && value !== 'current') throw bad('must be stub=legacy or stub=current');
+        if (value !== 'legacy' && value !== 'legacy-1.10' && value !== 'current') throw bad('must be stub=legacy, stub=legacy-1.10 or stub=current');
         opts.stub = value;
         break;
       case 'flash':

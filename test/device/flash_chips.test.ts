@@ -5,6 +5,8 @@
  * chip's key where encrypted).
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { chipFacts, type ChipName } from '../../src/core/chips';
 import type { WriteSegment } from '../../src/core/flash/api';
 import { segmentsFromPlan } from '../../src/core/flash/segments_from_plan';
@@ -43,15 +45,22 @@ function assertFlashHolds(chip: VirtualChip, name: ChipName, plan: FlashPlan, se
   }
 }
 
-/** Device-encrypted flavour per chip, to cover ROM, current stub and legacy stub paths. */
-const ENCRYPTED_PATH: Record<string, { stub: boolean; gen: 'legacy' | 'current'; method: RegExp }> = {
-  esp32: { stub: true, gen: 'legacy', method: /device-encrypted \(legacy stub, FLASH_ENCRYPT_DATA\)/ },
-  esp32s2: { stub: false, gen: 'current', method: /device-encrypted \(ROM, FLASH_BEGIN encrypted flag\)/ },
-  esp32s3: { stub: true, gen: 'current', method: /device-encrypted, compressed \(current stub\)/ },
-  esp32c3: { stub: false, gen: 'current', method: /device-encrypted \(ROM, FLASH_BEGIN encrypted flag\)/ },
-  esp32c6: { stub: true, gen: 'legacy', method: /device-encrypted \(legacy stub, FLASH_ENCRYPT_DATA\)/ },
-  esp32h2: { stub: true, gen: 'current', method: /device-encrypted, compressed \(current stub\)/ },
-  esp32p4: { stub: false, gen: 'current', method: /device-encrypted \(ROM, FLASH_BEGIN encrypted flag\)/ },
+/** esptool 4.12's legacy stub set (v1.11.1), when ../shared is present. */
+const LEGACY_SET = path.resolve(__dirname, '../../../shared/qemu/stubs-esptool-4.12/1');
+const haveLegacy = fs.existsSync(LEGACY_SET);
+const FLAG = 'FLASH_BEGIN encrypted flag';
+const BUNDLED = 'esp-flasher-stub v1\\.2\\.2';
+const LEGACY = haveLegacy ? 'esptool-legacy-flasher-stub v1\\.11\\.1' : BUNDLED;
+
+/** Device-encrypted flavour per chip, to cover the ROM, the bundled stub and (with ../shared) esptool 4.12's legacy stub. */
+const ENCRYPTED_PATH: Record<string, { stub: boolean; stubDir?: string; label: string; method: RegExp }> = {
+  esp32: { stub: true, stubDir: haveLegacy ? LEGACY_SET : undefined, label: 'legacy stub set', method: new RegExp(`device-encrypted \\(${LEGACY}, ${FLAG}\\)`) },
+  esp32s2: { stub: false, label: 'ROM', method: /device-encrypted \(ROM, FLASH_BEGIN encrypted flag\)/ },
+  esp32s3: { stub: true, label: 'bundled stub', method: new RegExp(`device-encrypted \\(${BUNDLED}, ${FLAG}\\)`) },
+  esp32c3: { stub: false, label: 'ROM', method: /device-encrypted \(ROM, FLASH_BEGIN encrypted flag\)/ },
+  esp32c6: { stub: true, stubDir: haveLegacy ? LEGACY_SET : undefined, label: 'legacy stub set', method: new RegExp(`device-encrypted \\(${LEGACY}, ${FLAG}\\)`) },
+  esp32h2: { stub: true, label: 'bundled stub', method: new RegExp(`device-encrypted \\(${BUNDLED}, ${FLAG}\\)`) },
+  esp32p4: { stub: false, label: 'ROM', method: /device-encrypted \(ROM, FLASH_BEGIN encrypted flag\)/ },
 };
 
 describe('flashing every chip family through a pseudo-terminal', function () {
@@ -59,13 +68,13 @@ describe('flashing every chip family through a pseudo-terminal', function () {
 
   for (const name of CHIPS) {
     describe(chipFacts(name).displayName, () => {
-      it('compressed through the current stub: flash matches, every segment verified', async () => {
+      it('compressed through the bundled stub (esp-flasher-stub v1.2.2): flash matches, every segment verified', async () => {
         const { plan } = await planFor(name);
         const segs = segmentsFromPlan(plan, 'plain', 'device');
-        const run = await flashVirtual(`virtual:${name}:stub=current`, segs, { settings: plan.settings });
+        const run = await flashVirtual(`virtual:${name}`, segs, { settings: plan.settings });
         try {
           assert.equal(run.result.ok, true, `${run.result.error}\n${eventText(run.events)}`);
-          assert.ok(methods(run.events).some((m) => /compressed \(current stub\)/.test(m)), methods(run.events).join('\n'));
+          assert.ok(methods(run.events).some((m) => /compressed \(esp-flasher-stub v1\.2\.2\)/.test(m)), methods(run.events).join('\n'));
           // Each segment is verified after writing, or skipped because flash already held it (otadata: all 0xFF).
           assert.equal(run.events.filter((e) => e.kind === 'verified' || e.kind === 'skipped').length, segs.length);
           assert.ok(run.result.segments.every((r) => r.verified));
@@ -91,12 +100,12 @@ describe('flashing every chip family through a pseudo-terminal', function () {
       });
 
       const how = ENCRYPTED_PATH[name];
-      it(`device-encrypted (${how.stub ? `${how.gen} stub` : 'ROM'}): ciphertext in flash decrypts to the images`, async () => {
+      it(`device-encrypted (${how.label}): ciphertext in flash decrypts to the images`, async () => {
         const { plan } = await planFor(name, true);
         // Builds without flash encryption mark nothing; encrypt what IDF would (not data partitions).
         const overrides = Object.fromEntries(plan.segments.map((s) => [s.name, s.encrypt || ['bootloader', 'partition-table', 'app', 'otadata'].includes(s.name)]));
         const segs = segmentsFromPlan(plan, 'encrypted', 'device', overrides);
-        const run = await flashVirtual(`virtual:${name}:encryption=development:stub=${how.gen}`, segs, { settings: plan.settings, stub: how.stub });
+        const run = await flashVirtual(`virtual:${name}:encryption=development`, segs, { settings: plan.settings, stub: how.stub, ...(how.stubDir ? { stubDir: how.stubDir } : {}) });
         try {
           assert.equal(run.result.ok, true, `${run.result.error}\n${eventText(run.events)}`);
           const enc = segs.filter((s) => s.encrypt === 'device');

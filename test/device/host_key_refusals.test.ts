@@ -223,7 +223,7 @@ describe('cli host-key flashing (--encrypt-key-dir, --flash-crypt-conf, release 
       const tail = bytes.length - (sectors - 1) * 0x1000;
       const at = `0x${last.toString(16).padStart(8, '0')}`;
       const range = `0x${last.toString(16)}–0x${(app.offset + bytes.length).toString(16)}`;
-      assert.match(second.out, new RegExp(`^app: ${tail} bytes at ${at} \\(host-encrypted ciphertext, plain write \\(legacy stub\\); only the changed sectors: 1 of ${sectors} sectors changed, in ${range}\\)$`, 'm'));
+      assert.match(second.out, new RegExp(`^app: ${tail} bytes at ${at} \\(host-encrypted ciphertext, plain write \\(unrecognised stub\\); only the changed sectors: 1 of ${sectors} sectors changed, in ${range}\\)$`, 'm'));
       assert.match(second.out, new RegExp(`^Wrote ${tail} bytes at ${at} in \\d+\\.\\d seconds \\(\\d+ kbit/s\\); 1 of ${sectors} sectors changed$`, 'm'));
       assert.match(second.out, /^Skipped bootloader at 0x00000000 \(already on flash, MD5 [0-9a-f]{32}\)$/m);
       await assertDecrypts(rig, build);

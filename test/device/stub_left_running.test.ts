@@ -50,7 +50,7 @@ describe('a stub left running by the previous session', function () {
         assert.equal(second.code, 0, second.err);
         assert.doesNotMatch(second.err, /reply too short/);
         assert.match(second.out, detected);
-        assert.match(second.out, /^Flasher stub running: stub already running/m);
+        assert.match(second.out, /^Flasher stub running: a stub was already running \(not identified: conservative capabilities\)/m);
         assert.equal(pty.chip.stats.perOpcode[0x07] ?? 0, memData, 'the stub was not uploaded again (no MEM_DATA)');
         assert.equal(pty.chip.stats.perOpcode[0x14] ?? 0, securityInfo + 1, 'GET_SECURITY_INFO was asked once');
         assert.deepEqual(new Uint8Array(await readFile(path.join(tmp, `${chip}-1.bin`))), data.subarray(0, 0x1000));

@@ -66,7 +66,6 @@ async function romErase(s: OpenSession, offset: number, size: number): Promise<v
     blocks: 0,
     blockSize: s.session.flashBlockSize,
     offset,
-    encrypted: false,
     timeoutMs: scaledTimeout(ERASE_MS_PER_MB, size),
     context: `erasing ${hex(size)} bytes at ${hex(offset)}`,
   });

@@ -99,6 +99,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         chip: s.chip,
         security: s.security,
         stub: s.session.isStub,
+        loader: s.caps,
         flashSize: s.flashSize,
         hostKeyGiven: !!key,
         hostFlashCryptConfig: opts.hostKey?.flashCryptConfig,

@@ -13,8 +13,9 @@ import { CancelledError } from '../protocol/loader_errors';
 import type { LoaderSession } from '../protocol/loader_session';
 import { Op } from '../protocol/opcodes';
 import { flashSizeFromId, readFlashId } from '../protocol/spi_flash_id';
-import { loadStub } from '../protocol/stub_images';
-import { detectStubGeneration, uploadStub } from '../protocol/stub_upload';
+import { stubCapabilities } from '../protocol/stub_capabilities';
+import { checkStubDir, loadStub } from '../protocol/stub_images';
+import { uploadStub } from '../protocol/stub_upload';
 import { CountingTransport } from '../transport/counting_transport';
 import { ESP_ROM_BAUD, openTransport, type OpenedPort } from '../transport/open_port';
 import { ESPRESSIF_VID, hardReset } from '../transport/reset_strategies';
@@ -60,6 +61,8 @@ export type Emit = (e: FlashEvent) => void;
  */
 export async function openSession(opts: ConnectOptions, wants: SessionWants, emit: Emit, port?: OpenedPort): Promise<OpenSession> {
   if (opts.signal?.aborted) throw new CancelledError();
+  // A stub folder that cannot serve is an error before the port is touched (never a silent switch).
+  if (wants.stub && opts.stubDir) checkStubDir(opts.stubDir);
   const opened = port ?? (await openTransport(opts.port, ESP_ROM_BAUD, { onVirtualChip: opts.onVirtualChip }));
   const transport = new CountingTransport(opened.transport);
   const closePort = async () => {
@@ -90,27 +93,30 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
     const description = `${chip.displayName} (${detection.how}${sdmText}), flash encryption ${security.mode}${security.secureBoot ? ', secure boot on' : ''}${mac ? `, MAC ${mac}` : ''}`;
     emit({ kind: 'chip', chip: chip.name, description });
 
-    // Stub.
+    // Stub: what it can do comes from its identity (stub_capabilities.ts), never from probing it.
     if (wants.stub && !detection.secureDownloadMode) {
       if (!connected.stubAlreadyRunning) {
         const stub = loadStub(chip, opts.stubDir);
         await uploadStub(session, stub);
+        session.stub = stubCapabilities(stub.identity);
+        if (!stub.identity.release) {
+          emit({ kind: 'warning', message: `The stub ${stub.file} is not one ESP Flasher knows (image ${stub.identity.hash}): using the conservative set (no compressed encrypted writes; encrypted writes ask with the FLASH_BEGIN flag).` });
+        }
+      } else {
+        session.stub = stubCapabilities(undefined);
       }
-      session.stubGeneration = await detectStubGeneration(session);
       emit({
         kind: 'stub',
         running: true,
-        detail: `${connected.stubAlreadyRunning ? 'stub already running' : 'stub uploaded'} (${session.stubGeneration} protocol${session.stubGeneration === 'legacy' ? ': 16-byte FLASH_BEGIN, FLASH_ENCRYPT_DATA, no compressed encryption' : ': encrypted flag on FLASH_BEGIN/FLASH_DEFL_BEGIN'})`,
+        detail: connected.stubAlreadyRunning ? 'a stub was already running (not identified: conservative capabilities)' : `stub uploaded: ${session.stub.name} (${session.stub.licence})`,
       });
     } else {
-      if (connected.stubAlreadyRunning) {
-        session.stubGeneration = await detectStubGeneration(session);
-      }
+      if (connected.stubAlreadyRunning) session.stub = stubCapabilities(undefined);
       emit({
         kind: 'stub',
         running: session.isStub,
         detail: session.isStub
-          ? 'a stub was already running'
+          ? 'a stub was already running (not identified: conservative capabilities)'
           : detection.secureDownloadMode
             ? 'ROM loader (Secure Download Mode forbids the stub)'
             : 'ROM loader (stub not used)',
@@ -143,7 +149,7 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
     const flashSize = detectedFlashSize ?? explicitBytes;
     if (flashSize !== undefined && (session.isStub || chip.romHasEsp32Commands)) await session.spiSetParams(flashSize);
 
-    const caps: LoaderCaps = { chip, stub: session.isStub, stubGeneration: session.stubGeneration, secureDownloadMode: detection.secureDownloadMode };
+    const caps: LoaderCaps = { chip, stub: session.isStub ? session.stub : undefined, secureDownloadMode: detection.secureDownloadMode };
     let closed = false;
     const result: OpenSession = {
       session,
@@ -242,7 +248,7 @@ async function afterAction(s: OpenSession, action: AfterReset, emit: Emit): Prom
   }
   // No reset lines (pseudo-terminal, some bridges): ask the loader to leave instead.
   try {
-    await s.session.flashBegin({ size: 0, blocks: 0, blockSize: s.session.flashBlockSize, offset: 0, encrypted: false });
+    await s.session.flashBegin({ size: 0, blocks: 0, blockSize: s.session.flashBlockSize, offset: 0 });
     await s.session.flashEnd(Op.FLASH_END, false);
     emit({ kind: 'reset', how: 'soft reset (FLASH_END "reboot"; the port has no reset lines)' });
   } catch (e) {

@@ -10,7 +10,7 @@ import type { FlashSettings } from '../plan/flash_plan';
 import { FLASH_SECTOR } from '../protocol/opcodes';
 import type { WriteSegment } from './api';
 import { patchImageHeader } from './image_header_patch';
-import { canMd5, chooseMethod, describeMethod, isCompressed, uncompressedVariant, type LoaderCaps, type WriteMethod } from './write_method';
+import { canMd5, chooseWireMethod, type LoaderCaps, type WireMethod, type WriteMethod } from './write_method';
 
 export interface PreparedSegment {
   index: number;
@@ -23,6 +23,8 @@ export interface PreparedSegment {
   data: Uint8Array;
   /** zlib stream of `data` when the method is compressed. */
   compressed?: Uint8Array;
+  /** How it goes on the wire (chosen once, in write_method.ts); `method` and `methodText` repeat it. */
+  wire: WireMethod;
   method: WriteMethod;
   methodText: string;
   encrypt: WriteSegment['encrypt'];
@@ -94,14 +96,13 @@ export function prepareSegment(s: WriteSegment, index: number, ctx: PrepareConte
     expected = undefined;
     noVerifyReason = 'the loader has no SPI_FLASH_MD5 (Secure Download Mode or ESP8266 ROM)';
   }
-  const wire = wireLayout(image, s.offset, l, chooseMethod(s.encrypt, l, ctx.compress));
+  const wire = wireLayout(image, s.offset, l, s.encrypt, ctx.compress);
   const prepared: PreparedSegment = {
     index,
     name: s.name,
     offset: s.offset,
     image,
     ...wire,
-    methodText: describeMethod(wire.method, l),
     encrypt: s.encrypt,
     originalSize: s.bytes.length,
   };
@@ -119,22 +120,25 @@ export function wireLayout(
   image: Uint8Array,
   offset: number,
   l: LoaderCaps,
-  wanted: WriteMethod,
-): { writeOffset: number; data: Uint8Array; compressed?: Uint8Array; method: WriteMethod } {
+  encrypt: WriteSegment['encrypt'],
+  compress: boolean,
+): { writeOffset: number; data: Uint8Array; compressed?: Uint8Array; wire: WireMethod; method: WriteMethod; methodText: string } {
+  const wanted = chooseWireMethod(encrypt, l, compress);
+  const result = (w: WireMethod, extra: { writeOffset: number; data: Uint8Array; compressed?: Uint8Array }) => ({ ...extra, wire: w, method: w.method, methodText: w.text });
   let writeOffset = offset;
   let data = image;
-  if (!l.stub && offset % FLASH_SECTOR !== 0) {
+  if (wanted.sectorAlignedStart && offset % FLASH_SECTOR !== 0) {
     // The ROM needs a sector-aligned start: 0xFF in front (the sector is erased anyway, §2.3).
     writeOffset = offset - (offset % FLASH_SECTOR);
     data = new Uint8Array(image.length + (offset - writeOffset)).fill(0xff);
     data.set(image, offset - writeOffset);
   }
-  if (isCompressed(wanted)) {
+  if (wanted.compressed) {
     const compressed = pako.deflate(data, { level: 9 });
-    if (compressed.length < data.length) return { writeOffset, data, compressed, method: wanted };
-    return { writeOffset, data, method: uncompressedVariant(wanted) };
+    if (compressed.length < data.length) return result(wanted, { writeOffset, data, compressed });
+    return result(chooseWireMethod(encrypt, l, false), { writeOffset, data });
   }
-  return { writeOffset, data, method: wanted };
+  return result(wanted, { writeOffset, data });
 }
 
 /**
@@ -148,6 +152,5 @@ export function segmentPart(p: PreparedSegment, start: number, end: number, l: L
   }
   const image = p.image.subarray(start - p.offset, end - p.offset);
   const { compressed: _whole, expected: _e, expectedMd5: _m, ...rest } = p;
-  const wire = wireLayout(image, start, l, p.method);
-  return { ...rest, offset: start, image, ...wire, methodText: describeMethod(wire.method, l) };
+  return { ...rest, offset: start, image, ...wireLayout(image, start, l, p.encrypt, p.wire.compressed) };
 }

@@ -9,12 +9,15 @@ import { hostKeyWriteCheck } from '../crypto/host_key_check';
 import { parseImage } from '../formats/image_parse';
 import type { DeviceSecurity } from '../protocol/device_security';
 import type { WriteSegment, FlashRefusal } from './api';
+import { deviceEncryptionUnavailable, type LoaderCaps } from './write_method';
 
 export interface SafetyContext {
   chip: ChipFacts;
   security: DeviceSecurity;
   /** The flasher stub is running (otherwise the ROM loader writes). */
   stub: boolean;
+  /** The loader that will write, when connected (its capabilities decide device encryption; write_method.ts). */
+  loader?: LoaderCaps;
   /** Flash size in bytes, when known (detected or set). */
   flashSize?: number;
   /** A host key (file or directory) was given. */
@@ -37,9 +40,13 @@ export function checkChipCanEncrypt(s: WriteSegment, ctx: SafetyContext): string
 
 /** ESP32 ROM without the stub writes plaintext while the host meant to encrypt (§4.2 rule 2, §12). */
 export function checkLoaderCanEncrypt(s: WriteSegment, ctx: SafetyContext): string | undefined {
-  if (s.encrypt !== 'device' || ctx.stub || ctx.chip.romEncryptedFlag || ctx.chip.cryptScheme === 'none') return undefined;
+  if (s.encrypt !== 'device' || ctx.chip.cryptScheme === 'none') return undefined;
+  // The same rule the write method is chosen by (write_method.ts); without a connected loader,
+  // a stub is assumed able to encrypt (every stub route in stub_capabilities.ts does).
+  const why = ctx.loader ? deviceEncryptionUnavailable(ctx.loader) : ctx.stub ? undefined : deviceEncryptionUnavailable({ chip: ctx.chip, secureDownloadMode: false });
+  if (!why) return undefined;
   return (
-    `Refusing ${where(s)}: the ${ctx.chip.displayName} ROM loader cannot encrypt while writing — it would silently write plaintext. ` +
+    `Refusing ${where(s)}: ${why}. ` +
     `Flash with the stub (do not pass --no-stub), or use host encryption with the key file.`
   );
 }

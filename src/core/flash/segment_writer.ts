@@ -11,7 +11,6 @@ import type { FlashDataOp, LoaderSession } from '../protocol/loader_session';
 import { Op } from '../protocol/opcodes';
 import { DEFAULT_TIMEOUT_MS, WRITE_MS_PER_MB, scaledTimeout, stubBlockTimeout } from '../protocol/timeouts';
 import type { PreparedSegment } from './prepare_segments';
-import { isCompressed } from './write_method';
 
 export const DEFAULT_PIPELINE_DEPTH = 1;
 const ATTEMPTS = 3;
@@ -67,29 +66,30 @@ interface Plan {
   /** Uncompressed bytes per block (what each block covers in flash). */
   covers: number[];
   beginSize: number;
-  encrypted: boolean;
+  /** BEGIN's 5th word, as the write method decided. */
+  encryptWord?: 0 | 1;
+  blockSize: number;
+  sendsEnd: boolean;
   timeouts: number[];
 }
 
+/** Blocks, sizes and timeouts for the write method chosen in prepare_segments (p.wire). */
 function planWrite(session: LoaderSession, p: PreparedSegment): Plan {
-  const bs = session.flashBlockSize;
-  const compressed = isCompressed(p.method) && p.compressed;
-  const encrypted = p.method === 'encrypted' || p.method === 'encrypted-compressed' || p.method === 'encrypted-d4';
-  if (compressed) {
-    const blocks = split(p.compressed!, bs, false);
-    const covers = inflatedBlockSizes(p.compressed!, bs);
+  const w = p.wire;
+  const bs = w.blockSize;
+  const fromWire = { beginOp: w.beginOp, dataOp: w.dataOp, endOp: w.endOp, encryptWord: w.beginEncryptWord, blockSize: bs, sendsEnd: w.sendsEnd };
+  if (w.compressed && p.compressed) {
+    const blocks = split(p.compressed, bs, false);
+    const covers = inflatedBlockSizes(p.compressed, bs);
     const timeouts = session.isStub
       ? covers.map((_, i) => stubBlockTimeout(i > 0 ? covers[i - 1] : 0))
       : covers.map((n) => scaledTimeout(WRITE_MS_PER_MB, n));
     return {
-      beginOp: Op.FLASH_DEFL_BEGIN,
-      dataOp: Op.FLASH_DEFL_DATA,
-      endOp: Op.FLASH_DEFL_END,
+      ...fromWire,
       blocks,
       covers,
       // The stub takes the exact size; the ROM a multiple of its block size (§2).
       beginSize: session.isStub ? p.data.length : Math.ceil(p.data.length / bs) * bs,
-      encrypted,
       timeouts,
     };
   }
@@ -97,13 +97,10 @@ function planWrite(session: LoaderSession, p: PreparedSegment): Plan {
   const covers = blocks.map((_, i) => Math.min(bs, p.data.length - i * bs));
   const timeouts = session.isStub ? covers.map((_, i) => stubBlockTimeout(i > 0 ? covers[i - 1] : 0)) : covers.map(() => DEFAULT_TIMEOUT_MS);
   return {
-    beginOp: Op.FLASH_BEGIN,
-    dataOp: p.method === 'encrypted-d4' ? Op.FLASH_ENCRYPT_DATA : Op.FLASH_DATA,
-    endOp: Op.FLASH_END,
+    ...fromWire,
     blocks,
     covers,
     beginSize: p.data.length,
-    encrypted,
     timeouts,
   };
 }
@@ -123,13 +120,13 @@ function blockRejected(e: unknown): boolean {
 export async function writeSegment(session: LoaderSession, p: PreparedSegment, opts: WriteOptions = {}): Promise<{ sentBytes: number; ackedBytes: number }> {
   const plan = planWrite(session, p);
   const depth = session.isStub ? Math.max(0, opts.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH) : 0;
-  const context = (seq: number) => `segment "${p.name}" block ${seq} at ${hex(p.writeOffset + seq * session.flashBlockSize)}`;
+  const context = (seq: number) => `segment "${p.name}" block ${seq} at ${hex(p.writeOffset + seq * plan.blockSize)}`;
   let sentBytes = 0;
   let acked = { written: 0, sent: 0 };
   for (let attempt = 1; ; attempt++) {
     acked = { written: 0, sent: 0 };
     try {
-      const begin = { size: plan.beginSize, blocks: plan.blocks.length, blockSize: session.flashBlockSize, offset: p.writeOffset, encrypted: plan.encrypted, context: `segment "${p.name}" at ${hex(p.writeOffset)}` };
+      const begin = { size: plan.beginSize, blocks: plan.blocks.length, blockSize: plan.blockSize, offset: p.writeOffset, encryptWord: plan.encryptWord, context: `segment "${p.name}" at ${hex(p.writeOffset)}` };
       const sendBegin = () => (plan.beginOp === Op.FLASH_DEFL_BEGIN ? session.flashDeflBegin(begin) : session.flashBegin(begin));
       try {
         await sendBegin();
@@ -158,7 +155,7 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
           opts.onProgress?.(acked);
         }
       }
-      if (session.isStub) {
+      if (plan.sendsEnd) {
         // The stub ACKs before writing: its last write result arrives with END (§1.6).
         const last = plan.covers.length ? plan.covers[plan.covers.length - 1] : 0;
         await session.flashEnd(plan.endOp, true, stubBlockTimeout(last), `finishing segment "${p.name}" at ${hex(p.offset)}`);

@@ -1,6 +1,6 @@
 /**
  * Typed commands of the loader protocol on top of a LoaderConnection, aware of which loader
- * answers (ROM or stub, and which stub generation) and of the chip's facts (§2).
+ * answers (ROM or stub, and which stub: stub_capabilities.ts) and of the chip's facts (§2).
  */
 import type { ChipFacts } from '../chips';
 import { LoaderConnection, type CommandReply } from './loader_connection';
@@ -9,6 +9,7 @@ import { Op, ROM_FLASH_BLOCK, STUB_FLASH_BLOCK, SYNC_PAYLOAD } from './opcodes';
 import { createHash } from 'node:crypto';
 import { dataBlock, u32le } from './packet';
 import { parseSecurityInfo, type SecurityInfo } from './security_info';
+import type { StubRelease } from './stub_capabilities';
 import {
   DEFAULT_TIMEOUT_MS,
   ERASE_FLASH_TIMEOUT_MS,
@@ -20,9 +21,6 @@ import {
   scaledTimeout,
 } from './timeouts';
 
-/** 'legacy': stub set 1 older than v1.10 (16-byte BEGIN, 0xD4 for encrypted data); 'current': 5th BEGIN word. */
-export type StubGeneration = 'legacy' | 'current';
-
 export type FlashDataOp = typeof Op.FLASH_DATA | typeof Op.FLASH_DEFL_DATA | typeof Op.FLASH_ENCRYPT_DATA | typeof Op.MEM_DATA;
 
 export interface BeginArgs {
@@ -31,8 +29,8 @@ export interface BeginArgs {
   blocks: number;
   blockSize: number;
   offset: number;
-  /** Ask the loader to encrypt (5th word). */
-  encrypted: boolean;
+  /** The 5th word (encrypt flag), exactly as the write method decided (write_method.ts); absent: 16-byte BEGIN. */
+  encryptWord?: 0 | 1;
   timeoutMs?: number;
   context?: string;
 }
@@ -40,7 +38,8 @@ export interface BeginArgs {
 export class LoaderSession {
   chip?: ChipFacts;
   isStub = false;
-  stubGeneration?: StubGeneration;
+  /** What the running stub can do (known release or the conservative set); set when the stub starts. */
+  stub?: StubRelease;
   secureDownloadMode = false;
 
   constructor(readonly conn: LoaderConnection) {}
@@ -49,14 +48,9 @@ export class LoaderSession {
     return this.conn.port;
   }
 
-  /** Flash block size the loader takes (ROM 0x400, stub 0x4000; §2.2). */
+  /** Flash block size the loader takes (ROM 0x400; a stub its table's size, 0x4000 for all known; §2.2). */
   get flashBlockSize(): number {
-    return this.isStub ? STUB_FLASH_BLOCK : ROM_FLASH_BLOCK;
-  }
-
-  private need(): ChipFacts {
-    if (!this.chip) throw new Error('Internal error: chip not detected yet.');
-    return this.chip;
+    return this.isStub ? (this.stub?.maxBlockSize ?? STUB_FLASH_BLOCK) : ROM_FLASH_BLOCK;
   }
 
   // ---- basic ----
@@ -117,21 +111,10 @@ export class LoaderSession {
 
   // ---- flash writes ----
 
-  /** The BEGIN payload: 4 words, or 5 where the loader takes the "encrypted" word (§2.1, §4.3). */
+  /** The BEGIN payload: 4 words, or 5 when the write method carries the encrypt word (§2.1, §4.3). */
   beginPayload(a: BeginArgs): Uint8Array {
     const words = [a.size, a.blocks, a.blockSize, a.offset];
-    if (this.isStub) {
-      if (!a.encrypted) return u32le(...words);
-      if (this.stubGeneration === 'current') return u32le(...words, 1);
-      // A legacy stub encrypts through FLASH_ENCRYPT_DATA after a 16-byte BEGIN; an unknown one
-      // must not get a plain BEGIN that would make it write plaintext.
-      if (this.stubGeneration === 'legacy') return u32le(...words);
-      throw new Error('The running flasher stub did not say which protocol it speaks, so an encrypted write could land as plaintext; nothing was written. Reconnect (let ESP Flasher upload its stub) and try again.');
-    }
-    const chip = this.need();
-    if (chip.romEncryptedFlag) return u32le(...words, a.encrypted ? 1 : 0);
-    if (a.encrypted) throw new Error(`The ${chip.displayName} ROM loader cannot encrypt while writing; use the flasher stub.`);
-    return u32le(...words);
+    return a.encryptWord === undefined ? u32le(...words) : u32le(...words, a.encryptWord);
   }
 
   async flashBegin(a: BeginArgs): Promise<void> {

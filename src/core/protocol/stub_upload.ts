@@ -1,8 +1,6 @@
-/** Upload the flasher stub to RAM, wait for "OHAI", and find out which stub generation runs (§2.7, §4.3). */
-import { CommandFailedError } from './loader_errors';
-import type { LoaderSession, StubGeneration } from './loader_session';
-import { Op, RAM_BLOCK } from './opcodes';
-import { u32le } from './packet';
+/** Upload the flasher stub to RAM and wait for "OHAI" (§2.7). What it can do comes from its identity (stub_capabilities.ts). */
+import type { LoaderSession } from './loader_session';
+import { RAM_BLOCK } from './opcodes';
 import type { StubImage } from './stub_images';
 import { STUB_GREETING_TIMEOUT_MS } from './timeouts';
 
@@ -16,7 +14,7 @@ async function loadToRam(session: LoaderSession, bytes: Uint8Array, addr: number
   }
 }
 
-export async function uploadStub(session: LoaderSession, stub: StubImage, ramBlock = RAM_BLOCK): Promise<void> {
+export async function uploadStub(session: LoaderSession, stub: Omit<StubImage, 'identity'>, ramBlock = RAM_BLOCK): Promise<void> {
   await loadToRam(session, stub.text, stub.textStart, ramBlock);
   if (stub.data && stub.dataStart !== undefined) await loadToRam(session, stub.data, stub.dataStart, ramBlock);
   await session.memEnd(stub.entry);
@@ -39,18 +37,4 @@ export async function uploadStub(session: LoaderSession, stub: StubImage, ramBlo
     `The flasher stub (${stub.file}) did not start: no "OHAI" within ${STUB_GREETING_TIMEOUT_MS / 1000} s after MEM_END. ` +
       `Secure Boot or Secure Download Mode can forbid running code from RAM; flash without the stub (--no-stub).`,
   );
-}
-
-/**
- * Ask the running stub whether it takes the 5th FLASH_BEGIN word: a 20-byte FLASH_BEGIN
- * {0,0,0x4000,0,0} answered 0xC000 ("bad data length") means a legacy stub older than v1.10 (§4.3).
- */
-export async function detectStubGeneration(session: LoaderSession): Promise<StubGeneration> {
-  try {
-    await session.conn.command(Op.FLASH_BEGIN, u32le(0, 0, 0x4000, 0, 0));
-    return 'current';
-  } catch (e) {
-    if (e instanceof CommandFailedError && e.code === 0xc000) return 'legacy';
-    throw e;
-  }
 }

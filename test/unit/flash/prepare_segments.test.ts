@@ -5,12 +5,14 @@ import { chipFacts } from '../../../src/core/chips';
 import { keyForChip } from '../../../src/core/crypto/flash_crypto';
 import { decryptFlashData } from '../../../src/core/crypto/flash_crypto';
 import { prepareSegment, type PrepareContext } from '../../../src/core/flash/prepare_segments';
+import { Op } from '../../../src/core/protocol/opcodes';
+import { ESP_FLASHER_STUB_0_7_0, ESP_FLASHER_STUB_1_2_2, LEGACY_STUB_1_11_1, UNKNOWN_STUB, type StubRelease } from '../../../src/core/protocol/stub_capabilities';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 const c3 = chipFacts('esp32c3');
 const esp32 = chipFacts('esp32');
-const ctx = (p: Partial<PrepareContext> & { stub?: boolean; gen?: 'legacy' | 'current' } = {}): PrepareContext => ({
-  loader: { chip: p.loader?.chip ?? c3, stub: p.stub ?? true, stubGeneration: p.gen ?? 'current', secureDownloadMode: false },
+const ctx = (p: Partial<PrepareContext> & { stub?: boolean; release?: StubRelease } = {}): PrepareContext => ({
+  loader: { chip: p.loader?.chip ?? c3, stub: p.stub === false ? undefined : (p.release ?? ESP_FLASHER_STUB_1_2_2), secureDownloadMode: false },
   secureBoot: false,
   compress: true,
   ...p,
@@ -43,19 +45,32 @@ describe('preparing segments for the wire', () => {
     assert.equal(p.expectedMd5, md5(bytes));
   });
 
-  it('device encryption: pads to 32 on ESP32; legacy stub uses 0xD4 and no compression', () => {
+  it('device encryption: pads to 32 on ESP32; the legacy stub v1.11.1 gets the FLASH_BEGIN flag, uncompressed', () => {
     const bytes = new Uint8Array(40).fill(1);
-    const p = prepareSegment({ name: 'app', offset: 0x10000, bytes, encrypt: 'device' }, 0, ctx({ loader: { chip: esp32, stub: true, stubGeneration: 'legacy', secureDownloadMode: false } }));
+    const p = prepareSegment({ name: 'app', offset: 0x10000, bytes, encrypt: 'device' }, 0, ctx({ loader: { chip: esp32, stub: LEGACY_STUB_1_11_1, secureDownloadMode: false } }));
     assert.equal(p.image.length, 64);
-    assert.equal(p.method, 'encrypted-d4');
+    assert.equal(p.method, 'encrypted');
+    assert.equal(p.wire.beginEncryptWord, 1);
+    assert.equal(p.wire.dataOp, Op.FLASH_DATA);
     assert.equal(p.expectedMd5, undefined);
     assert.match(p.noVerifyReason!, /give the key file/);
   });
 
-  it('device encryption: current stub compresses, ROM writes uncompressed with the flag', () => {
+  it('device encryption: no known stub compresses encrypted data (not proven on the real ROM); the ROM writes with the flag', () => {
     const bytes = new Uint8Array(8192).fill(3);
-    assert.equal(prepareSegment({ name: 'a', offset: 0, bytes, encrypt: 'device' }, 0, ctx()).method, 'encrypted-compressed');
-    assert.equal(prepareSegment({ name: 'a', offset: 0, bytes, encrypt: 'device' }, 0, ctx({ stub: false })).method, 'encrypted');
+    for (const release of [ESP_FLASHER_STUB_1_2_2, ESP_FLASHER_STUB_0_7_0, LEGACY_STUB_1_11_1, UNKNOWN_STUB]) {
+      const p = prepareSegment({ name: 'a', offset: 0, bytes, encrypt: 'device' }, 0, ctx({ release }));
+      assert.equal(p.method, 'encrypted', release.name);
+      assert.equal(p.compressed, undefined, release.name);
+    }
+    const rom = prepareSegment({ name: 'a', offset: 0, bytes, encrypt: 'device' }, 0, ctx({ stub: false }));
+    assert.equal(rom.method, 'encrypted');
+    assert.equal(rom.wire.blockSize, 0x400);
+    // A table entry that allowed it would get FLASH_DEFL_BEGIN with the flag.
+    const zipped = prepareSegment({ name: 'a', offset: 0, bytes, encrypt: 'device' }, 0, ctx({ release: { ...ESP_FLASHER_STUB_1_2_2, compressedEncryptedWrites: true } }));
+    assert.equal(zipped.method, 'encrypted-compressed');
+    assert.equal(zipped.wire.beginOp, Op.FLASH_DEFL_BEGIN);
+    assert.equal(zipped.wire.beginEncryptWord, 1);
   });
 
   it('host encryption: writes ciphertext uncompressed and expects its MD5', () => {

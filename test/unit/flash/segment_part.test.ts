@@ -4,10 +4,11 @@ import { chipFacts } from '../../../src/core/chips';
 import { encryptFlashData, keyForChip } from '../../../src/core/crypto/flash_crypto';
 import { prepareSegment, segmentPart, type PrepareContext } from '../../../src/core/flash/prepare_segments';
 import type { LoaderCaps } from '../../../src/core/flash/write_method';
+import { ESP_FLASHER_STUB_1_2_2 } from '../../../src/core/protocol/stub_capabilities';
 
 const c3 = chipFacts('esp32c3');
-const stub: LoaderCaps = { chip: c3, stub: true, stubGeneration: 'current', secureDownloadMode: false };
-const rom: LoaderCaps = { chip: c3, stub: false, secureDownloadMode: false };
+const stub: LoaderCaps = { chip: c3, stub: ESP_FLASHER_STUB_1_2_2, secureDownloadMode: false };
+const rom: LoaderCaps = { chip: c3, secureDownloadMode: false };
 const ctx = (loader: LoaderCaps, p: Partial<PrepareContext> = {}): PrepareContext => ({ loader, secureBoot: false, compress: true, ...p });
 const key = keyForChip(Uint8Array.from({ length: 32 }, (_, i) => (i * 13 + 5) & 0xff), 'esp32c3');
 const data = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i % 7 === 0 ? i & 0xff : 0x20));

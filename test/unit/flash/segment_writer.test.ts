@@ -7,6 +7,7 @@ import { SegmentWriteError, inflatedBlockSizes, writeSegment } from '../../../sr
 import { LoaderConnection } from '../../../src/core/protocol/loader_connection';
 import { LoaderSession } from '../../../src/core/protocol/loader_session';
 import { Op } from '../../../src/core/protocol/opcodes';
+import { ESP_FLASHER_STUB_1_2_2 } from '../../../src/core/protocol/stub_capabilities';
 import { FakeTransport, resp, type Request } from '../protocol/fake_transport';
 
 const c3 = chipFacts('esp32c3');
@@ -15,13 +16,13 @@ function session(t: FakeTransport, stub: boolean): LoaderSession {
   const s = new LoaderSession(new LoaderConnection(t));
   s.chip = c3;
   s.isStub = stub;
-  s.stubGeneration = 'current';
+  if (stub) s.stub = ESP_FLASHER_STUB_1_2_2;
   return s;
 }
 
 function prep(bytes: Uint8Array, stub: boolean, encrypt: 'off' | 'device' = 'off', compress = true) {
   return prepareSegment({ name: 'app', offset: 0x10000, bytes, encrypt }, 0, {
-    loader: { chip: c3, stub, stubGeneration: 'current', secureDownloadMode: false },
+    loader: { chip: c3, stub: stub ? ESP_FLASHER_STUB_1_2_2 : undefined, secureDownloadMode: false },
     secureBoot: false,
     compress,
   });

@@ -104,25 +104,17 @@ describe('loader connection: request/response matching and status bytes', () => 
     assert.deepEqual(info2.keyPurposes.slice(0, 2), [4, 0]);
   });
 
-  it('sends 16-byte FLASH_BEGIN to the ESP32 ROM and 20 bytes to ROMs that take the encrypted flag', async () => {
+  it('puts exactly the encrypt word the write method chose into FLASH_BEGIN (16 bytes without one)', async () => {
     const t = new FakeTransport((req) => [resp(req.op)]);
     const s = new LoaderSession(new LoaderConnection(t));
-    s.chip = chipFacts('esp32');
-    await s.flashBegin({ size: 0x400, blocks: 1, blockSize: 0x400, offset: 0x1000, encrypted: false });
-    assert.equal(t.requests[0].size, 16);
-    assert.throws(() => s.beginPayload({ size: 1, blocks: 1, blockSize: 0x400, offset: 0, encrypted: true }), /ESP32 ROM loader cannot encrypt/);
     s.chip = chipFacts('esp32c3');
-    await s.flashBegin({ size: 0x400, blocks: 1, blockSize: 0x400, offset: 0x1000, encrypted: true });
+    await s.flashBegin({ size: 0x400, blocks: 1, blockSize: 0x400, offset: 0x1000 });
+    assert.equal(t.requests[0].size, 16);
+    await s.flashBegin({ size: 0x400, blocks: 1, blockSize: 0x400, offset: 0x1000, encryptWord: 1 });
     assert.deepEqual([...t.requests[1].data], [...u32(0x400, 1, 0x400, 0x1000, 1)]);
     s.isStub = true;
-    s.stubGeneration = 'legacy';
-    assert.equal(s.beginPayload({ size: 1, blocks: 1, blockSize: 0x4000, offset: 0, encrypted: true }).length, 16);
-    s.stubGeneration = 'current';
-    assert.deepEqual([...s.beginPayload({ size: 1, blocks: 1, blockSize: 0x4000, offset: 0, encrypted: true })], [...u32(1, 1, 0x4000, 0, 1)]);
-    // A stub of unknown generation gets no encrypted BEGIN at all (a plain one would write plaintext).
-    s.stubGeneration = undefined;
-    assert.throws(() => s.beginPayload({ size: 1, blocks: 1, blockSize: 0x4000, offset: 0, encrypted: true }), /could land as plaintext; nothing was written/);
-    assert.equal(s.beginPayload({ size: 1, blocks: 1, blockSize: 0x4000, offset: 0, encrypted: false }).length, 16);
+    await s.flashDeflBegin({ size: 1, blocks: 1, blockSize: 0x4000, offset: 0, encryptWord: 0 });
+    assert.deepEqual([...t.requests[2].data], [...u32(1, 1, 0x4000, 0, 0)]);
   });
 
   it('re-sends a data block rejected for its checksum, at most 3 times in all', async () => {

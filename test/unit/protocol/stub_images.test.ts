@@ -3,8 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CHIP_NAMES, chipFacts } from '../../../src/core/chips';
-import { esptoolJsFolder, loadStub, parseStubJson } from '../../../src/core/protocol/stub_images';
-import { detectStubGeneration, uploadStub } from '../../../src/core/protocol/stub_upload';
+import { ESP_FLASHER_STUB_0_7_0, ESP_FLASHER_STUB_1_2_2, LEGACY_STUB_1_11_1, UNKNOWN_STUB, stubCapabilities } from '../../../src/core/protocol/stub_capabilities';
+import { StubImageError, checkStubDir, esptoolJsFolder, loadStub, parseStubJson } from '../../../src/core/protocol/stub_images';
+import { uploadStub } from '../../../src/core/protocol/stub_upload';
 import { LoaderConnection } from '../../../src/core/protocol/loader_connection';
 import { LoaderSession } from '../../../src/core/protocol/loader_session';
 import { Op } from '../../../src/core/protocol/opcodes';
@@ -58,11 +59,76 @@ describe('flasher stub images and upload', () => {
     await assert.rejects(uploadStub(s, { entry: 1, text: new Uint8Array(4), textStart: 0, file: 'stub.json' }), /The flasher stub \(stub\.json\) did not start: no "OHAI".*--no-stub/);
   });
 
-  it('tells stub generations apart with a 20-byte FLASH_BEGIN {0,0,0x4000,0,0}', async () => {
-    const legacy = new FakeTransport((req) => [resp(req.op, { status: req.size === 20 ? [0xc0, 0] : [0, 0] })]);
-    assert.equal(await detectStubGeneration(new LoaderSession(new LoaderConnection(legacy))), 'legacy');
-    assert.deepEqual([...legacy.requests[0].data], [...u32(0, 0, 0x4000, 0, 0)]);
-    const current = new FakeTransport((req) => [resp(req.op, { status: [0, 0] })]);
-    assert.equal(await detectStubGeneration(new LoaderSession(new LoaderConnection(current))), 'current');
+  it('recognises the esptool-js 0.7.0 stubs as esp-flasher-stub v1.2.2 for every chip in the table', () => {
+    for (const name of CHIP_NAMES) {
+      const stub = loadStub(chipFacts(name));
+      assert.equal(stub.identity.release, ESP_FLASHER_STUB_1_2_2, name);
+      assert.equal(stubCapabilities(stub.identity).licence, 'Apache-2.0 OR MIT');
+    }
+  });
+
+  const shared = path.resolve(__dirname, '../../../../shared/qemu/stubs-esptool-4.12');
+  it('recognises esptool 4.12 stub sets 1 (legacy v1.11.1) and 2 (esp-flasher-stub v0.7.0)', function () {
+    if (!fs.existsSync(shared)) {
+      console.log('      shared esptool 4.12 stubs not present: skipped');
+      this.skip();
+    }
+    for (const name of CHIP_NAMES) {
+      const c = chipFacts(name);
+      assert.equal(loadStub(c, path.join(shared, '1')).identity.release, LEGACY_STUB_1_11_1, name);
+      if (c.stubFiles.some((f) => fs.existsSync(path.join(shared, '2', `${f}.json`)))) {
+        assert.equal(loadStub(c, path.join(shared, '2')).identity.release, ESP_FLASHER_STUB_0_7_0, name);
+      }
+    }
+  });
+
+  it('an image it does not know gets the conservative set: never compressed + encrypted', () => {
+    const s = parseStubJson(JSON.stringify({ entry: 1, text: Buffer.from('not a stub').toString('base64'), text_start: 0 }), 'mine.json');
+    assert.equal(s.identity.release, undefined);
+    assert.match(s.identity.hash, /^[0-9a-f]{32}$/);
+    assert.equal(stubCapabilities(s.identity), UNKNOWN_STUB);
+    assert.equal(UNKNOWN_STUB.compressedEncryptedWrites, false);
+  });
+
+  describe('--stub-dir that cannot serve is an error, never a silent switch to the bundled stubs', () => {
+    let dir = '';
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stubdir-'));
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const problem = (f: () => unknown, want: string, text: RegExp) => {
+      assert.throws(f, (e: unknown) => e instanceof StubImageError && e.problem === want && text.test(e.message));
+    };
+
+    it('a folder that does not exist', () => {
+      const gone = path.join(dir, 'nowhere');
+      problem(() => checkStubDir(gone), 'dir-missing', /stub folder .*nowhere does not exist/);
+      problem(() => loadStub(chipFacts('esp32'), gone), 'dir-missing', /does not exist/);
+    });
+
+    it('a file instead of a folder', () => {
+      const f = path.join(dir, 'esp32.json');
+      fs.writeFileSync(f, '{}');
+      problem(() => loadStub(chipFacts('esp32'), f), 'dir-not-folder', /is a file, not a folder/);
+    });
+
+    it('an empty folder', () => {
+      problem(() => loadStub(chipFacts('esp32'), dir), 'dir-empty', /holds no stub JSON files/);
+    });
+
+    it('a folder without this chip\'s stub names the file it wants', () => {
+      fs.writeFileSync(path.join(dir, 'esp32s3.json'), '{}');
+      problem(() => loadStub(chipFacts('esp32c3'), dir), 'no-stub-for-chip', /has no stub for ESP32-C3 \(esp32c3\.json\)/);
+    });
+
+    it('malformed JSON, JSON null and a missing text segment name the file', () => {
+      const f = path.join(dir, 'esp32.json');
+      fs.writeFileSync(f, '{"entry": 1,');
+      problem(() => loadStub(chipFacts('esp32'), dir), 'file-invalid', /esp32\.json is not valid JSON/);
+      fs.writeFileSync(f, 'null');
+      problem(() => loadStub(chipFacts('esp32'), dir), 'file-invalid', /esp32\.json holds null, not a stub object/);
+      fs.writeFileSync(f, '{"entry": 1, "text_start": 0}');
+      problem(() => loadStub(chipFacts('esp32'), dir), 'file-invalid', /esp32\.json: "text" \(base64\) is missing/);
+    });
   });
 });

@@ -12,7 +12,7 @@ const OP = { FLASH_BEGIN: 0x02, FLASH_DATA: 0x03, FLASH_END: 0x04, DEFL_BEGIN: 0
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
 function open(chip: ChipName, extra: Partial<VirtualChipOptions>): { chip: VirtualChip; h: TestHost } {
-  const c = new VirtualChip({ chip, resetLines: false, bootLog: false, ...extra });
+  const c = new VirtualChip({ chip, resetLines: false, bootLog: false, stub: 'legacy', ...extra });
   return { chip: c, h: new TestHost(c.transport()) };
 }
 

@@ -40,8 +40,8 @@ describe('virtual chip: malformed and out-of-range requests (ROM 01 xx, stub Cx 
     });
   }
 
-  it('stub READ_FLASH with packet size 0 or past the flash end; ERASE_REGION past the end', async () => {
-    const chip = new VirtualChip({ chip: 'esp32c6', resetLines: false, bootLog: false });
+  it('stub READ_FLASH with packet size 0 or past the flash end; ERASE_REGION past the end (legacy raw 0x35)', async () => {
+    const chip = new VirtualChip({ chip: 'esp32c6', resetLines: false, bootLog: false, stub: 'legacy' });
     const h = new TestHost(chip.transport());
     try {
       await enterStub(h);

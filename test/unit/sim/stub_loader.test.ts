@@ -124,7 +124,7 @@ describe('virtual chip stub generations', () => {
   });
 
   it('legacy: ROM-only READ_FLASH_SLOW is "not implemented" 0xFF00; SPI_ATTACH takes exactly 4 bytes', async () => {
-    ({ chip, h } = await stubSession('esp32s3'));
+    ({ chip, h } = await stubSession('esp32s3', { stub: 'legacy' }));
     assert.equal(hex((await h.command(OP.READ_FLASH_SLOW, words(0, 16))).data), 'ff00');
     assert.equal(hex((await h.command(OP.SPI_ATTACH, words(0))).data), '0000');
     assert.equal(hex((await h.command(OP.SPI_ATTACH, words(0, 0))).data), 'c000');

@@ -45,7 +45,7 @@ describe('virtual port spec', () => {
 
   it('throws clear errors for bad chips and options', () => {
     assert.throws(() => parseVirtualPortSpec('virtual:esp99'), /unknown chip "esp99".*esp32c3/);
-    assert.throws(() => parseVirtualPortSpec('virtual:esp32:stub=new'), /stub=legacy or stub=current/);
+    assert.throws(() => parseVirtualPortSpec('virtual:esp32:stub=new'), /stub=legacy, stub=legacy-1.10 or stub=current/);
     assert.throws(() => parseVirtualPortSpec('virtual:esp32:flash=big'), /option "flash=big".*size/);
     assert.throws(() => parseVirtualPortSpec('virtual:esp32:frobnicate'), /option "frobnicate" is not known/);
     assert.throws(() => parseVirtualPortSpec('virtual:esp32:key=/no/such/key.bin'), /neither a hex key.*nor a readable key file/);
