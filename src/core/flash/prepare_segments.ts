@@ -3,7 +3,7 @@
  * host encryption, ROM sector alignment, compression, and the MD5 the flash must then hold.
  */
 import { createHash } from 'node:crypto';
-import pako from 'pako';
+import { deflateCached } from './deflate_cache';
 import type { ChipFacts } from '../chips';
 import { encryptFlashData, type FlashKey } from '../crypto/flash_crypto';
 import type { FlashSettings } from '../plan/flash_plan';
@@ -130,7 +130,7 @@ export function wireLayout(
     data.set(image, offset - writeOffset);
   }
   if (isCompressed(wanted)) {
-    const compressed = pako.deflate(data, { level: 9 });
+    const compressed = deflateCached(data);
     if (compressed.length < data.length) return { writeOffset, data, compressed, method: wanted };
     return { writeOffset, data, method: uncompressedVariant(wanted) };
   }
