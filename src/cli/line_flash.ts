@@ -177,7 +177,7 @@ export async function runLineFlash(o: Options, out: OutFn, ctx: CliContext): Pro
   }
 
   head(`to ${ports.length} device${ports.length === 1 ? '' : 's'} (${ports.map((p) => p.port + (p.baud ? `@${p.baud}` : '')).join(', ')})`);
-  const printer = new LinePrinter(out, ports, { tty: ctx.tty, rawWrite: ctx.rawWrite });
+  const printer = new LinePrinter(out, ports, { tty: ctx.tty, rawWrite: ctx.rawWrite, ...(ctx.tty && process.stdout.columns ? { columns: process.stdout.columns } : {}) });
   let records: DeviceRecord[];
   try {
     records = await runLine(ports, job, { signal: ctx.signal, onEvent: printer.listener, onRecord, stallMs });

@@ -26,6 +26,8 @@ export interface LinePrinterOptions {
   rawWrite?: (text: string) => void;
   /** Plain prefixed lines even on a terminal (fixture mode: devices come and go). */
   plain?: boolean;
+  /** Terminal width: live lines are cut to it (a wrapped line would break the redraw). */
+  columns?: number;
 }
 
 export class LinePrinter {
@@ -124,7 +126,7 @@ export class LinePrinter {
         row.finished = true;
         break;
       case 'failed':
-        row.status = `FAILED${e.segment ? ` at ${e.segment}` : ''}`;
+        row.status = `FAILED${e.segment ? ` at ${e.segment}` : ''}: ${e.message}`;
         row.finished = true;
         break;
       default:
@@ -136,7 +138,9 @@ export class LinePrinter {
   private lineFor(r: Row): string {
     const progress = r.fraction !== undefined ? `${bar(r.fraction, 20)} ${(r.fraction * 100).toFixed(0).padStart(3)}%` : ' '.repeat(27);
     const rate = r.kbit !== undefined && !r.finished ? ` ${Math.round(r.kbit).toString().padStart(5)} kbit/s` : '';
-    return `${r.port.padEnd(this.width)}  ${r.chip.padEnd(8)}  ${progress}  ${r.status}${rate}`;
+    const line = `${r.port.padEnd(this.width)}  ${r.chip.padEnd(8)}  ${progress}  ${r.status}${rate}`;
+    const max = (this.options.columns ?? 0) - 1;
+    return max > 20 && line.length > max ? line.slice(0, max - 1) + '…' : line;
   }
 
   private draw(): void {

@@ -26,6 +26,17 @@ describe('cli line printer', () => {
     assert.match(last[1], /\/dev\/ttyUSB1\s+.*\[==========          \]  50%  writing app\s+800 kbit\/s/);
   });
 
+  it('a TTY: lines are cut to the terminal width (a wrapped line would break the redraw)', () => {
+    let raw = '';
+    const p = new LinePrinter(() => undefined, [{ port: 'A' }], { tty: true, rawWrite: (t) => (raw += t), columns: 60 });
+    p.listener({ port: 'A' }, { kind: 'failed', message: 'Nothing was written. '.repeat(10), written: [], notWritten: [] });
+    p.finish();
+    const lines = raw.split('\x1b[1A').pop()!.split('\n').filter(Boolean).map((l) => l.replace(/\r|\x1b\[K/g, ''));
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0].length, 59);
+    assert.match(lines[0], /^A +FAILED: Noth.*…$/);
+  });
+
   it('the closing table: port, chip, MAC, result, seconds, then why each failed', () => {
     const recs = [
       { port: 'A', chip: 'esp32c3', mac: 'aa', result: 'ok', outcome: 'ok', seconds: 1.23 },
