@@ -2,7 +2,7 @@
  * One device's line in the production report: where it was, what it is, what was written and
  * how it ended. Built from the flash job's typed result and its 'failed' event, never from text.
  */
-import type { FlashResult } from '../flash/api';
+import type { DeviceInfo, FlashResult } from '../flash/api';
 import type { FlashEvent } from '../flash/events';
 import type { LinePort } from './port_selection';
 
@@ -20,6 +20,8 @@ export interface DeviceRecord {
   usbSerial?: string;
   usbLocation?: string;
   chip?: string;
+  /** Chip revision ("v0.4") when the core reports it. */
+  revision?: string;
   /** The chip as detected ("ESP32-C3 (chip id 5), flash encryption off, MAC …"). */
   chipDescription?: string;
   mac?: string;
@@ -39,6 +41,15 @@ export interface DeviceRecord {
   failedOffset?: string;
 }
 
+/**
+ * "v0.4" from the chip identity the core reads on connecting (DeviceInfo.identity.revision,
+ * added by the device-identity work); undefined while the core does not report it.
+ */
+function revisionOf(d: DeviceInfo): string | undefined {
+  const r = (d as DeviceInfo & { identity?: { revision?: { major: number; minor: number } } }).identity?.revision;
+  return r ? `v${r.major}.${r.minor}` : undefined;
+}
+
 /** The record for a finished job. `failed` is the job's 'failed' event, when it sent one. */
 export function deviceRecord(where: LinePort, result: FlashResult, failed: Extract<FlashEvent, { kind: 'failed' }> | undefined, extra: { stalledText?: string; now?: Date } = {}): DeviceRecord {
   const rec: DeviceRecord = {
@@ -56,6 +67,8 @@ export function deviceRecord(where: LinePort, result: FlashResult, failed: Extra
   const d = result.device;
   if (d) {
     rec.chip = d.chip;
+    const revision = revisionOf(d);
+    if (revision) rec.revision = revision;
     rec.chipDescription = d.description;
     if (d.mac) rec.mac = d.mac;
     if (d.flashSize !== undefined) rec.flashSize = d.flashSize;

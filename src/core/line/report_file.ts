@@ -16,6 +16,7 @@ export const REPORT_COLUMNS: (keyof DeviceRecord)[] = [
   'usbSerial',
   'usbLocation',
   'chip',
+  'revision',
   'chipDescription',
   'mac',
   'flashSize',
