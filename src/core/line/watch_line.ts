@@ -1,8 +1,9 @@
 /**
  * Fixture mode (--watch): poll the port list and flash each newly attached device once,
  * identified by its USB serial number (by its port when it has none), until the signal stops
- * the watch. Jobs run in parallel as devices arrive; a device that comes back after its job is
- * not flashed again in this session.
+ * the watch. Jobs run in parallel as devices arrive. A device flashed successfully is not
+ * flashed again in this session, even when it is plugged in again; one that failed is flashed
+ * again when it is unplugged and plugged back in (the operator's retry), never while it stays.
  */
 import type { ListedPort } from '../transport/usb_bridges';
 import type { DeviceRecord } from './device_record';
@@ -33,7 +34,8 @@ function linePort(p: ListedPort): LinePort {
 
 /** Runs until `opts.signal` aborts; resolves with every record, after every job has ended. */
 export async function watchLine(job: LineJob, opts: WatchOptions): Promise<DeviceRecord[]> {
-  const seen = new Set<string>();
+  /** Devices handled this session: running, ok, or failed (forgotten once unplugged). */
+  const seen = new Map<string, 'running' | 'ok' | 'failed'>();
   const running = new Set<Promise<DeviceRecord>>();
   const records: DeviceRecord[] = [];
   const pollMs = opts.pollMs ?? DEFAULT_WATCH_POLL_MS;
@@ -50,14 +52,17 @@ export async function watchLine(job: LineJob, opts: WatchOptions): Promise<Devic
     }
     const mine = new Map<string, ListedPort>();
     for (const pattern of opts.patterns) for (const p of matchPattern(pattern, listed)) mine.set(p.path, p);
-    for (const p of [...mine.values()].sort((a, b) => a.path.localeCompare(b.path, undefined, { numeric: true }))) {
-      const where = linePort(p);
+    const present = [...mine.values()].sort((a, b) => a.path.localeCompare(b.path, undefined, { numeric: true })).map(linePort);
+    const presentIds = new Set(present.map(deviceIdentity));
+    for (const [id, state] of seen) if (state === 'failed' && !presentIds.has(id)) seen.delete(id);
+    for (const where of present) {
       const id = deviceIdentity(where);
       if (seen.has(id) || opts.signal?.aborted) continue;
-      seen.add(id);
+      seen.set(id, 'running');
       opts.onAttach?.(where);
       const jobDone = flashOneDevice(where, job, opts).then((rec) => {
         records.push(rec);
+        seen.set(id, rec.result === 'ok' ? 'ok' : 'failed');
         return rec;
       });
       running.add(jobDone);
