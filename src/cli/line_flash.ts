@@ -58,6 +58,10 @@ export async function runLineFlash(o: Options, out: OutFn, ctx: CliContext): Pro
   const stallMs = stallText !== undefined ? parseNumber(stallText, '--stall-timeout') * 1000 : DEFAULT_STALL_MS;
   if (stallMs <= 0) throw new UsageError('--stall-timeout: give a number of seconds above 0.');
   const minFlash = minFlashSize(o);
+  const strayPort = o.has('ports') ? o.positionals.find((w) => /^\/dev\/|^COM\d+$/i.test(w)) : undefined;
+  if (strayPort) {
+    throw new UsageError(`"${strayPort}" looks like a serial port, not a build or file: the shell expanded the --ports pattern. Quote it: --ports "/dev/ttyUSB*".`);
+  }
 
   // Files first: a report that cannot be written (or read) is said before anything is flashed.
   let writer: ReportWriter | undefined;

@@ -274,6 +274,9 @@ describe('production line: several devices at once', function () {
       const auto = await cli(['flash', '--ports', 'auto', '0x10000', appFile], { listPorts: listing });
       assert.equal(auto.code, 2);
       assert.match(auto.err, /No known ESP USB bridge/);
+      const expanded = await cli(['flash', '--ports', '/dev/ttyUSB0', '/dev/ttyUSB1', '0x10000', appFile], { listPorts: listing });
+      assert.equal(expanded.code, 2);
+      assert.match(expanded.err, /"\/dev\/ttyUSB1" looks like a serial port.*Quote it: --ports "\/dev\/ttyUSB\*"/);
       assert.equal(a.chip.stats.bytesIn, 0);
     });
 
