@@ -6,20 +6,12 @@
  */
 import type { FlashEvent } from '../core/flash/events';
 import type { DeviceRecord } from '../core/line/device_record';
+import { LineProgress, type DeviceProgress } from '../core/line/device_progress';
 import type { LinePort } from '../core/line/port_selection';
 import type { OutFn } from './cli_context';
 import { ProgressPrinter, bar } from './progress_printer';
 
 const REDRAW_MS = 200;
-
-interface Row {
-  port: string;
-  chip: string;
-  status: string;
-  fraction?: number;
-  kbit?: number;
-  finished?: boolean;
-}
 
 export interface LinePrinterOptions {
   tty: boolean;
@@ -31,7 +23,7 @@ export interface LinePrinterOptions {
 }
 
 export class LinePrinter {
-  private readonly rows = new Map<string, Row>();
+  private readonly progress = new LineProgress();
   private readonly printers = new Map<string, ProgressPrinter>();
   private readonly width: number;
   private drawn = 0;
@@ -46,7 +38,7 @@ export class LinePrinter {
   ) {
     this.live = options.tty && !!options.rawWrite && !options.plain;
     this.width = Math.max(4, ...ports.map((p) => p.port.length));
-    for (const p of ports) this.add(p);
+    for (const p of ports) this.progress.add(p.port);
     if (this.live) {
       this.draw();
       this.timer = setInterval(() => this.dirty && this.draw(), REDRAW_MS);
@@ -54,24 +46,17 @@ export class LinePrinter {
     }
   }
 
-  add(p: LinePort): void {
-    if (!this.rows.has(p.port)) this.rows.set(p.port, { port: p.port, chip: '', status: 'waiting' });
-  }
-
   /** Bind per device: `onEvent: printer.listener`. */
   readonly listener = (p: LinePort, e: FlashEvent): void => {
-    if (this.live) this.update(p, e);
+    if (this.live) this.dirty = this.progress.update(p.port, e) || this.dirty;
     else this.printerFor(p).handle(e);
   };
 
   /** A line about one device outside its events (attach, report errors). */
   note(port: string, text: string): void {
     if (this.live) {
-      const row = this.rows.get(port);
-      if (row) {
-        row.status = text;
-        this.dirty = true;
-      }
+      this.progress.note(port, text);
+      this.dirty = true;
     } else this.out(`[${port}] ${text}`);
   }
 
@@ -85,67 +70,17 @@ export class LinePrinter {
     return printer;
   }
 
-  private update(p: LinePort, e: FlashEvent): void {
-    this.add(p);
-    const row = this.rows.get(p.port) as Row;
-    switch (e.kind) {
-      case 'connecting':
-        row.status = `connecting (attempt ${e.attempt})`;
-        break;
-      case 'connected':
-        row.status = 'connected';
-        break;
-      case 'chip':
-        row.chip = e.chip;
-        row.status = 'chip detected';
-        break;
-      case 'stub':
-        row.status = e.running ? 'stub running' : 'ROM loader';
-        break;
-      case 'baud':
-        row.status = `${e.baud} baud`;
-        break;
-      case 'segment-start':
-        row.status = `writing ${e.name}`;
-        row.fraction = 0;
-        break;
-      case 'progress':
-        row.status = `writing ${e.name}`;
-        row.fraction = e.total > 0 ? e.written / e.total : 1;
-        row.kbit = e.kbitPerSecond;
-        break;
-      case 'verified':
-        row.status = `verified ${e.name}`;
-        break;
-      case 'skipped':
-        row.status = `skipped ${e.name} (unchanged)`;
-        break;
-      case 'done':
-        row.status = `done in ${e.seconds.toFixed(1)} s`;
-        row.fraction = 1;
-        row.finished = true;
-        break;
-      case 'failed':
-        row.status = `FAILED${e.segment ? ` at ${e.segment}` : ''}: ${e.message}`;
-        row.finished = true;
-        break;
-      default:
-        return;
-    }
-    this.dirty = true;
-  }
-
-  private lineFor(r: Row): string {
+  private lineFor(r: DeviceProgress): string {
     const progress = r.fraction !== undefined ? `${bar(r.fraction, 20)} ${(r.fraction * 100).toFixed(0).padStart(3)}%` : ' '.repeat(27);
-    const rate = r.kbit !== undefined && !r.finished ? ` ${Math.round(r.kbit).toString().padStart(5)} kbit/s` : '';
-    const line = `${r.port.padEnd(this.width)}  ${r.chip.padEnd(8)}  ${progress}  ${r.status}${rate}`;
+    const rate = r.kbitPerSecond !== undefined && !r.finished ? ` ${Math.round(r.kbitPerSecond).toString().padStart(5)} kbit/s` : '';
+    const line = `${r.port.padEnd(this.width)}  ${(r.chip ?? '').padEnd(8)}  ${progress}  ${r.status}${rate}`;
     const max = (this.options.columns ?? 0) - 1;
     return max > 20 && line.length > max ? line.slice(0, max - 1) + '…' : line;
   }
 
   private draw(): void {
     const write = this.options.rawWrite as (t: string) => void;
-    const lines = [...this.rows.values()].map((r) => this.lineFor(r));
+    const lines = this.progress.all.map((r) => this.lineFor(r));
     let text = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
     for (const l of lines) text += `\r${l}\x1b[K\n`;
     write(text);
