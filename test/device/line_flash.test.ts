@@ -152,7 +152,7 @@ describe('production line: several devices at once', function () {
     // Stops answering at the 5th data block (whichever write command carries it): never recovers.
     for (const opcode of [0x03, 0x11, 0xd4]) b.chip.faults.stall(undefined, { nth: 5, opcode });
     const report = path.join(dir, 'line-2.csv');
-    const args = ['flash', '--port', a.path, '--port', b.path, '--port', c.path, '--port', d.path, '--encrypt-key-dir', keys, '--encrypt-files', '0x10000', appFile, '--report', report, '--stall-timeout', '3'];
+    const args = ['flash', '--port', a.path, '--port', b.path, '--port', c.path, '--port', d.path, '--encrypt-key-dir', keys, '--encrypt-files', '0x10000', appFile, '--report', report, '--stall-timeout', '5'];
     const t0 = Date.now();
     const run = await cli(args);
     assert.equal(run.code, 1, run.out + run.err);
@@ -167,7 +167,7 @@ describe('production line: several devices at once', function () {
     assert.equal(hung.result, 'failed');
     // The watchdog or the loader's own deadline, whichever comes first, ends it.
     assert.ok(hung.outcome === 'stalled' || hung.outcome === 'failed', hung.outcome);
-    if (hung.outcome === 'stalled') assert.match(hung.error ?? '', /no progress for 3 s/);
+    if (hung.outcome === 'stalled') assert.match(hung.error ?? '', /no progress for 5 s/);
     const text = await readFile(report, 'utf8');
     assert.equal(text.split('\n').filter((l) => l.startsWith('time,port,')).length, 1);
     // A second run appends without a second header.
