@@ -8,6 +8,8 @@
  *   npm run bench -- --json           the same as JSON
  *   npm run bench -- --baud 921600    only these rows (also --loader stub|rom, --mode compressed|encrypted)
  *
+ * The full bench ends with the production-line section (bench_line.ts, also `npm run bench:line`).
+ *
  * Bytes on the wire are the virtual chip's own count of bytes received between the segment's
  * start and end events (SLIP framing, headers and all); seconds are the flasher's write time
  * for the segment (from FLASH_BEGIN to the last acknowledged block).
@@ -212,5 +214,8 @@ export async function runBench(args: string[], out: (l: string) => void): Promis
 }
 
 if (require.main === module) {
-  runAsScript(runBench(process.argv.slice(2), (l) => process.stdout.write(l + '\n')));
+  const out = (l: string): void => void process.stdout.write(l + '\n');
+  // Then the production-line section (bench_line.ts: 8 devices at once vs 1).
+  const all = runBench(process.argv.slice(2), out).then(async (code) => Math.max(code, await (await import('./bench_line')).benchLineSection(process.argv.slice(2), out)));
+  runAsScript(all);
 }

@@ -1,3 +1,5 @@
+import type { PortLister } from '../core/line/port_selection';
+
 /**
  * What a command gets besides its arguments: where to print, whether stdout is a terminal,
  * and a signal that Ctrl-C aborts. Commands of other engineers take only (args, out); ours
@@ -14,6 +16,8 @@ export interface CliContext {
   signal?: AbortSignal;
   /** Print stack traces and protocol detail. */
   debug: boolean;
+  /** Lists serial ports for `flash --ports`/`--watch` (default: serialport's list; tests inject one). */
+  listPorts?: PortLister;
 }
 
 export type OutFn = (line: string) => void;

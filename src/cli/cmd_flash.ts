@@ -6,6 +6,7 @@ import { defaultContext, type CliContext, type OutFn } from './cli_context';
 import { CONNECT_OPTIONS, parseChipOption } from './connect_options';
 import { FLASH_INPUT_OPTIONS, IMAGE_OFFSET_OPTION, describeSegments, loadFlashInputs } from './flash_inputs';
 import { jobConnectOptions } from './flash_job_options';
+import { LINE_OPTIONS, isLineRun, runLineFlash } from './line_flash';
 import { ProgressPrinter } from './progress_printer';
 
 export const OPTIONS: OptionSpec[] = [
@@ -16,7 +17,9 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'no-compress', kind: 'flag', help: 'Send data uncompressed' },
   { name: 'force', kind: 'flag', help: 'Override the refusals that can be overridden (plaintext onto encrypted flash, chip id…)' },
   { name: 'stub', kind: 'flag', help: 'Use the flasher stub even when the build asks for the ROM loader' },
-  ...CONNECT_OPTIONS,
+  // Production line (line_flash.ts): --port may repeat; --ports, --report, --watch, --retry-failed.
+  ...CONNECT_OPTIONS.map((s) => (s.name === 'port' ? { ...s, repeatable: true, help: `${s.help}; repeat it (or use --ports) to flash several devices at once` } : s)),
+  ...LINE_OPTIONS,
 ];
 
 export const usage = [
@@ -40,10 +43,13 @@ export const usage = [
   '  esp-flasher flash --port virtual:esp32c3:encryption=development --encrypt build',
   '  esp-flasher flash --port COM3 0x10000 app.bin --encrypt-files 0x0 bootloader.bin',
   '  esp-flasher flash --port /dev/ttyUSB0 --encrypt --encrypt-key flash_key.bin build',
+  '  esp-flasher flash --ports auto --report line.csv build                       # every ESP board plugged in',
+  '  esp-flasher flash --ports "/dev/ttyUSB*" --watch --report line.jsonl build   # fixture: each new board once',
 ].join('\n');
 
 export async function run(args: string[], out: OutFn, ctx: CliContext = defaultContext(out)): Promise<number> {
   const o = new Options(parseArgs(args, OPTIONS, 'flash'), 'flash');
+  if (isLineRun(o)) return runLineFlash(o, out, ctx);
   const userChip = parseChipOption(o.string('chip'));
   const inputs = await loadFlashInputs(o, userChip === 'auto' ? undefined : userChip, { singleImage: true });
   for (const p of inputs.problems) (p.severity === 'error' ? ctx.err : out)(formatProblem(p));

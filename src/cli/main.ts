@@ -9,6 +9,7 @@ import { runAsScript } from './run_as_script';
 import { formatError } from './format_error';
 import { UsageError, suggestOption } from './args';
 import type { CliContext, CommandModule, OutFn } from './cli_context';
+import type { PortLister } from '../core/line/port_selection';
 
 export interface CommandEntry {
   name: string;
@@ -87,6 +88,8 @@ export interface CliIo {
   rawWrite?: (text: string) => void;
   tty?: boolean;
   signal?: AbortSignal;
+  /** Port lister for `flash --ports`/`--watch` (tests inject one). */
+  listPorts?: PortLister;
 }
 
 /** Run one command line (without "node main.ts"); resolves with the exit code. Never throws. */
@@ -118,6 +121,7 @@ export async function runCli(argv: string[], io: CliIo, commands: CommandEntry[]
     return 0;
   }
   const ctx: CliContext = { err: io.err, rawWrite: io.rawWrite, tty: io.tty ?? false, signal: io.signal, debug };
+  if (io.listPorts) ctx.listPorts = io.listPorts;
   try {
     return await mod.run(rest, io.out, ctx);
   } catch (e) {

@@ -76,6 +76,12 @@ export interface FlashOptions extends ConnectOptions {
   hostKey?: HostKeyOptions;
   /** Stub writes: blocks sent ahead of the one awaited (default 1; 0 = wait for each ACK). */
   pipelineDepth?: number;
+  /**
+   * Called once the device is known (chip, MAC, flash size, security), before anything is
+   * written: refusals it returns stop this job like the safety checks' (nothing written). The
+   * production line's per-device expectations (src/core/line/device_checks.ts).
+   */
+  checkDevice?: (device: DeviceInfo) => FlashRefusal[];
 }
 
 export interface SegmentResult {
@@ -113,6 +119,8 @@ export interface FlashResult {
   cancelled?: boolean;
   /** Set when safety checks refused the job (nothing was written): each refusal, as data. */
   refusals?: FlashRefusal[];
+  /** The device as read after connecting (absent when the job failed before that). */
+  device?: DeviceInfo;
 }
 
 export interface DeviceInfo {

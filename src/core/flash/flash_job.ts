@@ -92,6 +92,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     validateSegments(segments);
     open = await openSession(opts, { stub: opts.stub ?? true, flashSizeSetting: opts.settings?.size }, emit, port);
     const s = open;
+    const deviceRefusals = opts.checkDevice?.(s.deviceInfo()) ?? [];
+    if (deviceRefusals.length) throw new FlashRefusedError(deviceRefusals);
     const key = hostKey(segments, opts, s, emit);
     const { refusals, overridden } = safetyRefusals(
       segments,
@@ -183,7 +185,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     await s.after(opts.after ?? 'hard-reset');
     const seconds = (Date.now() - t0) / 1000;
     emit({ kind: 'done', seconds, written: names(results, 'written'), skipped: names(results, 'skipped') });
-    return { ok: true, chip: s.chip.name, segments: results, seconds, wireBytesOut: s.transport.bytesOut, wireBytesIn: s.transport.bytesIn };
+    return { ok: true, chip: s.chip.name, segments: results, seconds, wireBytesOut: s.transport.bytesOut, wireBytesIn: s.transport.bytesIn, device: s.deviceInfo() };
   } catch (e) {
     const cancelled = isCancelled(e);
     let segment: string | undefined;
@@ -227,7 +229,10 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       wireBytesIn: open?.transport.bytesIn ?? 0,
       error: message,
     };
-    if (open) result.chip = open.chip.name;
+    if (open) {
+      result.chip = open.chip.name;
+      result.device = open.deviceInfo();
+    }
     if (cancelled) result.cancelled = true;
     if (refusals) result.refusals = refusals;
     return result;

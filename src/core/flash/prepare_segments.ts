@@ -3,7 +3,7 @@
  * host encryption, ROM sector alignment, compression, and the MD5 the flash must then hold.
  */
 import { createHash } from 'node:crypto';
-import pako from 'pako';
+import { deflateCached } from './deflate_cache';
 import type { ChipFacts } from '../chips';
 import { encryptFlashData, type FlashKey } from '../crypto/flash_crypto';
 import type { FlashSettings } from '../plan/flash_plan';
@@ -134,7 +134,7 @@ export function wireLayout(
     data.set(image, offset - writeOffset);
   }
   if (wanted.compressed) {
-    const compressed = pako.deflate(data, { level: 9 });
+    const compressed = deflateCached(data);
     if (compressed.length < data.length) return result(wanted, { writeOffset, data, compressed });
     return result(chooseWireMethod(encrypt, l, false), { writeOffset, data });
   }
