@@ -48,6 +48,13 @@ export function firmwareLog(chip: ChipFacts, imageStart: Uint8Array): string {
 export class ResetLines {
   dtr = false;
   rts = false;
+  /**
+   * USB-Serial/JTAG peripheral instead of the two-transistor circuit: it resets the chip at the
+   * same line state, but boots into download mode when the lines passed through DTR=RTS=1 just
+   * before the reset (the sequence esptool's usb-reset sends), into the app otherwise.
+   */
+  usbJtag = false;
+  private latchedDownload = false;
 
   /** EN high (chip running) unless RTS is asserted while DTR is not. */
   get enHigh(): boolean {
@@ -56,7 +63,7 @@ export class ResetLines {
 
   /** IO0 pulled low when DTR is asserted while RTS is not. */
   get io0Low(): boolean {
-    return this.dtr && !this.rts;
+    return this.usbJtag ? this.latchedDownload : this.dtr && !this.rts;
   }
 
   /**
@@ -65,9 +72,13 @@ export class ResetLines {
    */
   set(signals: { dtr?: boolean; rts?: boolean }): 'reset' | 'boot' | undefined {
     const wasHigh = this.enHigh;
+    const before = { dtr: this.dtr, rts: this.rts };
     if (signals.dtr !== undefined) this.dtr = signals.dtr;
     if (signals.rts !== undefined) this.rts = signals.rts;
-    if (wasHigh && !this.enHigh) return 'reset';
+    if (wasHigh && !this.enHigh) {
+      this.latchedDownload = before.dtr && before.rts;
+      return 'reset';
+    }
     if (!wasHigh && this.enHigh) return 'boot';
     return undefined;
   }
