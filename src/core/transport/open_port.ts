@@ -41,7 +41,7 @@ export async function openTransport(port: string, baud = ESP_ROM_BAUD, opts: Ope
   const purpose = opts.purpose ?? 'a flash job';
   const holder = holderOf(port);
   if (holder?.lend) {
-    const loan = await holder.lend(purpose);
+    const loan = await holder.lend(purpose, baud);
     if (loan.virtualChip !== undefined) opts.onVirtualChip?.(loan.virtualChip);
     return { transport: loan.transport, virtualChip: loan.virtualChip, close: () => loan.giveBack() };
   }

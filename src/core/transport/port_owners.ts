@@ -19,7 +19,7 @@ export interface PortHolder {
   readonly who: string;
   readonly since: number;
   /** Pause and lend the open port to `borrower`; absent when the holder cannot lend. */
-  lend?(borrower: string): Promise<PortLoan>;
+  lend?(borrower: string, baud?: number): Promise<PortLoan>;
 }
 
 export class PortBusyError extends Error {
