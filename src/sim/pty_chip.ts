@@ -45,9 +45,11 @@ export async function startPtyChip(opts: VirtualChipOptions): Promise<PtyChip> {
   let held: Uint8Array[] = [];
   let heldBytes = 0;
   let closed = false;
+  /** Unplugged (or about to be): output waits for the next attach. */
+  let holding = false;
 
-  const attach = async (): Promise<void> => {
-    const newPair = await openPtyPair();
+  const attach = async (waitHost = false): Promise<void> => {
+    const newPair = await openPtyPair('socat', { waitHost });
     let newEnd: PtyEndpoint;
     try {
       newEnd = openPtyEndpoint(newPair.chipPath);
@@ -62,6 +64,7 @@ export async function startPtyChip(opts: VirtualChipOptions): Promise<PtyChip> {
     for (const b of held) newEnd.write(b);
     held = [];
     heldBytes = 0;
+    holding = false;
   };
   const detach = async (): Promise<void> => {
     const p = end;
@@ -88,7 +91,7 @@ export async function startPtyChip(opts: VirtualChipOptions): Promise<PtyChip> {
   }
   const unregister = registerExtraPort(entry);
   chip.attachHost((bytes) => {
-    if (end?.isOpen) end.write(bytes);
+    if (end?.isOpen && !holding) end.write(bytes);
     else if (!closed && heldBytes < HELD_OUTPUT_LIMIT) {
       held.push(bytes);
       heldBytes += bytes.length;
@@ -99,8 +102,12 @@ export async function startPtyChip(opts: VirtualChipOptions): Promise<PtyChip> {
     void detach();
   });
   let plugging: Promise<void> = Promise.resolve();
-  const unplug = (): Promise<void> => (plugging = plugging.then(detach));
-  const replug = (): Promise<void> => (plugging = plugging.then(() => (closed || end ? undefined : attach())));
+  const unplug = (): Promise<void> => {
+    holding = true;
+    return (plugging = plugging.then(detach));
+  };
+  // Back after a replug: bytes wait in the pty until the host opens the new path.
+  const replug = (): Promise<void> => (plugging = plugging.then(() => (closed || end ? undefined : attach(true))));
   if (opts.usbJtag) {
     // The USB-Serial/JTAG peripheral resets with the chip: the host sees the device leave and
     // come back (re-enumerate) on a reset into the app.

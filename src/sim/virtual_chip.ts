@@ -467,6 +467,8 @@ export class VirtualChip {
     this.romSynced = false;
     this.busyUntil = 0;
     this.modeNow = into;
+    // Listeners first: a USB-Serial/JTAG port drops off the bus before the boot log goes out.
+    for (const l of [...this.bootListeners]) l(into);
     if (this.bootLog) {
       if (into === 'download') this.sendText(downloadBootLog(this.chip, reason));
       else {
@@ -475,7 +477,6 @@ export class VirtualChip {
         this.startApp(b.text, b.app);
       }
     }
-    for (const l of [...this.bootListeners]) l(into);
   }
 
   private flashView(): { read(offset: number, length: number): Uint8Array } {
@@ -580,11 +581,11 @@ export class VirtualChip {
       case 'run-user-code':
         this.loader.reset();
         this.modeNow = 'firmware';
+        for (const l of [...this.bootListeners]) l('firmware');
         if (this.bootLog) {
           const b = bootText(this.chip, this.flashView(), 'rst:0x0 (run user code)');
           this.startApp(b.text, b.app);
         }
-        for (const l of [...this.bootListeners]) l('firmware');
         break;
     }
   }

@@ -284,7 +284,8 @@ export class SerialMonitor implements PortHolder {
     this.setState('waiting');
     this.flushFragment();
     this.splitter.reset();
-    this.status(`${describeIdentity(this.identity)} went away (${reason.replace(/\s*Reconnect.*$/, '')}). Waiting for the same device to come back…`);
+    const why = /went away/.test(reason) ? 'unplugged, lost power or re-enumerated' : reason.replace(/\s*Reconnect.*$/, '');
+    this.status(`${describeIdentity(this.identity)} went away (${why}). Waiting for the same device to come back…`);
     try {
       await this.transport.close();
     } catch {
