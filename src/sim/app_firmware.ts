@@ -17,6 +17,8 @@ export interface FlashView {
 
 export interface AppSpec {
   offset: number;
+  /** A segment header was out of range (erased or corrupt flash after the image header). */
+  broken?: boolean;
   entry: number;
   segments: { addr: number; length: number }[];
   projectName?: string;
@@ -44,7 +46,10 @@ export function readImage(flash: FlashView, offset: number): AppSpec | undefined
     const sh = flash.read(at, 8);
     const addr = u32(sh, 0);
     const length = u32(sh, 4);
-    if (length > 16 * 1024 * 1024) return undefined;
+    if (length > 16 * 1024 * 1024) {
+      spec.broken = true;
+      break;
+    }
     if (i === 0) {
       const d = flash.read(at + 8, 256);
       if (u32(d, 0) === 0xabcd5432) {
@@ -92,7 +97,8 @@ export function bootText(chip: ChipFacts, flash: FlashView, resetLine: string): 
   lines.push('I (0) virtual-chip: firmware running');
   lines.push(`I (27) boot: ESP-IDF 2nd stage bootloader (virtual ${chip.displayName})`);
   const appOffset = findAppOffset(flash);
-  const app = appOffset === undefined ? undefined : readImage(flash, appOffset);
+  const found = appOffset === undefined ? undefined : readImage(flash, appOffset);
+  const app = found && !found.broken ? found : undefined;
   if (appOffset === undefined) {
     lines.push('E (45) boot: No bootable app partitions in the partition table');
     return { text: lines.join('\r\n') + '\r\n' };

@@ -45,7 +45,7 @@ export async function openTransport(port: string, baud = ESP_ROM_BAUD, opts: Ope
     if (loan.virtualChip !== undefined) opts.onVirtualChip?.(loan.virtualChip);
     return { transport: loan.transport, virtualChip: loan.virtualChip, close: () => loan.giveBack() };
   }
-  if (holder) throw new PortBusyError(port, holder.who, `${purpose} can use it`);
+  if (holder) throw new PortBusyError(port, holder.who, `${purpose} can use it`, holder.since);
   const release = claimPort(port, { who: purpose, since: Date.now() });
   try {
     const opened = await openUnowned(port, baud, opts);

@@ -27,8 +27,9 @@ export class PortBusyError extends Error {
     readonly port: string,
     readonly holder: string,
     wanted: string,
+    since = Date.now(),
   ) {
-    super(`Serial port ${port} is busy: ${holder} in this program holds it (since ${new Date(Date.now()).toTimeString().slice(0, 8)}). Stop it, or wait for it to finish, before ${wanted}.`);
+    super(`Serial port ${port} is busy: ${holder} in this program holds it (since ${new Date(since).toTimeString().slice(0, 8)}). Stop it, or wait for it to finish, before ${wanted}.`);
     this.name = 'PortBusyError';
   }
 }
@@ -50,7 +51,7 @@ export function holderOf(port: string): PortHolder | undefined {
 export function claimPort(port: string, holder: PortHolder, wanted = 'opening it'): () => void {
   const key = portKey(port);
   const current = holders.get(key);
-  if (current) throw new PortBusyError(port, current.who, wanted);
+  if (current) throw new PortBusyError(port, current.who, wanted, current.since);
   holders.set(key, holder);
   let released = false;
   return () => {
