@@ -7,6 +7,7 @@ import { CONNECT_OPTIONS, parseChipOption } from './connect_options';
 import { FLASH_INPUT_OPTIONS, describeSegments, loadFlashInputs } from './flash_inputs';
 import { jobConnectOptions } from './flash_job_options';
 import { ProgressPrinter } from './progress_printer';
+import { FLASH_MONITOR_OPTIONS, monitorAroundFlash } from './monitor_session';
 
 export const OPTIONS: OptionSpec[] = [
   ...FLASH_INPUT_OPTIONS,
@@ -16,6 +17,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'force', kind: 'flag', help: 'Override the refusals that can be overridden (plaintext onto encrypted flash, chip id…)' },
   { name: 'stub', kind: 'flag', help: 'Use the flasher stub even when the build asks for the ROM loader' },
   ...CONNECT_OPTIONS,
+  ...FLASH_MONITOR_OPTIONS,
 ];
 
 export const usage = [
@@ -37,6 +39,7 @@ export const usage = [
   '  esp-flasher flash --port virtual:esp32c3:encryption=development --encrypt build',
   '  esp-flasher flash --port COM3 0x10000 app.bin --encrypt-files 0x0 bootloader.bin',
   '  esp-flasher flash --port /dev/ttyUSB0 --encrypt --encrypt-key flash_key.bin build',
+  '  esp-flasher flash --port /dev/ttyACM0 --monitor build            # then watch it run',
 ].join('\n');
 
 export async function run(args: string[], out: OutFn, ctx: CliContext = defaultContext(out)): Promise<number> {
@@ -53,6 +56,7 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
   for (const line of describeSegments(inputs.segments)) out(line);
   for (const n of notes) out(n);
 
+  const monitor = await monitorAroundFlash(o, connect.port, out, ctx, inputs.plan);
   const printer = new ProgressPrinter(out, { tty: ctx.tty, rawWrite: ctx.rawWrite, offsets: inputs.segments.map((s) => s.offset) });
   let result;
   try {
@@ -69,7 +73,9 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
     });
   } finally {
     printer.finish();
+    if (monitor && !result?.ok) await monitor.monitor.close();
   }
+  if (monitor && result.ok) await monitor.finished;
   if (!result.ok) {
     ctx.err(`Error: ${result.error ?? 'flashing failed.'}`);
     return result.cancelled ? 130 : 1;

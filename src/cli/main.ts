@@ -31,6 +31,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'encrypt-image', summary: 'Encrypt a file for a flash address with a key file (host encryption)', load: () => require('./cmd_encrypt_image') },
   { name: 'decrypt-image', summary: 'Decrypt flash contents read back, with a key file', load: () => require('./cmd_decrypt_image') },
   { name: 'generate-key', summary: 'Write a new random flash-encryption key file', load: () => require('./cmd_generate_key') },
+  { name: 'monitor', summary: 'Show the chip\'s output, decode crashes, follow the board across replugs', load: () => require('./cmd_monitor') },
+  { name: 'decode', summary: 'Decode crash addresses in a log with the app ELF (function, file:line)', load: () => require('./cmd_decode') },
 ];
 
 export function version(): string {

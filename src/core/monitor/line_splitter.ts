@@ -29,8 +29,7 @@ export class LineSplitter {
         start = i + 1;
         continue;
       }
-      if (this.pending === '' && i === start) this.pendingSince = now;
-      out.push({ text: this.pending + text.slice(start, i), startedAt: this.pendingSince });
+      out.push({ text: this.pending + text.slice(start, i), startedAt: this.pending ? this.pendingSince : now });
       this.pending = '';
       this.lastWasCr = c === 13;
       start = i + 1;

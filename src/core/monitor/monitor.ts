@@ -250,7 +250,7 @@ export class SerialMonitor implements PortHolder {
   private onLine(text: string, startedAt: number): void {
     const extra = this.opts.decoder?.line(stripAnsi(text)) ?? [];
     if (!this.filter || this.filter.shows(text)) {
-      const stamp = this.opts.timestamps ? `${timestamp(Date.now() - (performance.now() - startedAt))} ` : '';
+      const stamp = this.opts.timestamps ? `${timestamp(performance.timeOrigin + startedAt)} ` : '';
       this.linesShown++;
       this.opts.onLine?.(text, performance.now());
       this.show(stamp + (this.opts.colors ? colorize(text) : text) + this.eol);
