@@ -5,6 +5,7 @@ import { readDeviceInfo } from './commands/device_info';
 import { eraseFlash, erasePartition } from './commands/erase';
 import { flash, flashEncrypted, flashSegment, flashSegmentEncrypted } from './commands/flash';
 import { flashFile } from './commands/flash_file';
+import { flashAndMonitor, monitor } from './commands/monitor';
 import { cancel, pickBuildFolder, refresh, resetEncryptChoices, revealFile, showOutput } from './commands/project';
 import { selectPort } from './commands/select_port';
 import type { Ctx } from './ctx';
@@ -28,6 +29,8 @@ export function commandTable(map: FlashMapView): Record<string, CommandFactory> 
     'espFlasher.flashFile': flashFile,
     'espFlasher.cancel': cancel,
     'espFlasher.showOutput': showOutput,
+    'espFlasher.monitor': monitor,
+    'espFlasher.flashAndMonitor': flashAndMonitor,
   };
 }
 
