@@ -4,6 +4,7 @@ import { SerialMonitor } from '../../src/core/monitor/monitor';
 import { openTransport } from '../../src/core/transport/open_port';
 import { heldPorts, PortBusyError } from '../../src/core/transport/port_owners';
 import { bootText } from '../../src/sim/app_firmware';
+import { startPtyChip } from '../../src/sim/pty_chip';
 import type { VirtualChip } from '../../src/sim/virtual_chip';
 import { socatInstalled } from '../unit/sim/serialport_test_transport';
 import { bootableSegments, Screen, ticks } from './monitor_helpers';
@@ -59,12 +60,14 @@ describe('serial monitor and flasher share one port (virtual chip, real serialpo
     const screen = new Screen();
     monitor = await SerialMonitor.open({ port, ...screen.opts });
     await assert.rejects(SerialMonitor.open({ port, ...new Screen().opts }), (e: unknown) => e instanceof PortBusyError && /busy: the serial monitor in this program holds it/.test((e as Error).message));
-    // A flash job holding a port refuses the monitor the same way.
-    const held = await openTransport('virtual:esp32s3');
+    // A flash job holding a device path refuses the monitor the same way.
+    const pty = await startPtyChip({ chip: 'esp32s3' });
+    const held = await openTransport(pty.path);
     try {
-      await assert.rejects(SerialMonitor.open({ port: 'virtual:esp32s3', ...new Screen().opts }), /busy: a flash job in this program holds it/);
+      await assert.rejects(SerialMonitor.open({ port: pty.path, ...new Screen().opts }), /busy: a flash job in this program holds it/);
     } finally {
       await held.close();
+      await pty.close();
     }
   });
 

@@ -46,6 +46,8 @@ export async function openTransport(port: string, baud = ESP_ROM_BAUD, opts: Ope
     return { transport: loan.transport, virtualChip: loan.virtualChip, close: () => loan.giveBack() };
   }
   if (holder) throw new PortBusyError(port, holder.who, `${purpose} can use it`, holder.since);
+  // Each opening of a "virtual:" spec starts a chip of its own: only a device path has one owner.
+  if (isVirtualPort(port)) return openUnowned(port, baud, opts);
   const release = claimPort(port, { who: purpose, since: Date.now() });
   try {
     const opened = await openUnowned(port, baud, opts);
