@@ -45,9 +45,11 @@ export function openMonitorTerminal(ctx: Ctx, port: string, reset = true): Promi
     open: () => {
       const { decoder, note } = decoderFor(ctx);
       write(`--- ${note}\n--- Ctrl-] closes, Ctrl-T R resets the chip into its app, Ctrl-T P pauses the output.\n`);
-      SerialMonitor.open({ port, reset, colors: true, eol: '\r\n', decoder, write: (t) => writer.fire(t) }).then(
+      const onState = (state: string): void => ctx.log('info', `Monitor on ${port}: ${state === 'lent' ? 'paused, a job is using the port' : state}.`);
+      SerialMonitor.open({ port, reset, colors: true, eol: '\r\n', decoder, write: (t) => writer.fire(t), onState }).then(
         (m) => {
           monitor = m;
+          ctx.log('info', `Monitor on ${port}: open in the terminal "${terminal.name}".`);
           resolveReady(m);
           void m.done.then(() => closer.fire());
         },
