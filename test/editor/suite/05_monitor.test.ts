@@ -5,7 +5,7 @@ import { extensionApi } from '../support/extension_api';
 import { waitFor } from '../support/wait_for';
 
 // DTR/RTS modelled beside the pty, and an app that prints a tick every 50 ms.
-const PORT = 'virtual:esp32c3:resetlines:ticks=50';
+const PORT = 'virtual:esp32s3:resetlines:ticks=50'; // the test workspace is an ESP32-S3 build
 
 describe('Serial monitor terminal', function () {
   this.timeout(90_000);
@@ -21,7 +21,7 @@ describe('Serial monitor terminal', function () {
     assert.ok(terminal, `terminals: ${vscode.window.terminals.map((t) => t.name).join(', ')}`);
     await waitFor(() => lines().some((l) => /Monitor on .*: running\.$/.test(l)), 10_000, 'the monitor to resume after the flash');
     const text = lines().join('\n');
-    assert.match(text, /Monitor on virtual:esp32c3:resetlines:ticks=50: open in the terminal/);
+    assert.match(text, /Monitor on virtual:esp32s3:resetlines:ticks=50: open in the terminal/);
     assert.match(text, /Monitor on .*: paused, a job is using the port\.[\s\S]*Monitor on .*: running\./);
     terminal.sendText('\x1d', false); // Ctrl-]
     await waitFor(() => !vscode.window.terminals.includes(terminal), 10_000, 'the monitor terminal to close');
