@@ -3,6 +3,7 @@
  * number, VID:PID and USB location (serialport's list()). Virtual chips (src/sim) add their
  * pseudo-terminals here, with the same identity fields, so the monitor treats them alike.
  */
+import * as fs from 'node:fs';
 import { SerialPort } from 'serialport';
 
 export interface PortEntry {
@@ -59,8 +60,18 @@ export async function listPorts(): Promise<PortEntry[]> {
   return [...real.map((p) => ({ path: p.path, serialNumber: p.serialNumber, vendorId: p.vendorId, productId: p.productId, locationId: p.locationId })), ...extra];
 }
 
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** What identifies the device at `path` (a symlink such as /dev/serial/by-id/… is followed). */
 export function identityOf(path: string, list: PortEntry[]): DeviceIdentity {
-  const e = list.find((p) => p.path === path);
+  const real = realPath(path);
+  const e = list.find((p) => p.path === path) ?? list.find((p) => realPath(p.path) === real);
   return { path, serialNumber: e?.serialNumber, vendorId: e?.vendorId?.toLowerCase(), productId: e?.productId?.toLowerCase(), locationId: e?.locationId };
 }
 

@@ -4,6 +4,7 @@
  * asked to pause and hand its transport over; anyone else asking gets a PortBusyError that
  * names the holder.
  */
+import * as fs from 'node:fs';
 import type { Transport } from './transport';
 
 export interface PortLoan {
@@ -34,11 +35,18 @@ export class PortBusyError extends Error {
   }
 }
 
-/** Same port, different spellings: COM3 = com3, virtual specs ignore case and spaces. */
+/**
+ * Same port, different spellings: COM3 = com3, virtual specs ignore case and spaces, a device
+ * path and a symlink to it (/dev/serial/by-id/…, a virtual chip's link) are one port.
+ */
 export function portKey(port: string): string {
   const p = port.trim();
   if (/^com\d+$/i.test(p) || /^virtual:/i.test(p)) return p.toLowerCase();
-  return p;
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 const holders = new Map<string, PortHolder>();

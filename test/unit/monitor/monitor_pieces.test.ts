@@ -1,7 +1,10 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { LineSplitter } from '../../../src/core/monitor/line_splitter';
 import { colorize, LogFilter, parseLogLine } from '../../../src/core/monitor/log_lines';
-import { findSameDevice, type PortEntry } from '../../../src/core/transport/port_list';
+import { findSameDevice, identityOf, type PortEntry } from '../../../src/core/transport/port_list';
 import { claimPort, holderOf, PortBusyError, portKey } from '../../../src/core/transport/port_owners';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -71,5 +74,28 @@ describe('monitor pieces', () => {
       release();
     }
     assert.equal(holderOf('COM3'), undefined);
+  });
+});
+
+describe('monitor pieces: symlinked device paths', () => {
+  it('a symlink to a device (/dev/serial/by-id/…) is the same port and the same device as its target', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'port-key-'));
+    const dev = path.join(dir, 'ttyUSB0');
+    const link = path.join(dir, 'usb-Silicon_Labs_CP2102-if00-port0');
+    fs.writeFileSync(dev, '');
+    fs.symlinkSync(dev, link);
+    try {
+      assert.equal(portKey(link), portKey(dev));
+      const release = claimPort(dev, { who: 'the serial monitor', since: 0 });
+      try {
+        assert.equal(holderOf(link)?.who, 'the serial monitor');
+      } finally {
+        release();
+      }
+      const id = identityOf(link, [{ path: dev, serialNumber: 'S1', vendorId: '10C4', productId: 'EA60' }]);
+      assert.deepEqual({ serial: id.serialNumber, vid: id.vendorId, pid: id.productId }, { serial: 'S1', vid: '10c4', pid: 'ea60' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
