@@ -37,7 +37,10 @@ export interface MonitorBenchResult {
   corrupt: number;
   bytesPerSecond: number;
   wireShare: number;
+  /** From the line's last byte leaving the chip on the modelled wire to the monitor's output. */
   latencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** From the chip handing the line to the pty (the simulator's own lateness excluded) to the monitor's output. */
+  hostLatencyMs: { p50: number; p95: number; p99: number; max: number };
 }
 
 export async function benchMonitor(seconds = 30, baud = 2_000_000): Promise<MonitorBenchResult> {
@@ -47,6 +50,12 @@ export async function benchMonitor(seconds = 30, baud = 2_000_000): Promise<Moni
   const pty = await startPtyChip({ chip: 'esp32c3', resetLines: true, timing: true, appBaud: baud });
   for (const s of plan.segments) pty.chip.preloadFlash(s.offset, s.bytes);
   const latencies: number[] = [];
+  const hostLatencies: number[] = [];
+  // When each flood line left the chip (the wire model released it to the pty), in order.
+  const released: number[] = [];
+  pty.chip.onTransmit = (bytes) => {
+    if (bytes[0] === 0x46 && bytes[1] === 0x20) released.push(performance.now());
+  };
   let expected = 0;
   let shown = 0;
   let lost = 0;
@@ -82,6 +91,7 @@ export async function benchMonitor(seconds = 30, baud = 2_000_000): Promise<Moni
       if (seq < expected) outOfOrder++;
       expected = Math.max(expected, seq + 1);
       latencies.push(now - t);
+      if (released[seq] !== undefined) hostLatencies.push(now - released[seq]);
     },
   });
   try {
@@ -92,7 +102,11 @@ export async function benchMonitor(seconds = 30, baud = 2_000_000): Promise<Moni
     while (expected < sent.lines && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     lost += sent.lines - expected;
     latencies.sort((a, b) => a - b);
-    const q = (p: number): number => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN) * 10) / 10;
+    hostLatencies.sort((a, b) => a - b);
+    const quantiles = (xs: number[]) => {
+      const q = (p: number): number => Math.round((xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN) * 10) / 10;
+      return { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: q(1) };
+    };
     return {
       baud,
       seconds,
@@ -105,7 +119,8 @@ export async function benchMonitor(seconds = 30, baud = 2_000_000): Promise<Moni
       // Rate on the wire between the first and the last line shown.
       bytesPerSecond: Math.round(((shown - 1) * LINE_LENGTH) / ((lastT - firstT) / 1000)),
       wireShare: Math.round((((shown - 1) * LINE_LENGTH) / ((lastT - firstT) / 1000) / (baud / 10)) * 1000) / 1000,
-      latencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: q(1) },
+      latencyMs: quantiles(latencies),
+      hostLatencyMs: quantiles(hostLatencies),
     };
   } finally {
     await monitor.close();
@@ -119,7 +134,9 @@ export function formatMonitorBench(r: MonitorBenchResult): string[] {
     `Monitor: ${r.seconds} s of app output at ${r.baud} baud (virtual chip, UART timing model, real serialport on a pty)`,
     `  sent ${r.linesSent} lines / ${r.bytesSent} bytes; shown at ${r.bytesPerSecond} B/s on the wire (${(r.wireShare * 100).toFixed(1)}% of baud/10)`,
     `  shown ${r.linesShown} lines, lost ${r.lost}, out of order ${r.outOfOrder}, damaged ${r.corrupt}${r.lost + r.outOfOrder + r.corrupt === 0 ? ' — no byte lost' : ' — LOST OUTPUT'}`,
-    `  chip → monitor output latency: p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms (goal ≤ 50 ms)`,
+    `  latency, line leaves the chip (modelled wire) → monitor output: p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms (goal ≤ 50 ms)`,
+    `  latency, chip hands the line to the pty → monitor output (host path only): p50 ${r.hostLatencyMs.p50} ms, p95 ${r.hostLatencyMs.p95} ms, p99 ${r.hostLatencyMs.p99} ms, max ${r.hostLatencyMs.max} ms`,
+    `  (the simulator, the pty and the monitor share one Node process and the machine's CPUs; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs during this run)`,
   ];
 }
 

@@ -108,6 +108,8 @@ export class VirtualChip {
   private sleepers = new Set<() => void>();
   private disconnectListeners = new Set<() => void>();
   private currentTransport?: InProcessTransport;
+  /** Benchmarks: called with each chunk as it leaves the chip (after the wire model), before the host gets it. */
+  onTransmit?: (bytes: Uint8Array) => void;
   private app?: AppSpec;
   private appTimer?: NodeJS.Timeout;
   private appConsole = '';
@@ -159,7 +161,10 @@ export class VirtualChip {
       registers: new Map(),
     });
     this.rxLine = new DelayLine((x) => this.onWireIn(x.bytes, x.hostBaud));
-    this.txLine = new DelayLine((x) => this.sink?.(x.bytes, x.baud));
+    this.txLine = new DelayLine((x) => {
+      this.onTransmit?.(x.bytes);
+      this.sink?.(x.bytes, x.baud);
+    });
     this.faults.onDisconnect = () => this.disconnect();
     this.bootLog = opts.bootLog ?? true;
     this.resetLinesPresent = opts.resetLines ?? true;
