@@ -64,36 +64,46 @@ export async function benchMonitor(seconds = 30, baud = 2_000_000): Promise<Moni
   let firstT = NaN;
   let lastT = NaN;
   let booted = false;
+  let pending = '';
   let resolveBoot!: () => void;
   const boot = new Promise<void>((r) => (resolveBoot = r));
   const monitor = await SerialMonitor.open({
     port: pty.path,
     baud,
-    write: (text) => {
-      const now = performance.now();
-      if (!booted && text.includes('Calling app_main()')) {
-        booted = true;
-        resolveBoot();
+    // Lines may be written in pieces (the monitor shows a line's start while the rest is late).
+    write: (piece) => {
+      pending += piece;
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        onText(pending.slice(0, nl + 1));
+        pending = pending.slice(nl + 1);
       }
-      if (!text.startsWith('F ')) return;
-      const m = /^F (\d{9}) (\d+\.\d{3}) x*\n$/.exec(text);
-      // Every line is LINE_LENGTH bytes on the wire ("\r\n" shown as "\n").
-      if (!m || text.length !== LINE_LENGTH - 1) {
-        corrupt++;
-        return;
-      }
-      const seq = Number(m[1]);
-      const t = Number(m[2]);
-      if (Number.isNaN(firstT)) firstT = t;
-      lastT = t;
-      shown++;
-      if (seq > expected) lost += seq - expected;
-      if (seq < expected) outOfOrder++;
-      expected = Math.max(expected, seq + 1);
-      latencies.push(now - t);
-      if (released[seq] !== undefined) hostLatencies.push(now - released[seq]);
     },
   });
+  function onText(text: string): void {
+    const now = performance.now();
+    if (!booted && text.includes('Calling app_main()')) {
+      booted = true;
+      resolveBoot();
+    }
+    if (!text.startsWith('F ')) return;
+    const m = /^F (\d{9}) (\d+\.\d{3}) x*\n$/.exec(text);
+    // Every line is LINE_LENGTH bytes on the wire ("\r\n" shown as "\n").
+    if (!m || text.length !== LINE_LENGTH - 1) {
+      corrupt++;
+      return;
+    }
+    const seq = Number(m[1]);
+    const t = Number(m[2]);
+    if (Number.isNaN(firstT)) firstT = t;
+    lastT = t;
+    shown++;
+    if (seq > expected) lost += seq - expected;
+    if (seq < expected) outOfOrder++;
+    expected = Math.max(expected, seq + 1);
+    latencies.push(now - t);
+    if (released[seq] !== undefined) hostLatencies.push(now - released[seq]);
+  }
   try {
     await Promise.race([boot, new Promise((_, rej) => setTimeout(() => rej(new Error('the virtual app did not boot within 10 s')), 10_000))]);
     const sent = await pty.chip.flood(seconds * 1000, LINE_LENGTH);

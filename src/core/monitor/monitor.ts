@@ -58,6 +58,9 @@ export class SerialMonitor implements PortHolder {
   private identity!: DeviceIdentity;
   private release!: () => void;
   private readonly splitter = new LineSplitter();
+  /** Characters of the unfinished line already on screen; the line was broken by a status line. */
+  private openShown = 0;
+  private openBroken = false;
   private readonly filter?: LogFilter;
   private readonly eol: string;
   private readonly baud: number;
@@ -231,7 +234,7 @@ export class SerialMonitor implements PortHolder {
       if (bytes.length) this.onBytes(bytes);
       else {
         const f = this.splitter.fragment;
-        if (f && performance.now() - f.since >= (this.opts.fragmentMs ?? 100)) this.flushFragment();
+        if (f && performance.now() - f.since >= (this.opts.fragmentMs ?? 100)) this.showOpenLine();
       }
     }
   }
@@ -253,17 +256,36 @@ export class SerialMonitor implements PortHolder {
       const stamp = this.opts.timestamps ? `${timestamp(performance.timeOrigin + startedAt)} ` : '';
       this.linesShown++;
       this.opts.onLine?.(text, performance.now());
-      this.show(stamp + (this.opts.colors ? colorize(text) : text) + this.eol);
+      // The start of the line may be on screen already (shown while the chip paused mid-line).
+      if (this.openShown > 0) this.show(text.slice(this.openShown) + this.eol);
+      else this.show(stamp + (this.opts.colors ? colorize(text) : text) + this.eol);
       this.log?.write(stamp + stripAnsi(text) + '\n');
     }
+    this.openShown = 0;
+    this.openBroken = false;
     for (const e of extra) this.status(e.slice(MONITOR_STATUS_PREFIX.length), true);
   }
 
+  /**
+   * The chip stopped in the middle of a line (a prompt, or a stall): show what it has so far and
+   * keep the line open; the rest is added when it comes, and the line stays one line for the
+   * decoder, the filter and the log. (With a filter the tag decides, so the line waits.)
+   */
+  private showOpenLine(): void {
+    if (this.opts.raw || this.filter) return;
+    const f = this.splitter.fragment;
+    if (!f || f.text.length <= this.openShown) return;
+    const stamp = this.openShown === 0 && this.opts.timestamps ? `${timestamp(performance.timeOrigin + f.since)} ` : '';
+    this.show(stamp + f.text.slice(this.openShown));
+    this.openShown = f.text.length;
+  }
+
+  /** End the open line as it is (the device went away, the monitor closes or lends the port). */
   private flushFragment(): void {
-    const f = this.splitter.takeFragment();
-    if (!f) return;
-    if (this.opts.raw) return;
-    this.onLine(f, performance.now());
+    const f = this.splitter.fragment;
+    if (!f || this.opts.raw) return;
+    this.splitter.takeFragment();
+    this.onLine(f.text, f.since);
   }
 
   private show(text: string): void {
@@ -273,6 +295,10 @@ export class SerialMonitor implements PortHolder {
 
   /** A line of the monitor's own (status, decoded frames), marked "--- ". */
   private status(message: string, decoded = false): void {
+    if (this.openShown > 0 && !this.openBroken) {
+      this.show(this.eol);
+      this.openBroken = true;
+    }
     const text = MONITOR_STATUS_PREFIX + message;
     const shown = this.opts.colors && !decoded ? `\x1b[0;35m${text}\x1b[0m` : this.opts.colors ? `\x1b[0;33m${text}\x1b[0m` : text;
     this.opts.write(shown + this.eol);
