@@ -7,6 +7,7 @@ import { createCore } from './ui/core_impl';
 import { Ctx } from './ui/ctx';
 import { DeviceView } from './ui/device_view';
 import { FlashMapView } from './ui/flash_map_view';
+import { registerFrameLinks } from './ui/monitor_terminal';
 import { PlanTree } from './ui/plan_tree';
 import { BuildWatcher, loadProject } from './ui/project_loader';
 import { StatusBar } from './ui/status_bar';
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): EspFlasherApi {
     new BuildWatcher(ctx),
     registerTaskProvider(ctx),
     ...registerCommands(ctx, map),
+    registerFrameLinks(),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (affectsBuild(e)) void loadProject(ctx);
       else if (affectsUs(e)) ctx.portSettingChanged();

@@ -1,13 +1,14 @@
 /** `esp-flasher flash`: write a build folder or offset/file pairs — plain, compressed or encrypted. */
 import { flashSegments } from '../core/flash/flash_job';
 import { formatProblem, hasErrors } from '../core/plan/problem';
-import { Options, formatOptionHelp, parseArgs, type OptionSpec } from './args';
+import { Options, UsageError, formatOptionHelp, parseArgs, type OptionSpec } from './args';
 import { defaultContext, type CliContext, type OutFn } from './cli_context';
 import { CONNECT_OPTIONS, parseChipOption } from './connect_options';
 import { FLASH_INPUT_OPTIONS, IMAGE_OFFSET_OPTION, describeSegments, loadFlashInputs } from './flash_inputs';
 import { jobConnectOptions } from './flash_job_options';
 import { LINE_OPTIONS, isLineRun, runLineFlash } from './line_flash';
 import { ProgressPrinter } from './progress_printer';
+import { FLASH_MONITOR_OPTIONS, monitorAroundFlash } from './monitor_session';
 
 export const OPTIONS: OptionSpec[] = [
   ...FLASH_INPUT_OPTIONS,
@@ -20,6 +21,7 @@ export const OPTIONS: OptionSpec[] = [
   // Production line (line_flash.ts): --port may repeat; --ports, --report, --watch, --retry-failed.
   ...CONNECT_OPTIONS.map((s) => (s.name === 'port' ? { ...s, repeatable: true, help: `${s.help}; repeat it (or use --ports) to flash several devices at once` } : s)),
   ...LINE_OPTIONS,
+  ...FLASH_MONITOR_OPTIONS,
 ];
 
 export const usage = [
@@ -45,11 +47,15 @@ export const usage = [
   '  esp-flasher flash --port /dev/ttyUSB0 --encrypt --encrypt-key flash_key.bin build',
   '  esp-flasher flash --ports auto --report line.csv build                       # every ESP board plugged in',
   '  esp-flasher flash --ports "/dev/ttyUSB*" --watch --report line.jsonl build   # fixture: each new board once',
+  '  esp-flasher flash --port /dev/ttyACM0 --monitor build            # then watch it run',
 ].join('\n');
 
 export async function run(args: string[], out: OutFn, ctx: CliContext = defaultContext(out)): Promise<number> {
   const o = new Options(parseArgs(args, OPTIONS, 'flash'), 'flash');
-  if (isLineRun(o)) return runLineFlash(o, out, ctx);
+  if (isLineRun(o)) {
+    if (o.has('monitor')) throw new UsageError('--monitor watches one device: flash several with --port/--ports, then run `esp-flasher monitor --port P` for the one to watch.');
+    return runLineFlash(o, out, ctx);
+  }
   const userChip = parseChipOption(o.string('chip'));
   const inputs = await loadFlashInputs(o, userChip === 'auto' ? undefined : userChip, { singleImage: true });
   for (const p of inputs.problems) (p.severity === 'error' ? ctx.err : out)(formatProblem(p));
@@ -62,6 +68,7 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
   for (const line of describeSegments(inputs.segments)) out(line);
   for (const n of notes) out(n);
 
+  const monitor = await monitorAroundFlash(o, connect.port, out, ctx, inputs.plan);
   const printer = new ProgressPrinter(out, { tty: ctx.tty, rawWrite: ctx.rawWrite, offsets: inputs.segments.map((s) => s.offset) });
   let result;
   try {
@@ -78,7 +85,9 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
     });
   } finally {
     printer.finish();
+    if (monitor && !result?.ok) await monitor.monitor.close();
   }
+  if (monitor && result.ok) await monitor.finished;
   if (!result.ok) {
     ctx.err(`Error: ${result.error ?? 'flashing failed.'}`);
     return result.cancelled ? 130 : 1;

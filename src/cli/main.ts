@@ -34,6 +34,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'merge', summary: 'Write a build as one flash image file (raw, Intel HEX, UF2), plain or encrypted', load: () => require('./cmd_merge') },
   { name: 'save-image', summary: 'Write the app image the plan would flash (ELF → image as esptool elf2image)', load: () => require('./cmd_save_image') },
   { name: 'generate-key', summary: 'Write a new random flash-encryption key file', load: () => require('./cmd_generate_key') },
+  { name: 'monitor', summary: 'Show the chip\'s output, decode crashes, follow the board across replugs', load: () => require('./cmd_monitor') },
+  { name: 'decode', summary: 'Decode crash addresses in a log with the app ELF (function, file:line)', load: () => require('./cmd_decode') },
 ];
 
 export function version(): string {

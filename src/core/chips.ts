@@ -549,3 +549,20 @@ export function flashSizeBytes(size: string): number | undefined {
 
 export const FLASH_MODES = ['qio', 'qout', 'dio', 'dout'] as const;
 export type FlashMode = (typeof FLASH_MODES)[number];
+
+/**
+ * Mask-ROM code address range of each chip (instruction bus, from the technical reference
+ * manuals' address maps). Crash decoding names an address here "in ROM".
+ */
+export const ROM_CODE: Record<ChipName, [number, number]> = {
+  esp8266: [0x40000000, 0x40010000],
+  esp32: [0x40000000, 0x40070000],
+  esp32s2: [0x40000000, 0x40020000],
+  esp32s3: [0x40000000, 0x40060000],
+  esp32c2: [0x40000000, 0x40090000],
+  esp32c3: [0x40000000, 0x40060000],
+  esp32c5: [0x40000000, 0x40050000],
+  esp32c6: [0x40000000, 0x40050000],
+  esp32h2: [0x40000000, 0x40020000],
+  esp32p4: [0x4fc00000, 0x4fc20000],
+};

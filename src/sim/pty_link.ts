@@ -50,13 +50,17 @@ function tryKill(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** Start socat with two linked ptys under a fresh temporary directory. */
-export async function openPtyPair(socatPath = 'socat'): Promise<PtyPair> {
+/**
+ * Start socat with two linked ptys under a fresh temporary directory. `waitHost`: socat
+ * starts moving bytes only once the host has opened its end, so what the chip writes before
+ * that waits in the pty instead of being dropped (a device that just came back).
+ */
+export async function openPtyPair(socatPath = 'socat', opts: { waitHost?: boolean } = {}): Promise<PtyPair> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-virtual-chip-'));
   const chipPath = path.join(dir, 'chip');
   const hostPath = path.join(dir, 'host');
   const a1 = `pty,raw,echo=0,link=${chipPath}`;
-  const a2 = `pty,raw,echo=0,link=${hostPath}`;
+  const a2 = `pty,raw,echo=0,link=${hostPath}${opts.waitHost ? ',wait-slave' : ''}`;
   // The guard shell: print socat's pid, wait for stdin EOF (our exit or close()), kill socat,
   // remove the link directory.
   const script =
@@ -104,7 +108,9 @@ export async function openPtyPair(socatPath = 'socat'): Promise<PtyPair> {
         const pid = /socat-pid (\d+)/.exec(stdout);
         if (pid) entry.socatPid = Number(pid[1]);
         for (const m of stderr.matchAll(/PTY is (\/dev\/[^\s]+)/g)) if (!ptys.includes(m[1])) ptys.push(m[1]);
-        if (/starting data transfer loop/.test(stderr) && ptys.length >= 2 && entry.socatPid) {
+        const started = opts.waitHost ? fs.existsSync(hostPath) && fs.existsSync(chipPath) : /starting data transfer loop/.test(stderr);
+        if (opts.waitHost && !started && ptys.length >= 2 && !exited) setTimeout(check, 10);
+        if (started && ptys.length >= 2 && entry.socatPid) {
           clearTimeout(timer);
           resolve();
         }

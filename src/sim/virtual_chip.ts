@@ -7,7 +7,8 @@
 import { ChipFacts, ChipName, chipFacts } from '../core/chips';
 import { ControlLinesUnsupportedError, Transport } from '../core/transport/transport';
 import { baudsMatch, garble } from './baud_mismatch';
-import { downloadBootLog, firmwareLog, normalBootLog, ResetLines, ResetReason } from './boot_messages';
+import { downloadBootLog, ResetLines, ResetReason } from './boot_messages';
+import { bootText, panicText, type AppSpec } from './app_firmware';
 import { DelayLine } from './delay_line';
 import { defaultMac, EncryptionMode, Efuses, generateKey, validateKey } from './efuses';
 import { FaultHooks } from './fault_hooks';
@@ -57,6 +58,15 @@ export interface VirtualChipOptions {
   resetLines?: boolean;
   /** Print the ROM boot log (default true). */
   bootLog?: boolean;
+  /**
+   * A USB-Serial/JTAG port (VID 303A PID 1001): a reset into the app re-enumerates the USB
+   * device (the pseudo-terminal goes away and comes back, pty_chip.ts).
+   */
+  usbJtag?: boolean;
+  /** Console baud rate of the app (default 115200): its output after the boot log runs at this rate. */
+  appBaud?: number;
+  /** The app prints "I (ms) app: tick N" every tickMs milliseconds (off by default). */
+  tickMs?: number;
 }
 
 /** firmware: running the app (ignores the loader); download: ROM or stub loader; reset: EN held low. */
@@ -103,6 +113,15 @@ export class VirtualChip {
   private sleepers = new Set<() => void>();
   private disconnectListeners = new Set<() => void>();
   private currentTransport?: InProcessTransport;
+  /** Benchmarks: called with each chunk as it leaves the chip (after the wire model), before the host gets it. */
+  onTransmit?: (bytes: Uint8Array) => void;
+  private app?: AppSpec;
+  private appTimer?: NodeJS.Timeout;
+  private appConsole = '';
+  private bootListeners = new Set<(into: 'download' | 'firmware') => void>();
+  private readonly appBaud: number;
+  private readonly tickMs?: number;
+  readonly usbJtag: boolean;
 
   constructor(opts: VirtualChipOptions) {
     this.chip = chipFacts(opts.chip);
@@ -147,10 +166,17 @@ export class VirtualChip {
       registers: new Map(),
     });
     this.rxLine = new DelayLine((x) => this.onWireIn(x.bytes, x.hostBaud));
-    this.txLine = new DelayLine((x) => this.sink?.(x.bytes, x.baud));
+    this.txLine = new DelayLine((x) => {
+      this.onTransmit?.(x.bytes);
+      this.sink?.(x.bytes, x.baud);
+    });
     this.faults.onDisconnect = () => this.disconnect();
     this.bootLog = opts.bootLog ?? true;
     this.resetLinesPresent = opts.resetLines ?? true;
+    this.usbJtag = opts.usbJtag ?? false;
+    this.lines.usbJtag = this.usbJtag;
+    this.appBaud = opts.appBaud ?? ROM_BAUD;
+    this.tickMs = opts.tickMs;
     this.modeNow = 'reset';
     this.boot('power-on', this.resetLinesPresent ? 'firmware' : 'download');
   }
@@ -269,6 +295,7 @@ export class VirtualChip {
 
   close(): void {
     if (this.closed) return;
+    this.stopApp();
     this.closed = true;
     this.queue = [];
     this.rxLine.close();
@@ -289,6 +316,63 @@ export class VirtualChip {
     return () => {
       if (this.sink === sink) this.sink = undefined;
     };
+  }
+
+  /** @internal Subscribe to boots (after the boot log is queued); returns an unsubscribe function. */
+  onBoot(listener: (into: 'download' | 'firmware') => void): () => void {
+    this.bootListeners.add(listener);
+    return () => this.bootListeners.delete(listener);
+  }
+
+  /** The app image the chip runs now (undefined in the loader or without a valid app). */
+  get runningApp(): AppSpec | undefined {
+    return this.modeNow === 'firmware' ? this.app : undefined;
+  }
+
+  /** Make the running app crash: Guru Meditation with a backtrace (or abort()), then reboot into it. */
+  crash(kind: 'panic' | 'abort' = 'panic'): void {
+    if (this.modeNow !== 'firmware' || this.closed) return;
+    this.stopApp();
+    this.sendText(panicText(this.chip, this.app, kind));
+    this.enterReset();
+    this.boot('software', 'firmware');
+  }
+
+  /**
+   * Benchmark: the app prints numbered lines back to back at its console baud for `ms`
+   * milliseconds: "F <seq> <t> …" where t is the performance.now() time the line's last byte
+   * leaves the chip. Resolves with the number of lines and bytes sent.
+   */
+  flood(ms: number, lineLength = 64): Promise<{ lines: number; bytes: number }> {
+    return new Promise((resolve) => {
+      this.stopApp();
+      const start = performance.now();
+      let seq = 0;
+      let bytes = 0;
+      let budgetFrom = start;
+      const perMs = this.chipBaud / 10 / 1000;
+      const tick = (): void => {
+        const now = performance.now();
+        if (this.closed || this.modeNow !== 'firmware' || now - start >= ms) {
+          this.stopApp();
+          resolve({ lines: seq, bytes });
+          return;
+        }
+        // Keep at most ~20 ms of output queued ahead of the wire.
+        const until = now + 20;
+        while (budgetFrom < until) {
+          const head = `F ${String(seq).padStart(9, '0')} `;
+          const doneAt = (this.timingEnabled ? Math.max(now, this.txFreeAt) : now) + lineLength / perMs;
+          const t = doneAt.toFixed(3);
+          const line = `${head}${t} `.padEnd(lineLength - 2, 'x') + '\r\n';
+          this.sendText(line);
+          bytes += line.length;
+          seq++;
+          budgetFrom += line.length / perMs;
+        }
+      };
+      this.appTimer = setInterval(tick, 5);
+    });
   }
 
   /** @internal Subscribe to disconnects; returns an unsubscribe function. */
@@ -345,7 +429,45 @@ export class VirtualChip {
     return c;
   }
 
+  private stopApp(): void {
+    if (this.appTimer) clearInterval(this.appTimer);
+    this.appTimer = undefined;
+  }
+
+  /** Bytes typed to the app's console: "panic" or "abort" + Enter crash it. */
+  private appInput(bytes: Uint8Array): void {
+    this.appConsole += Buffer.from(bytes).toString('latin1');
+    let nl: number;
+    while ((nl = this.appConsole.search(/[\r\n]/)) >= 0) {
+      const cmd = this.appConsole.slice(0, nl).trim();
+      this.appConsole = this.appConsole.slice(nl + 1);
+      if (cmd === 'panic' || cmd === 'abort') {
+        this.crash(cmd);
+        return;
+      }
+      if (cmd) this.sendText(`I (${Math.round(performance.now())}) app: got "${cmd}"\r\n`);
+    }
+    if (this.appConsole.length > 256) this.appConsole = '';
+  }
+
+  private startApp(text: string, app: AppSpec | undefined): void {
+    this.app = app;
+    this.sendText(text);
+    if (!app) return;
+    this.chipBaud = this.appBaud;
+    if (this.tickMs && this.tickMs > 0) {
+      let n = 0;
+      const t0 = performance.now();
+      this.appTimer = setInterval(() => {
+        if (this.closed || this.modeNow !== 'firmware') return this.stopApp();
+        this.sendText(`I (${Math.round(performance.now() - t0)}) app: tick ${n++}\r\n`);
+      }, this.tickMs);
+    }
+  }
+
   private enterReset(): void {
+    this.stopApp();
+    this.app = undefined;
     this.modeNow = 'reset';
     this.loader.reset();
     this.queue = [];
@@ -363,16 +485,32 @@ export class VirtualChip {
     this.romSynced = false;
     this.busyUntil = 0;
     this.modeNow = into;
-    if (!this.bootLog) return;
-    this.sendText(into === 'download' ? downloadBootLog(this.chip, reason) : normalBootLog(this.chip, this.imageStart(), reason));
+    // Listeners first: a USB-Serial/JTAG port drops off the bus before the boot log goes out.
+    for (const l of [...this.bootListeners]) l(into);
+    if (this.bootLog) {
+      if (into === 'download') this.sendText(downloadBootLog(this.chip, reason));
+      else {
+        const rst = reason === 'power-on' ? 'rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)' : 'rst:0xc (SW_CPU_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)';
+        const b = bootText(this.chip, this.flashView(), rst);
+        this.startApp(b.text, b.app);
+      }
+    }
   }
 
-  /** First bytes at the bootloader offset as the flash cache sees them. */
-  private imageStart(): Uint8Array {
-    const off = this.chip.bootloaderOffset;
-    const c = this.efuses.cipher();
-    if (this.efuses.encryptionEnabled && c) return c.decrypt(off, this.flash.read(off, 32));
-    return this.flash.read(off, 32);
+  private flashView(): { read(offset: number, length: number): Uint8Array } {
+    return {
+      read: (offset, length) => {
+        const end = Math.min(offset + length, this.flash.size);
+        if (offset >= end) return new Uint8Array(length);
+        const raw = this.flash.read(offset, end - offset);
+        const c = this.efuses.cipher();
+        if (!this.efuses.encryptionEnabled || !c) return raw;
+        // The flash cache decrypts whole 16/32-byte blocks: read aligned and cut.
+        const a = offset & ~0x3f;
+        const e = Math.min((end + 0x3f) & ~0x3f, this.flash.size);
+        return c.decrypt(a, this.flash.read(a, e - a)).subarray(offset - a, offset - a + (end - offset));
+      },
+    };
   }
 
   private onWireIn(bytes: Uint8Array, hostBaud: number | undefined): void {
@@ -386,6 +524,7 @@ export class VirtualChip {
         b = garble(b, hostBaud, this.chipBaud);
       }
     }
+    if (this.modeNow === 'firmware' && this.app) this.appInput(b);
     if (this.modeNow !== 'download') return;
     const now = performance.now();
     for (const frame of this.slip.push(b)) {
@@ -460,7 +599,11 @@ export class VirtualChip {
       case 'run-user-code':
         this.loader.reset();
         this.modeNow = 'firmware';
-        if (this.bootLog) this.sendText(firmwareLog(this.chip, this.imageStart()));
+        for (const l of [...this.bootListeners]) l('firmware');
+        if (this.bootLog) {
+          const b = bootText(this.chip, this.flashView(), 'rst:0x0 (run user code)');
+          this.startApp(b.text, b.app);
+        }
         break;
     }
   }

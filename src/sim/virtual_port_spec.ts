@@ -13,6 +13,9 @@
  *   secureboot | secureboot=on|off
  *   mac=24-0a-c4-12-34-56 (or 240ac4123456; ':' separates options)
  *   bootlog=on|off, resetlines=on|off
+ *   usbjtag                              USB-Serial/JTAG: re-enumerates on a reset into the app
+ *   appbaud=<baud>                       the app's console baud rate (default 115200)
+ *   ticks=<ms>                           the app prints a numbered tick every <ms> ms
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -96,9 +99,20 @@ export function parseVirtualPortSpec(spec: string): VirtualChipOptions | undefin
       case 'resetlines':
         opts.resetLines = onOff(value, bad);
         break;
+      case 'usbjtag':
+        opts.usbJtag = onOff(value, bad);
+        break;
+      case 'appbaud':
+      case 'ticks': {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n <= 0) throw bad(name === 'ticks' ? 'must be a period in ms, e.g. ticks=50' : 'must be a baud rate, e.g. appbaud=2000000');
+        if (name === 'ticks') opts.tickMs = n;
+        else opts.appBaud = n;
+        break;
+      }
       default:
         throw bad(
-          'is not known; use encryption=, stub=, flash=, timing, key=, xts=, cryptconfig=, secureboot, mac=, bootlog=, resetlines=',
+          'is not known; use encryption=, stub=, flash=, timing, key=, xts=, cryptconfig=, secureboot, mac=, bootlog=, resetlines=, usbjtag, appbaud=, ticks=',
         );
     }
   }

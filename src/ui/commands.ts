@@ -6,6 +6,7 @@ import { eraseFlash, erasePartition } from './commands/erase';
 import { flash, flashEncrypted, flashSegment, flashSegmentEncrypted } from './commands/flash';
 import { flashFile } from './commands/flash_file';
 import { saveMergedImage } from './commands/save_merged_image';
+import { flashAndMonitor, monitor } from './commands/monitor';
 import { cancel, pickBuildFolder, refresh, resetEncryptChoices, revealFile, showOutput } from './commands/project';
 import { selectPort } from './commands/select_port';
 import type { Ctx } from './ctx';
@@ -30,6 +31,8 @@ export function commandTable(map: FlashMapView): Record<string, CommandFactory> 
     'espFlasher.cancel': cancel,
     'espFlasher.showOutput': showOutput,
     'espFlasher.saveMergedImage': saveMergedImage,
+    'espFlasher.monitor': monitor,
+    'espFlasher.flashAndMonitor': flashAndMonitor,
   };
 }
 

@@ -1,0 +1,105 @@
+/**
+ * "ESP Flasher: Monitor": the core serial monitor in a VS Code terminal (a Pseudoterminal named
+ * after the port). Keys as on the command line (Ctrl-] closes, Ctrl-T R resets, Ctrl-T P pauses);
+ * decoded crash frames ("--- 0x…: fn at file:line") are links to the source line. A flash to the
+ * same port borrows the port from the core monitor and hands it back (nothing to do here).
+ */
+import * as vscode from 'vscode';
+import { CrashDecoder } from '../core/monitor/crash_decoder';
+import { ElfDecoder } from '../core/monitor/elf_decoder';
+import { findAppElf } from '../core/monitor/find_elf';
+import { SerialMonitor } from '../core/monitor/monitor';
+import type { Ctx } from './ctx';
+
+const open = new Map<string, { terminal: vscode.Terminal; ready: Promise<SerialMonitor | undefined> }>();
+
+function decoderFor(ctx: Ctx): { decoder: CrashDecoder; note: string } {
+  const plan = ctx.project?.view.plan;
+  if (!plan) return { decoder: new CrashDecoder(undefined, { noElfReason: 'no build loaded' }), note: 'No build loaded: crash addresses will not be decoded.' };
+  const found = findAppElf(plan);
+  if ('reason' in found) return { decoder: new CrashDecoder(undefined, { noElfReason: found.reason }), note: `Crash addresses will not be decoded: ${found.reason}.` };
+  try {
+    return { decoder: new CrashDecoder(ElfDecoder.load(found.file, plan.chip)), note: `Crash addresses are decoded with ${found.file}.` };
+  } catch (e) {
+    return { decoder: new CrashDecoder(undefined, { noElfReason: (e as Error).message }), note: (e as Error).message };
+  }
+}
+
+/** Show the monitor terminal of `port`, opening it when there is none. `reset` false: leave the chip alone. */
+export function openMonitorTerminal(ctx: Ctx, port: string, reset = true): Promise<SerialMonitor | undefined> {
+  const existing = open.get(port);
+  if (existing) {
+    existing.terminal.show(true);
+    return existing.ready;
+  }
+  const writer = new vscode.EventEmitter<string>();
+  const closer = new vscode.EventEmitter<void>();
+  let monitor: SerialMonitor | undefined;
+  let menu = false;
+  let resolveReady!: (m: SerialMonitor | undefined) => void;
+  const ready = new Promise<SerialMonitor | undefined>((r) => (resolveReady = r));
+  const write = (t: string): void => writer.fire(t.replace(/\r?\n/g, '\r\n'));
+  const pty: vscode.Pseudoterminal = {
+    onDidWrite: writer.event,
+    onDidClose: closer.event,
+    open: () => {
+      const { decoder, note } = decoderFor(ctx);
+      write(`--- ${note}\n--- Ctrl-] closes, Ctrl-T R resets the chip into its app, Ctrl-T P pauses the output.\n`);
+      const onState = (state: string): void => ctx.log('info', `Monitor on ${port}: ${state === 'lent' ? 'paused, a job is using the port' : state}.`);
+      SerialMonitor.open({ port, reset, colors: true, eol: '\r\n', decoder, write: (t) => writer.fire(t), onState }).then(
+        (m) => {
+          monitor = m;
+          ctx.log('info', `Monitor on ${port}: open in the terminal "${terminal.name}".`);
+          resolveReady(m);
+          void m.done.then(() => closer.fire());
+        },
+        (e: Error) => {
+          write(`--- ${e.message}\n--- Press any key to close this terminal.\n`);
+          resolveReady(undefined);
+        },
+      );
+    },
+    close: () => {
+      open.delete(port);
+      void monitor?.close();
+    },
+    handleInput: (data) => {
+      if (!monitor) return closer.fire();
+      for (const ch of data) {
+        const code = ch.charCodeAt(0);
+        if (menu) {
+          menu = false;
+          const k = String.fromCharCode(code | 0x60);
+          if (k === 'r') void monitor.resetIntoApp();
+          else if (k === 'p') monitor.toggleDisplayPause();
+          continue;
+        }
+        if (code === 0x1d) return void monitor.close();
+        if (code === 0x14) menu = true;
+        else void monitor.send(ch === '\r' ? '\n' : ch).catch(() => undefined);
+      }
+    },
+  };
+  const terminal = vscode.window.createTerminal({ name: `ESP Monitor (${port})`, pty });
+  open.set(port, { terminal, ready });
+  terminal.show(true);
+  return ready;
+}
+
+/** Decoded frames "--- 0x…: fn at /path/file.c:12" open the file at the line. */
+export function registerFrameLinks(): vscode.Disposable {
+  return vscode.window.registerTerminalLinkProvider({
+    provideTerminalLinks(context) {
+      const m = /^--- (?:\S+ )?0x[0-9a-f]{8}: \S+ at (.+):(\d+)$/.exec(context.line);
+      if (!m) return [];
+      const start = context.line.lastIndexOf(' at ') + 4;
+      return [{ startIndex: start, length: context.line.length - start, tooltip: 'Open the source line', file: m[1], line: Number(m[2]) } as vscode.TerminalLink & { file: string; line: number }];
+    },
+    async handleTerminalLink(link: vscode.TerminalLink & { file?: string; line?: number }) {
+      if (!link.file) return;
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(link.file));
+      const line = Math.max(0, (link.line ?? 1) - 1);
+      await vscode.window.showTextDocument(doc, { selection: new vscode.Range(line, 0, line, 0) });
+    },
+  });
+}

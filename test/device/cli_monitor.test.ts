@@ -1,0 +1,67 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { writeSampleIdfBuildDetailed } from '../../src/fixtures/sample_build';
+import { socatInstalled } from '../unit/sim/serialport_test_transport';
+import { cli } from './cli_run';
+import { REAL_ELF, realElfPresent } from './monitor_helpers';
+
+describe('esp-flasher monitor, flash --monitor, decode (command line, virtual chip)', function () {
+  this.timeout(60000);
+  if (!socatInstalled()) {
+    it('socat not installed: skipped', () => console.log('      socat not installed: CLI monitor tests skipped'));
+    return;
+  }
+  let tmp: string;
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-monitor-'));
+  });
+
+  it('--help lists the options and the keys', async () => {
+    const r = await cli('monitor', '--help');
+    assert.equal(r.code, 0);
+    for (const want of ['--elf FILE', '--no-reset', '--raw', '--timestamps', '--log FILE', 'Ctrl-]', 'Ctrl-T R', 'Ctrl-T P']) assert.ok(r.out.includes(want), want);
+  });
+
+  it('flash --monitor: flashes the build, shows the new firmware\'s whole boot, logs to a file, stops after --duration', async () => {
+    const build = await writeSampleIdfBuildDetailed(path.join(tmp, 'project'), { chip: 'esp32c3', projectName: 'monitor_demo' });
+    const log = path.join(tmp, 'serial.log');
+    const r = await cli('flash', '--port', 'virtual:esp32c3:resetlines:ticks=100', '--monitor', '--duration', '3', '--timestamps', '--log', log, build.buildDir);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /--- Crash addresses will not be decoded: no ELF beside .*monitor_demo\.bin/);
+    assert.match(r.out, /--- Paused: a flash job is using virtual:esp32c3/);
+    assert.match(r.out, /--- Resumed after a flash job\.\n\d\d:\d\d:\d\d\.\d{3} ESP-ROM:esp32c3/);
+    assert.match(r.out, /app_init: Project name: +monitor_demo/);
+    assert.match(r.out, /app: tick 3\n/);
+    assert.match(r.out, /--- Monitor stopped after 3 s \(--duration\)/);
+    const logged = fs.readFileSync(log, 'utf8');
+    assert.match(logged, /\d\d:\d\d:\d\d\.\d{3} I \(\d+\) main_task: Calling app_main\(\)\n/);
+  });
+
+  it('monitor --raw on a port without reset lines: says nothing was reset, stops after --duration', async () => {
+    const r = await cli('monitor', '--port', 'virtual:esp32s3', '--raw', '--duration', '0.3');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /no DTR\/RTS lines: not reset/);
+  });
+
+  it('decode prints each line and its frames as the monitor does; --elf missing is a usage error', async function () {
+    if (!realElfPresent()) {
+      console.log('      shared images not present: skipped');
+      this.skip();
+    }
+    const r = await cli('decode', '--elf', REAL_ELF, '--chip', 'esp32', 'Backtrace: 0x40098118:0x3ffb5f00 0x40007d10:0x3ffb5f40');
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.out.split('\n'), [
+      'Backtrace: 0x40098118:0x3ffb5f00 0x40007d10:0x3ffb5f40',
+      '--- 0x40098118: call_start_cpu0 at /home/gus/esp/32/idf/components/bootloader/src/main/./bootloader_start.c:64',
+      '--- 0x40007d10: in ROM',
+    ]);
+    const bad = await cli('decode', '0x40098118');
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--elf FILE is required/);
+    const missing = await cli('decode', '--elf', path.join(tmp, 'nope.elf'), '0x1');
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /Cannot read the ELF file .*nope\.elf \(ENOENT\)/);
+  });
+});
