@@ -133,11 +133,30 @@ async function main() {
       await bench.waitForTreeCheckbox(toggled.name, toggled.encrypt);
     });
 
+    summary.flashMap = await step('the Flash Map is drawn to scale (rendered geometry, no overlap, no CSP violation)', async () => {
+      const cspViolations = [];
+      const onConsole = (m) => /Content Security Policy|style-src/i.test(m.text()) && cspViolations.push(m.text());
+      page.on('console', onConsole);
+      try {
+        await bench.runCommand('ESP Flasher: Show Flash Map');
+        const frame = await bench.webviewFrame('#writes .box');
+        await page.waitForTimeout(300); // layout after the first paint
+        const lanes = await bench.flashMapGeometry(frame);
+        await page.screenshot({ path: path.join(artifacts, '03-flash-map.png') });
+        checkFlashMapGeometry(lanes, segments, buildFlashSize(workspace.buildDir));
+        check(cspViolations.length === 0, `CSP violations while drawing the flash map: ${cspViolations.join(' | ')}`);
+        return lanes.map((l) => ({ lane: l.id, width: l.width, boxes: l.boxes.map((b) => `${b.name}@${b.left.toFixed(1)}+${b.width.toFixed(1)}px`) }));
+      } finally {
+        page.off('console', onConsole);
+      }
+    });
+    await bench.runCommand('View: Close Editor');
+
     await bench.recordStatusBar();
     await step('run "ESP Flasher: Flash (Encrypted)" from the palette', () => bench.runCommand('ESP Flasher: Flash (Encrypted)'));
     summary.progressSeen = await step('the status bar shows progress', async () => {
       const seen = await bench.statusBarSeen(/\d+%/, 60_000);
-      await page.screenshot({ path: path.join(artifacts, '03-progress.png') });
+      await page.screenshot({ path: path.join(artifacts, '04-progress.png') });
       return seen;
     });
     const status = await step('the status bar shows success', () => bench.statusBarItem(/ESP: Flash \(Encrypted\) ok/, 120_000));
@@ -180,6 +199,50 @@ async function main() {
     writeFileSync(path.join(artifacts, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   }
   return summary;
+}
+
+/** The build's flash size from flasher_args.json ("4MB" → bytes). */
+function buildFlashSize(buildDir) {
+  const json = JSON.parse(readFileSync(path.join(buildDir, 'flasher_args.json'), 'utf8'));
+  const m = /^(\d+)MB$/i.exec(json.flash_settings?.flash_size ?? '');
+  if (!m) throw new Error(`flasher_args.json has no flash_settings.flash_size like "4MB" (${json.flash_settings?.flash_size})`);
+  return Number(m[1]) * 1024 * 1024;
+}
+
+/**
+ * The flash map as the browser laid it out: every box's left and width proportional to its offset and size (within
+ * a pixel), the writes lane holding exactly the build's images at their offsets and file sizes, no two boxes in a
+ * lane overlapping, the partition lane's boxes following each other, and every label inside its box.
+ */
+function checkFlashMapGeometry(lanes, segments, flashSize) {
+  const tolerance = 1.01;
+  for (const lane of lanes) {
+    check(lane.width > 200, `lane ${lane.id} is only ${lane.width} px wide`);
+    check(lane.flashSize === flashSize, `lane ${lane.id} spans ${lane.flashSize} bytes; the build's flash size is ${flashSize}`);
+    const scale = lane.width / flashSize;
+    for (const b of lane.boxes) {
+      const left = b.offset * scale;
+      const width = Math.min(b.size, flashSize - b.offset) * scale;
+      check(Math.abs(b.left - left) <= tolerance, `lane ${lane.id}: "${b.name}" at ${b.left.toFixed(2)} px (computed left ${b.computedLeft}); ${b.offset} of ${flashSize} bytes is ${left.toFixed(2)} px`);
+      check(Math.abs(b.width - width) <= tolerance, `lane ${lane.id}: "${b.name}" is ${b.width.toFixed(2)} px wide; ${b.size} bytes is ${width.toFixed(2)} px`);
+      check(b.labelInside, `lane ${lane.id}: the label of "${b.name}" spills out of its box`);
+    }
+    const sorted = [...lane.boxes].sort((a, b) => a.left - b.left);
+    for (let i = 1; i < sorted.length; i++) {
+      const prev = sorted[i - 1];
+      check(prev.left + prev.width <= sorted[i].left + 0.5, `lane ${lane.id}: "${prev.name}" (${prev.left.toFixed(1)}+${prev.width.toFixed(1)} px) overlaps "${sorted[i].name}" at ${sorted[i].left.toFixed(1)} px`);
+    }
+  }
+  const writes = lanes.find((l) => l.id === 'writes');
+  const drawn = writes.boxes.map((b) => `${b.name}@${b.offset}+${b.size}`).sort();
+  const expected = segments.map((s) => `${s.name}@${s.offset}+${statSync(s.file).size}`).sort();
+  check(JSON.stringify(drawn) === JSON.stringify(expected), `the writes lane shows ${drawn.join(', ')}; the build has ${expected.join(', ')}`);
+  const parts = [...lanes.find((l) => l.id === 'partitions').boxes].sort((a, b) => a.offset - b.offset);
+  check(parts.length >= 3, `the partitions lane has ${parts.length} boxes`);
+  for (let i = 1; i < parts.length; i++) {
+    const prevEnd = parts[i - 1].left + parts[i - 1].width;
+    check(Math.abs(parts[i].left - prevEnd) <= 1.5 || parts[i].offset > parts[i - 1].offset + parts[i - 1].size, `partitions lane: a gap or overlap between "${parts[i - 1].name}" and "${parts[i].name}"`);
+  }
 }
 
 async function abort(code, why) {

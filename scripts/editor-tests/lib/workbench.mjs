@@ -214,6 +214,55 @@ export class Workbench {
     return [...lines.entries()].sort((a, b) => a[0] - b[0]).map(([, text]) => normalise(text)).join('\n');
   }
 
+  /**
+   * The frame of a webview whose document holds `selector` (webviews are nested iframes: the host frame, then
+   * #active-frame with the extension's HTML). Polls page.frames() until one matches.
+   */
+  async webviewFrame(selector, timeout = 20_000) {
+    const until = Date.now() + timeout;
+    for (;;) {
+      for (const frame of this.page.frames()) {
+        if (frame === this.page.mainFrame()) continue;
+        const found = await frame.evaluate((sel) => document.querySelector(sel) !== null, selector).catch(() => false);
+        if (found) return frame;
+      }
+      if (Date.now() > until) throw new Error(`no webview shows ${selector} within ${timeout / 1000} s`);
+      await this.page.waitForTimeout(100);
+    }
+  }
+
+  /**
+   * The rendered geometry of the flash map's lanes: for each lane its inner width and flash size, and for each
+   * box its name, data offset/size and rendered left/width in CSS pixels relative to the lane's padding box.
+   */
+  async flashMapGeometry(frame) {
+    return frame.evaluate(() =>
+      ['partitions', 'writes'].map((id) => {
+        const lane = document.getElementById(id);
+        const laneRect = lane.getBoundingClientRect();
+        const origin = laneRect.left + lane.clientLeft;
+        return {
+          id,
+          width: lane.clientWidth,
+          flashSize: Number(lane.dataset.flashSize),
+          boxes: [...lane.querySelectorAll('.box')].map((box) => {
+            const r = box.getBoundingClientRect();
+            const label = box.querySelector('span')?.getBoundingClientRect();
+            return {
+              name: box.dataset.name,
+              offset: Number(box.dataset.offset),
+              size: Number(box.dataset.size),
+              left: r.left - origin,
+              width: r.width,
+              computedLeft: getComputedStyle(box).left,
+              labelInside: !label || label.width === 0 || (label.left >= r.left - 0.5 && Math.min(label.right, r.right) <= r.right + 0.5),
+            };
+          }),
+        };
+      }),
+    );
+  }
+
   /** "Developer: Show Running Extensions" → the activation time VS Code measured for `name` (e.g. "42ms"). */
   async activationTime(id, name) {
     await this.runCommand('Developer: Show Running Extensions');
