@@ -25,6 +25,8 @@ export interface EspFlasherApi {
   readonly port: string | undefined;
   outputLines(): string[];
   statusBarText(): string;
+  /** What a click on the status-bar item runs now: command id and arguments. */
+  statusBarCommand(): { command: string; arguments?: unknown[] } | undefined;
   /** Toggle a segment's encrypt checkbox exactly as a click does. */
   setEncrypt(segment: string, encrypt: boolean): Promise<void>;
   /** Queue answers for the next modal dialogs / quick picks (button or item label, port path; undefined = dismiss). */
@@ -72,6 +74,7 @@ export function makeApi(parts: {
     },
     outputLines: () => ctx.outputLines(),
     statusBarText: () => status.text,
+    statusBarCommand: () => status.command,
     setEncrypt: (segment, encrypt) => tree.setEncrypt(segment, encrypt),
     answerDialogs: (...answers) => ctx.prompter.queue.push(...answers),
     dialogs: () => [...ctx.prompter.queue.records],

@@ -1,6 +1,7 @@
 /**
  * The status-bar item: the flash button when idle (shows the port), percent, segment and speed
- * while flashing (click cancels), success or failure afterwards (click flashes again).
+ * while flashing (click cancels), success or failure afterwards (click runs again what was last
+ * run: Flash (Encrypted) stays Flash (Encrypted), one segment stays that segment).
  */
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
@@ -26,14 +27,27 @@ export class StatusBar implements vscode.Disposable {
     return this.item.text;
   }
 
+  /** The command a click runs now (id and arguments). */
+  get command(): { command: string; arguments?: unknown[] } | undefined {
+    const c = this.item.command;
+    if (!c) return undefined;
+    return typeof c === 'string' ? { command: c } : { command: c.command, arguments: c.arguments };
+  }
+
   private render(): void {
     const s = this.ctx.state;
-    const v = statusView({ ...s, port: s.phase === 'idle' ? this.ctx.port : (s.port ?? this.ctx.port) });
+    const last = this.ctx.lastRun;
+    const v = statusView({ ...s, port: s.phase === 'idle' ? this.ctx.port : (s.port ?? this.ctx.port) }, last?.title);
     this.item.text = v.text;
     this.item.tooltip = s.phase === 'flashing' ? `${v.tooltip}\nClick to cancel.` : v.tooltip;
     this.item.backgroundColor =
       v.background === 'none' ? undefined : new vscode.ThemeColor(v.background === 'error' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
-    this.item.command = s.phase === 'flashing' ? 'espFlasher.cancel' : 'espFlasher.flash';
+    this.item.command =
+      s.phase === 'flashing'
+        ? 'espFlasher.cancel'
+        : last
+          ? { command: last.command, title: `Run ${last.title} again`, arguments: last.args }
+          : 'espFlasher.flash';
   }
 
   dispose(): void {

@@ -25,4 +25,10 @@ describe('ui/flash_state', () => {
     assert.match(failed.tooltip, /COM3 failed: port busy/);
     assert.equal(statusView({ phase: 'cancelled', percent: 10 }).background, 'warning');
   });
+
+  it('says that a click runs again what was last run', () => {
+    const v = statusView({ phase: 'succeeded', percent: 100, seconds: 1, operation: 'Flash (Encrypted)', port: 'COM3' }, 'Flash (Encrypted)');
+    assert.equal(v.tooltip, 'Flash (Encrypted) on COM3 succeeded. Click to run Flash (Encrypted) again.');
+    assert.match(statusView({ phase: 'failed', percent: 0, operation: 'Flash Segment "app"' }, 'Flash Segment "app"').tooltip, /Click to run Flash Segment "app" again\.$/);
+  });
 });
