@@ -25,6 +25,8 @@ export interface EspFlasherApi {
   readonly port: string | undefined;
   outputLines(): string[];
   statusBarText(): string;
+  /** The port item's text (a click on it runs Select Port). */
+  portItemText(): string;
   /** What a click on the status-bar item runs now: command id and arguments. */
   statusBarCommand(): { command: string; arguments?: unknown[] } | undefined;
   /** Toggle a segment's encrypt checkbox exactly as a click does. */
@@ -74,6 +76,7 @@ export function makeApi(parts: {
     },
     outputLines: () => ctx.outputLines(),
     statusBarText: () => status.text,
+    portItemText: () => status.portText,
     statusBarCommand: () => status.command,
     setEncrypt: (segment, encrypt) => tree.setEncrypt(segment, encrypt),
     answerDialogs: (...answers) => ctx.prompter.queue.push(...answers),

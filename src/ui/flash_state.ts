@@ -33,8 +33,8 @@ export function statusView(s: FlashState, rerun = 'Flash'): StatusView {
   switch (s.phase) {
     case 'idle':
       return {
-        text: `$(zap) ESP: ${port}`,
-        tooltip: s.port ? `Flash the plan to ${s.port}` : 'No port chosen: click to flash (you will be asked for a port)',
+        text: `$(zap) ESP: ${rerun}`,
+        tooltip: s.port ? `${rerun} to ${s.port}` : `No port chosen: click to ${rerun} (you will be asked for a port)`,
         background: 'none',
       };
     case 'flashing': {
