@@ -89,7 +89,7 @@ export function flashMapHtml(map: FlashMap, opts: { title: string; cspSource: st
 <style nonce="${opts.nonce}">
 body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 8px 16px; }
 .lane { position: relative; height: 44px; border: 1px solid var(--vscode-panel-border); margin: 4px 0 12px; }
-.box { position: absolute; top: 0; bottom: 0; overflow: hidden; box-sizing: border-box; border-right: 1px solid var(--vscode-editor-background); font-size: 11px; }
+.box { position: absolute; top: 0; bottom: 0; overflow: hidden; box-sizing: border-box; box-shadow: inset -1px 0 0 var(--vscode-editor-background); font-size: 11px; }
 .box span { padding: 2px 4px; white-space: nowrap; display: block; }
 .partition { background: var(--vscode-editorWidget-background); }
 .partition.written { background: var(--vscode-diffEditor-insertedTextBackground); }

@@ -84,7 +84,8 @@ export class FlashLogFormatter {
       case 'segment-done': {
         const offset = this.segments.get(e.index)?.offset;
         const where = offset === undefined ? e.name : `${e.name} at ${hex8(offset)}`;
-        const sent = e.sentBytes !== e.bytes ? ` (${e.sentBytes} compressed)` : '';
+        // Fewer bytes sent than written: compressed. More (encrypted data padded to its block): not worth a note.
+        const sent = e.sentBytes < e.bytes ? ` (${e.sentBytes} compressed)` : '';
         return info(
           `Wrote ${e.bytes} bytes${sent} to ${where} in ${e.seconds.toFixed(1)} seconds (${e.kbitPerSecond.toFixed(1)} kbit/s).`,
         );
