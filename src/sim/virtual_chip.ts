@@ -140,6 +140,7 @@ export class VirtualChip {
       stats: this.stats,
       stubGeneration: this.stubGeneration,
       registers: new Map(),
+      uartBaud: () => this.chipBaud,
     });
     this.rxLine = new DelayLine((x) => this.onWireIn(x.bytes, x.hostBaud));
     this.txLine = new DelayLine((x) => this.sink?.(x.bytes, x.baud));

@@ -82,6 +82,8 @@ export async function runJob<T>(ctx: Ctx, spec: JobSpec<T>): Promise<T | undefin
               ctx.setState({ phase: 'flashing', percent: tracker.percent, segment: tracker.segment, kbitPerSecond: tracker.kbitPerSecond });
             });
             const onEvent = (e: FlashEvent): void => {
+              // Every connection fills the Device view (a flash or an erase too, not only Read Device Info).
+              if (e.kind === 'device') ctx.setDevice({ port: spec.port, info: e.info, readAt: new Date() });
               const lines = fmt.lines(e);
               ctx.logLines(lines);
               if (spec.echo) for (const l of lines) spec.echo(l);

@@ -59,6 +59,12 @@ export class FlashLogFormatter {
         return info(`Connected to ${e.port}.`);
       case 'chip':
         return info(`Chip is ${e.description}`);
+      case 'device': {
+        const id = e.info.identity;
+        if (!id) return [];
+        const rev = id.revision ? `revision v${id.revision.major}.${id.revision.minor}, ` : '';
+        return info(`${rev}crystal ${id.crystalMHz ?? '?'} MHz, features: ${id.features.join(', ')}`);
+      }
       case 'stub':
         return info(e.running ? `Stub flasher running (${e.detail}).` : `Using the ROM loader, no stub (${e.detail}).`);
       case 'baud':
