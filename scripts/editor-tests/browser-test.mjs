@@ -13,15 +13,17 @@ import path from 'node:path';
 import { closeChromium, launchChromium } from './lib/browser.mjs';
 import { expectedSegments } from './lib/build_expectations.mjs';
 import { codeServerProfile, installExtension, startCodeServer } from './lib/code_server.mjs';
+import { installFakeIdf, putOnTerminalPath } from './lib/fake_build_tool.mjs';
 import { killAllGroups } from './lib/processes.mjs';
 import { repoRoot } from './lib/tools.mjs';
 import { prepareWorkspace } from './lib/workspace.mjs';
 import { Workbench } from './lib/workbench.mjs';
 
-const PORT = 'virtual:esp32s3:encryption=development';
+// 8 MB like the build: after the first connection the plan check knows the device's flash size.
+const PORT = 'virtual:esp32s3:encryption=development:flash=8MB';
 const EXTENSION_ID = 'esp-flasher.esp-flasher';
 const artifacts = path.join(repoRoot, 'test-artifacts/editor');
-const deadlineSeconds = Number(process.env.ESP_FLASHER_BROWSER_DEADLINE_S ?? 240);
+const deadlineSeconds = Number(process.env.ESP_FLASHER_BROWSER_DEADLINE_S ?? 360);
 const verbose = process.env.ESP_FLASHER_EDITOR_VERBOSE === '1';
 const started = Date.now();
 const log = (text) => console.log(`[browser-test] ${text}`);
@@ -91,6 +93,11 @@ async function main() {
   log(`workspace ${workspace.folder} (${workspace.source})`);
   const segments = expectedSegments(workspace.buildDir);
   const profile = codeServerProfile(path.join(workspace.root, 'code-server'));
+  // "Build and Flash" runs idf.py in a terminal task: a fake one first on code-server's PATH (lib/fake_build_tool.mjs).
+  const fakeBin = installFakeIdf(path.join(workspace.root, 'fakebin'));
+  process.env.PATH = `${fakeBin}${path.delimiter}${process.env.PATH}`;
+  putOnTerminalPath(workspace.folder, fakeBin);
+  process.env.ESP_FAKE_BUILD_SECONDS = '4';
   const summary = { vsix: path.relative(repoRoot, vsix), vsixBytes, source: workspace.source };
   try {
     await step('install the VSIX with code-server --install-extension', () => installExtension(profile, vsix));
@@ -189,9 +196,72 @@ async function main() {
       return text;
     });
     writeFileSync(path.join(artifacts, 'output.txt'), output);
-    await page.screenshot({ path: path.join(artifacts, '04-output.png') });
+    await page.screenshot({ path: path.join(artifacts, '05-output.png') });
+
+    summary.portPicker = await step('a click on the port in the status bar opens the port picker (current port preselected), never a flash', async () => {
+      await bench.recordStatusBar();
+      await bench.clickStatusBarItem(/Virtual ESP32-S3, flash encryption on/);
+      const pick = await bench.quickPick();
+      await page.screenshot({ path: path.join(artifacts, '06-port-picker.png') });
+      await page.keyboard.press('Escape');
+      check(/Virtual ESP32-S3, flash encryption on/.test(pick.focused), `the focused row is "${pick.focused}", not the current port`);
+      check(pick.rows.some((r) => /Virtual chip…/.test(r)), `no "Virtual chip…" row: ${pick.rows.join(' | ')}`);
+      check(pick.rows.filter((r) => /^Virtual ESP32/.test(r.trim())).length <= 1, `virtual chips listed one by one: ${pick.rows.join(' | ')}`);
+      await page.waitForTimeout(1000);
+      const history = await bench.statusBarHistory();
+      check(!history.some((t) => /\d+%/.test(t)), `a flash started after picking a port: ${history.join(' | ')}`);
+      return pick;
+    });
+
+    summary.refusal = await step('a plain Flash onto encrypted flash: the refusal dialog has the fix as its default button; Enter runs it', async () => {
+      await bench.recordStatusBar();
+      await bench.runCommand('ESP Flasher: Flash');
+      const dialog = await bench.modalDialog();
+      await page.screenshot({ path: path.join(artifacts, '07-refusal-dialog.png') });
+      check(/^Flash: nothing was written — /.test(dialog.message), `dialog message: "${dialog.message}"`);
+      check(/Flash \(Encrypted\) Instead/.test(dialog.buttons[0] ?? ''), `the first button is "${dialog.buttons[0]}": ${dialog.buttons.join(' | ')}`);
+      check(/Flash \(Encrypted\) Instead/.test(dialog.focused), `the focused (default) button is "${dialog.focused}", not the fix: ${dialog.buttons.join(' | ')}`);
+      check(dialog.buttons.findIndex((b) => /Override/.test(b)) > 0, `no Override… after the default button: ${dialog.buttons.join(' | ')}`);
+      const paragraphs = dialog.detail.split('\n').map((l) => l.trim()).filter(Boolean);
+      check(new Set(paragraphs).size === paragraphs.length, `a paragraph is repeated in the detail:\n${dialog.detail}`);
+      await page.keyboard.press('Enter');
+      await bench.statusBarSeen(/\d+%/, 60_000);
+      return { ...dialog, status: await bench.statusBarItem(/ESP: Flash \(Encrypted\) ok/, 120_000) };
+    });
+
+    summary.buildAndFlash = await step('"Build and Flash (Encrypted)" runs idf.py build in the terminal, then flashes', async () => {
+      await bench.recordStatusBar();
+      await bench.runCommand('ESP Flasher: Build and Flash (Encrypted)');
+      const until = Date.now() + 30_000;
+      let text = '';
+      while (!/\[2\/4\] Building/.test(text)) {
+        if (Date.now() > until) throw new Error(`the terminal never showed the build running; it shows:\n${text}`);
+        await page.waitForTimeout(100);
+        text = await bench.terminalText();
+      }
+      await page.screenshot({ path: path.join(artifacts, '08-build-and-flash.png') });
+      check(/fake idf\.py build in /.test(text), `the terminal does not show "idf.py build":\n${text}`);
+      await bench.statusBarSeen(/\d+%/, 60_000);
+      return { terminal: text.split('\n').filter(Boolean).slice(0, 6), status: await bench.statusBarItem(/ESP: Flash \(Encrypted\) ok/, 120_000) };
+    });
+
+    summary.deviceView = await step('the Device view is filled by the flash: revision, crystal, features, eFuse summary', async () => {
+      await bench.runCommand('View: Close Panel').catch(() => {});
+      // Collapse the Flash Plan pane so every Device row is rendered (the tree only renders visible rows).
+      const planHeader = page.locator('.part.sidebar .pane-header', { hasText: 'Flash Plan' }).first();
+      if ((await planHeader.getAttribute('aria-expanded')) === 'true') await planHeader.click();
+      await page.waitForTimeout(300);
+      const facts = {};
+      for (const label of ['Revision', 'Crystal', 'Features', 'Flash encryption', 'BLOCK_KEY0']) facts[label] = (await bench.treeRow(label)).description;
+      await page.screenshot({ path: path.join(artifacts, '09-device-view.png') });
+      check(/^v\d+\.\d+$/.test(facts.Revision), `Revision: "${facts.Revision}"`);
+      check(facts.Crystal === '40 MHz', `Crystal: "${facts.Crystal}"`);
+      check(/BLE/.test(facts.Features), `Features: "${facts.Features}"`);
+      check(/burned · write-protected · read-protected/.test(facts.BLOCK_KEY0), `BLOCK_KEY0: "${facts.BLOCK_KEY0}"`);
+      return facts;
+    });
     summary.activation = await step('activation time from "Developer: Show Running Extensions"', () => bench.activationTime(EXTENSION_ID, 'ESP Flasher'));
-    await page.screenshot({ path: path.join(artifacts, '05-running-extensions.png') });
+    await page.screenshot({ path: path.join(artifacts, '10-running-extensions.png') });
   } finally {
     await cleanup();
     summary.steps = results;

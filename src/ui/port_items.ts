@@ -3,7 +3,7 @@
  * (preselected), known ESP USB bridges with their names, the other serial ports, "Enter a port
  * path…", and one "Virtual chip…" entry that opens the list of simulated chips. No vscode here.
  */
-import type { ChipName } from '../core/chips';
+import { normalizeChipName, type ChipName } from '../core/chips';
 import { rankPorts, type ListedPort } from './usb_bridges';
 import { isVirtualPort, virtualPortChoices } from './virtual_ports';
 
@@ -63,11 +63,22 @@ export function portPickItems(ports: ListedPort[], current: string | undefined, 
   return items;
 }
 
-/** "Virtual ESP32-S3, flash encryption on" for "virtual:esp32s3:encryption=development"; the path when unknown. */
+/** "Virtual ESP32-S3, flash encryption on (flash=8MB)" for "virtual:esp32s3:encryption=development:flash=8MB"; the path when unknown. */
 export function virtualLabel(port: string): string {
-  const chip = /^virtual:([a-z0-9]+)/.exec(port)?.[1] as ChipName | undefined;
-  const found = chip ? virtualPortChoices(chip).find((v) => v.path === port) : undefined;
-  return found?.label ?? port;
+  const [, chipToken, ...options] = port.split(':');
+  const chip = chipToken ? normalizeChipName(chipToken) : undefined;
+  if (!chip) return port;
+  const plain = virtualPortChoices(chip).find((v) => v.path === `virtual:${chip}`)!;
+  let label = plain.label;
+  const rest: string[] = [];
+  for (const o of options) {
+    const enc = /^(?:enc|encryption)=(\w+)$|^(dev|development|release)$/.exec(o);
+    const mode = enc?.[1] ?? enc?.[2];
+    if (mode === 'development' || mode === 'dev') label += ', flash encryption on';
+    else if (mode === 'release') label += ', flash encryption release';
+    else if (mode !== 'off' && o) rest.push(o);
+  }
+  return rest.length ? `${label} (${rest.join(', ')})` : label;
 }
 
 /** The second list, behind "Virtual chip…": the plan's chip first (plain and with flash encryption), then the rest. */

@@ -263,6 +263,43 @@ export class Workbench {
     );
   }
 
+  /** The modal dialog on screen: { message, detail, buttons, focused } (focused: the button Enter presses). */
+  async modalDialog(timeout = 30_000) {
+    const box = this.page.locator('.monaco-dialog-box').first();
+    await box.waitFor({ timeout }).catch(() => { throw new Error(`no modal dialog within ${timeout / 1000} s`); });
+    await this.page.waitForTimeout(300); // focus lands after the dialog's entrance
+    return box.evaluate((element) => ({
+      message: element.querySelector('.dialog-message-text')?.textContent ?? '',
+      detail: element.querySelector('.dialog-message-detail')?.textContent ?? '',
+      buttons: [...element.querySelectorAll('.dialog-buttons .monaco-button')].map((b) => b.textContent ?? ''),
+      focused: element.contains(document.activeElement) ? (document.activeElement?.textContent ?? '') : '',
+    }));
+  }
+
+  /** Clicks the status-bar item whose text matches `pattern`. */
+  async clickStatusBarItem(pattern) {
+    const item = this.page.locator('.part.statusbar .statusbar-item').filter({ hasText: pattern }).first();
+    await item.waitFor({ timeout: 10_000 }).catch(() => { throw new Error(`no status bar item matches ${pattern}`); });
+    await item.locator('a, .statusbar-item-label').first().click();
+  }
+
+  /** The open quick pick: { rows, focused } (texts of its visible rows and of the focused one). */
+  async quickPick(timeout = 10_000) {
+    const widget = this.page.locator('.quick-input-widget');
+    await widget.waitFor({ timeout });
+    await this.page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout });
+    await this.page.waitForTimeout(200);
+    return widget.evaluate((element) => ({
+      rows: [...element.querySelectorAll('.quick-input-list .monaco-list-row')].map((r) => r.textContent ?? ''),
+      focused: element.querySelector('.quick-input-list .monaco-list-row.focused')?.textContent ?? '',
+    }));
+  }
+
+  /** Text of the terminal panel (the DOM renderer: gpuAcceleration off in the profile). */
+  async terminalText() {
+    return normalise(await this.page.locator('.part.panel .xterm-rows').first().innerText().catch(() => ''));
+  }
+
   /** "Developer: Show Running Extensions" → the activation time VS Code measured for `name` (e.g. "42ms"). */
   async activationTime(id, name) {
     await this.runCommand('Developer: Show Running Extensions');

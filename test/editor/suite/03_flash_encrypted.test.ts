@@ -7,7 +7,8 @@ import { expectedSegments, hex8 } from '../support/build_expectations';
 import { extensionApi } from '../support/extension_api';
 import { holdChip } from '../support/held_chip';
 
-const VIRTUAL_PORT = 'virtual:esp32s3:encryption=development';
+// 8 MB like the build's flash size: the plan check knows the device's size after the first connection.
+const VIRTUAL_PORT = 'virtual:esp32s3:encryption=development:flash=8MB';
 const FLASH_TIMEOUT_MS = 90_000;
 
 async function flashEncrypted(port: string): Promise<FlashResult | undefined> {

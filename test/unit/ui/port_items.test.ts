@@ -38,6 +38,9 @@ describe('ui/port_items', () => {
     assert.match(items[1].label, /Virtual ESP32-S3, flash encryption on/);
     assert.equal(items.filter((i) => i.active).length, 1);
     assert.equal(virtualLabel('virtual:esp32c3'), 'Virtual ESP32-C3');
+    assert.equal(virtualLabel('virtual:esp32s3:encryption=development:flash=8MB'), 'Virtual ESP32-S3, flash encryption on (flash=8MB)');
+    assert.equal(virtualLabel('virtual:esp32:release'), 'Virtual ESP32, flash encryption release');
+    assert.equal(virtualLabel('virtual:nope'), 'virtual:nope');
   });
 
   it('says when no ESP board is plugged in, and offers the virtual chips of the plan first', () => {
