@@ -43,9 +43,18 @@ export class Workbench {
         return checked && visible;
       });
     const until = Date.now() + timeout;
+    let lastError;
     while (!(await shown())) {
-      if (Date.now() > until) throw new Error(`the side bar does not show "${title}" after "View: Show ${title}"`);
-      await this.runCommand(`View: Show ${title}`);
+      if (Date.now() > until) throw new Error(`the side bar does not show "${title}" after "View: Show ${title}"${lastError ? ` (${lastError.message})` : ''}`);
+      try {
+        await this.runCommand(`View: Show ${title}`);
+      } catch (error) {
+        // Right after a reload the palette may not list the container's command yet: close it and try again.
+        lastError = error;
+        await this.page.keyboard.press('Escape');
+        await this.page.waitForTimeout(500);
+        continue;
+      }
       const settle = Date.now() + 3000;
       while (Date.now() < settle && !(await shown())) await this.page.waitForTimeout(100);
     }
@@ -115,7 +124,11 @@ export class Workbench {
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 10_000 });
     await input.fill(`>${title}`);
-    const entry = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    // The row whose label is exactly the title ("ESP Flasher: Flash", not "ESP Flasher: Flash (Encrypted)"), else the
+    // first row that contains it.
+    const rows = this.page.locator('.quick-input-list .monaco-list-row');
+    const exact = rows.filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) }) }).first();
+    const entry = (await exact.waitFor({ timeout: 3000 }).then(() => true, () => false)) ? exact : rows.filter({ hasText: title }).first();
     await entry.waitFor({ timeout: 10_000 }).catch(async () => {
       const shown = await this.page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
       throw new Error(`the command palette has no "${title}"; it shows: ${shown.map(normalise).join(' | ') || 'nothing'}`);
@@ -263,7 +276,7 @@ export class Workbench {
     );
   }
 
-  /** The modal dialog on screen: { message, detail, buttons, focused } (focused: the button Enter presses). */
+  /** The modal dialog on screen: { message, detail, buttons, primary, focused } (focused: the button Enter presses). */
   async modalDialog(timeout = 30_000) {
     const box = this.page.locator('.monaco-dialog-box').first();
     await box.waitFor({ timeout }).catch(() => { throw new Error(`no modal dialog within ${timeout / 1000} s`); });
@@ -272,6 +285,8 @@ export class Workbench {
       message: element.querySelector('.dialog-message-text')?.textContent ?? '',
       detail: element.querySelector('.dialog-message-detail')?.textContent ?? '',
       buttons: [...element.querySelectorAll('.dialog-buttons .monaco-button')].map((b) => b.textContent ?? ''),
+      // The primary (default) button: drawn in the button colour; its place in the row depends on the platform.
+      primary: [...element.querySelectorAll('.dialog-buttons .monaco-button')].filter((b) => !b.classList.contains('secondary')).map((b) => b.textContent ?? ''),
       focused: element.contains(document.activeElement) ? (document.activeElement?.textContent ?? '') : '',
     }));
   }
