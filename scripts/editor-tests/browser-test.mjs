@@ -13,15 +13,17 @@ import path from 'node:path';
 import { closeChromium, launchChromium } from './lib/browser.mjs';
 import { expectedSegments } from './lib/build_expectations.mjs';
 import { codeServerProfile, installExtension, startCodeServer } from './lib/code_server.mjs';
+import { installFakeIdf, putOnTerminalPath } from './lib/fake_build_tool.mjs';
 import { killAllGroups } from './lib/processes.mjs';
 import { repoRoot } from './lib/tools.mjs';
 import { prepareWorkspace } from './lib/workspace.mjs';
 import { Workbench } from './lib/workbench.mjs';
 
-const PORT = 'virtual:esp32s3:encryption=development';
+// 8 MB like the build: after the first connection the plan check knows the device's flash size.
+const PORT = 'virtual:esp32s3:encryption=development:flash=8MB';
 const EXTENSION_ID = 'esp-flasher.esp-flasher';
 const artifacts = path.join(repoRoot, 'test-artifacts/editor');
-const deadlineSeconds = Number(process.env.ESP_FLASHER_BROWSER_DEADLINE_S ?? 240);
+const deadlineSeconds = Number(process.env.ESP_FLASHER_BROWSER_DEADLINE_S ?? 360);
 const verbose = process.env.ESP_FLASHER_EDITOR_VERBOSE === '1';
 const started = Date.now();
 const log = (text) => console.log(`[browser-test] ${text}`);
@@ -91,6 +93,11 @@ async function main() {
   log(`workspace ${workspace.folder} (${workspace.source})`);
   const segments = expectedSegments(workspace.buildDir);
   const profile = codeServerProfile(path.join(workspace.root, 'code-server'));
+  // "Build and Flash" runs idf.py in a terminal task: a fake one first on code-server's PATH (lib/fake_build_tool.mjs).
+  const fakeBin = installFakeIdf(path.join(workspace.root, 'fakebin'));
+  process.env.PATH = `${fakeBin}${path.delimiter}${process.env.PATH}`;
+  putOnTerminalPath(workspace.folder, fakeBin);
+  process.env.ESP_FAKE_BUILD_SECONDS = '4';
   const summary = { vsix: path.relative(repoRoot, vsix), vsixBytes, source: workspace.source };
   try {
     await step('install the VSIX with code-server --install-extension', () => installExtension(profile, vsix));
@@ -133,11 +140,30 @@ async function main() {
       await bench.waitForTreeCheckbox(toggled.name, toggled.encrypt);
     });
 
+    summary.flashMap = await step('the Flash Map is drawn to scale (rendered geometry, no overlap, no CSP violation)', async () => {
+      const cspViolations = [];
+      const onConsole = (m) => /Content Security Policy|style-src/i.test(m.text()) && cspViolations.push(m.text());
+      page.on('console', onConsole);
+      try {
+        await bench.runCommand('ESP Flasher: Show Flash Map');
+        const frame = await bench.webviewFrame('#writes .box');
+        await page.waitForTimeout(300); // layout after the first paint
+        const lanes = await bench.flashMapGeometry(frame);
+        await page.screenshot({ path: path.join(artifacts, '03-flash-map.png') });
+        checkFlashMapGeometry(lanes, segments, buildFlashSize(workspace.buildDir));
+        check(cspViolations.length === 0, `CSP violations while drawing the flash map: ${cspViolations.join(' | ')}`);
+        return lanes.map((l) => ({ lane: l.id, width: l.width, boxes: l.boxes.map((b) => `${b.name}@${b.left.toFixed(1)}+${b.width.toFixed(1)}px`) }));
+      } finally {
+        page.off('console', onConsole);
+      }
+    });
+    await bench.runCommand('View: Close Editor');
+
     await bench.recordStatusBar();
     await step('run "ESP Flasher: Flash (Encrypted)" from the palette', () => bench.runCommand('ESP Flasher: Flash (Encrypted)'));
     summary.progressSeen = await step('the status bar shows progress', async () => {
       const seen = await bench.statusBarSeen(/\d+%/, 60_000);
-      await page.screenshot({ path: path.join(artifacts, '03-progress.png') });
+      await page.screenshot({ path: path.join(artifacts, '04-progress.png') });
       return seen;
     });
     const status = await step('the status bar shows success', () => bench.statusBarItem(/ESP: Flash \(Encrypted\) ok/, 120_000));
@@ -170,9 +196,73 @@ async function main() {
       return text;
     });
     writeFileSync(path.join(artifacts, 'output.txt'), output);
-    await page.screenshot({ path: path.join(artifacts, '04-output.png') });
+    await page.screenshot({ path: path.join(artifacts, '05-output.png') });
+
+    summary.portPicker = await step('a click on the port in the status bar opens the port picker (current port preselected), never a flash', async () => {
+      await bench.recordStatusBar();
+      await bench.clickStatusBarItem(/Virtual ESP32-S3, flash encryption on/);
+      const pick = await bench.quickPick();
+      await page.screenshot({ path: path.join(artifacts, '06-port-picker.png') });
+      await page.keyboard.press('Escape');
+      check(/Virtual ESP32-S3, flash encryption on/.test(pick.focused), `the focused row is "${pick.focused}", not the current port`);
+      check(pick.rows.some((r) => /Virtual chip…/.test(r)), `no "Virtual chip…" row: ${pick.rows.join(' | ')}`);
+      check(pick.rows.filter((r) => /^Virtual ESP32/.test(r.trim())).length <= 1, `virtual chips listed one by one: ${pick.rows.join(' | ')}`);
+      await page.waitForTimeout(1000);
+      const history = await bench.statusBarHistory();
+      check(!history.some((t) => /\d+%/.test(t)), `a flash started after picking a port: ${history.join(' | ')}`);
+      return pick;
+    });
+
+    summary.refusal = await step('a plain Flash onto encrypted flash: the refusal dialog has the fix as its default button; Enter runs it', async () => {
+      await bench.runCommand('ESP Flasher: Flash');
+      const dialog = await bench.modalDialog();
+      await page.screenshot({ path: path.join(artifacts, '07-refusal-dialog.png') });
+      check(/^Flash: nothing was written — /.test(dialog.message), `dialog message: "${dialog.message}"`);
+      check(dialog.primary.length === 1 && /Flash \(Encrypted\) Instead/.test(dialog.primary[0]), `the primary button is "${dialog.primary.join(', ')}", not the fix: ${dialog.buttons.join(' | ')}`);
+      check(/Flash \(Encrypted\) Instead/.test(dialog.focused), `the focused (default) button is "${dialog.focused}", not the fix: ${dialog.buttons.join(' | ')}`);
+      check(dialog.buttons.some((b) => /Override/.test(b)) && !dialog.primary.some((b) => /Override/.test(b)), `Override… missing or the default: ${dialog.buttons.join(' | ')}`);
+      const paragraphs = dialog.detail.split('\n').map((l) => l.trim()).filter(Boolean);
+      check(new Set(paragraphs).size === paragraphs.length, `a paragraph is repeated in the detail:\n${dialog.detail}`);
+      // The refused job left "ESP: Flash failed" in the status bar: record only what the fix shows after Enter.
+      await bench.recordStatusBar();
+      await page.keyboard.press('Enter');
+      await bench.statusBarSeen(/\d+%/, 60_000);
+      return { ...dialog, status: await bench.statusBarItem(/ESP: Flash \(Encrypted\) ok/, 120_000) };
+    });
+
+    summary.buildAndFlash = await step('"Build and Flash (Encrypted)" runs idf.py build in the terminal, then flashes', async () => {
+      await bench.recordStatusBar();
+      await bench.runCommand('ESP Flasher: Build and Flash (Encrypted)');
+      const until = Date.now() + 30_000;
+      let text = '';
+      while (!/\[2\/4\] Building/.test(text)) {
+        if (Date.now() > until) throw new Error(`the terminal never showed the build running; it shows:\n${text}`);
+        await page.waitForTimeout(100);
+        text = await bench.terminalText();
+      }
+      await page.screenshot({ path: path.join(artifacts, '08-build-and-flash.png') });
+      check(/fake idf\.py build in /.test(text), `the terminal does not show "idf.py build":\n${text}`);
+      await bench.statusBarSeen(/\d+%/, 60_000);
+      return { terminal: text.split('\n').filter(Boolean).slice(0, 6), status: await bench.statusBarItem(/ESP: Flash \(Encrypted\) ok/, 120_000) };
+    });
+
+    summary.deviceView = await step('the Device view is filled by the flash: revision, crystal, features, eFuse summary', async () => {
+      await bench.runCommand('View: Close Panel').catch(() => {});
+      // Collapse the Flash Plan pane so every Device row is rendered (the tree only renders visible rows).
+      const planHeader = page.locator('.part.sidebar .pane-header', { hasText: 'Flash Plan' }).first();
+      if ((await planHeader.getAttribute('aria-expanded')) === 'true') await planHeader.click();
+      await page.waitForTimeout(300);
+      const facts = {};
+      for (const label of ['Revision', 'Crystal', 'Features', 'Flash encryption', 'BLOCK_KEY0']) facts[label] = (await bench.treeRow(label)).description;
+      await page.screenshot({ path: path.join(artifacts, '09-device-view.png') });
+      check(/^v\d+\.\d+$/.test(facts.Revision), `Revision: "${facts.Revision}"`);
+      check(facts.Crystal === '40 MHz', `Crystal: "${facts.Crystal}"`);
+      check(/BLE/.test(facts.Features), `Features: "${facts.Features}"`);
+      check(/burned · write-protected · read-protected/.test(facts.BLOCK_KEY0), `BLOCK_KEY0: "${facts.BLOCK_KEY0}"`);
+      return facts;
+    });
     summary.activation = await step('activation time from "Developer: Show Running Extensions"', () => bench.activationTime(EXTENSION_ID, 'ESP Flasher'));
-    await page.screenshot({ path: path.join(artifacts, '05-running-extensions.png') });
+    await page.screenshot({ path: path.join(artifacts, '10-running-extensions.png') });
   } finally {
     await cleanup();
     summary.steps = results;
@@ -180,6 +270,50 @@ async function main() {
     writeFileSync(path.join(artifacts, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   }
   return summary;
+}
+
+/** The build's flash size from flasher_args.json ("4MB" → bytes). */
+function buildFlashSize(buildDir) {
+  const json = JSON.parse(readFileSync(path.join(buildDir, 'flasher_args.json'), 'utf8'));
+  const m = /^(\d+)MB$/i.exec(json.flash_settings?.flash_size ?? '');
+  if (!m) throw new Error(`flasher_args.json has no flash_settings.flash_size like "4MB" (${json.flash_settings?.flash_size})`);
+  return Number(m[1]) * 1024 * 1024;
+}
+
+/**
+ * The flash map as the browser laid it out: every box's left and width proportional to its offset and size (within
+ * a pixel), the writes lane holding exactly the build's images at their offsets and file sizes, no two boxes in a
+ * lane overlapping, the partition lane's boxes following each other, and every label inside its box.
+ */
+function checkFlashMapGeometry(lanes, segments, flashSize) {
+  const tolerance = 1.01;
+  for (const lane of lanes) {
+    check(lane.width > 200, `lane ${lane.id} is only ${lane.width} px wide`);
+    check(lane.flashSize === flashSize, `lane ${lane.id} spans ${lane.flashSize} bytes; the build's flash size is ${flashSize}`);
+    const scale = lane.width / flashSize;
+    for (const b of lane.boxes) {
+      const left = b.offset * scale;
+      const width = Math.min(b.size, flashSize - b.offset) * scale;
+      check(Math.abs(b.left - left) <= tolerance, `lane ${lane.id}: "${b.name}" at ${b.left.toFixed(2)} px (computed left ${b.computedLeft}); ${b.offset} of ${flashSize} bytes is ${left.toFixed(2)} px`);
+      check(Math.abs(b.width - width) <= tolerance, `lane ${lane.id}: "${b.name}" is ${b.width.toFixed(2)} px wide; ${b.size} bytes is ${width.toFixed(2)} px`);
+      check(b.labelInside, `lane ${lane.id}: the label of "${b.name}" spills out of its box`);
+    }
+    const sorted = [...lane.boxes].sort((a, b) => a.left - b.left);
+    for (let i = 1; i < sorted.length; i++) {
+      const prev = sorted[i - 1];
+      check(prev.left + prev.width <= sorted[i].left + 0.5, `lane ${lane.id}: "${prev.name}" (${prev.left.toFixed(1)}+${prev.width.toFixed(1)} px) overlaps "${sorted[i].name}" at ${sorted[i].left.toFixed(1)} px`);
+    }
+  }
+  const writes = lanes.find((l) => l.id === 'writes');
+  const drawn = writes.boxes.map((b) => `${b.name}@${b.offset}+${b.size}`).sort();
+  const expected = segments.map((s) => `${s.name}@${s.offset}+${statSync(s.file).size}`).sort();
+  check(JSON.stringify(drawn) === JSON.stringify(expected), `the writes lane shows ${drawn.join(', ')}; the build has ${expected.join(', ')}`);
+  const parts = [...lanes.find((l) => l.id === 'partitions').boxes].sort((a, b) => a.offset - b.offset);
+  check(parts.length >= 3, `the partitions lane has ${parts.length} boxes`);
+  for (let i = 1; i < parts.length; i++) {
+    const prevEnd = parts[i - 1].left + parts[i - 1].width;
+    check(Math.abs(parts[i].left - prevEnd) <= 1.5 || parts[i].offset > parts[i - 1].offset + parts[i - 1].size, `partitions lane: a gap or overlap between "${parts[i - 1].name}" and "${parts[i].name}"`);
+  }
 }
 
 async function abort(code, why) {

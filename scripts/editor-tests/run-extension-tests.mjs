@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runTests } from '@vscode/test-electron';
 import { buildExtensionTests } from './build-extension-tests.mjs';
+import { installFakeIdf, putOnTerminalPath } from './lib/fake_build_tool.mjs';
 import { prepareWorkspace } from './lib/workspace.mjs';
 import { repoRoot } from './lib/tools.mjs';
 
@@ -21,6 +22,10 @@ if (!main || !existsSync(path.resolve(extensionPath, main))) {
 const testsPath = await buildExtensionTests();
 const workspace = await prepareWorkspace();
 console.log(`[editor-tests] workspace ${workspace.folder} (${workspace.source})`);
+// "Build and Flash" runs a real task: a fake idf.py first on the PATH the server (and its terminals) inherit.
+const fakeBin = installFakeIdf(path.join(workspace.root, 'fakebin'));
+process.env.PATH = `${fakeBin}${path.delimiter}${process.env.PATH}`;
+putOnTerminalPath(workspace.folder, fakeBin);
 const profile = path.join(workspace.root, 'profile');
 mkdirSync(profile, { recursive: true });
 

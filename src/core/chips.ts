@@ -56,6 +56,35 @@ export type KeyPresence =
       keyWords: number;
     };
 
+/** Part of a value spread over eFuse bits: `field`'s bits land at bit `at` of the value. */
+export interface BitPart {
+  field: RegField;
+  at: number;
+}
+
+/**
+ * What the Device view shows beyond security, read only (esptool's get_major/minor_chip_version,
+ * get_crystal_freq, espefuse's BLOCK0 write/read-disable bits). Sources: esptool 4.12 targets.
+ */
+export interface ChipIdentityFacts {
+  majorRev: BitPart[];
+  minorRev: BitPart[];
+  /** ESP32: the combined major bits map to the revision (0→0, 1→1, 3→2, 7→3). */
+  majorRevMap?: Record<number, number>;
+  /** Fixed crystal, or measured from the UART clock divider at the current baud rate. */
+  crystal: { fixedMHz: number } | { uartClkDiv: number; xtalClkDivider: number };
+  /** What the chip family has (radio, cores): from the family, not read from the chip. */
+  features: string[];
+  /** BLOCK0 write-disable word (each bit locks a group of fields). */
+  wrDis?: number;
+  /** Bits of `wrDis` that are the write-disable field (ESP32: 16; default all 32). */
+  wrDisBits?: number;
+  /** BLOCK0 read-disable bits (bit n locks key block n). */
+  rdDis?: RegField;
+  /** Key blocks: their write-disable bit in `wrDis` and read-disable bit in `rdDis`. */
+  keyBlocks: { name: string; wrDisBit?: number; rdDisBit?: number }[];
+}
+
 export interface SpiFlashRegs {
   base: number;
   usr: number;
@@ -121,6 +150,8 @@ export interface ChipFacts {
   arch: 'xtensa' | 'riscv';
   /** UF2 family id written into every UF2 block for this chip (esptool `UF2_FAMILY_ID`). */
   uf2FamilyId: number;
+  /** Revision, crystal, features and eFuse protection bits (Device view, read only). */
+  identity: ChipIdentityFacts;
 }
 
 const MiB = 1024 * 1024;
@@ -144,6 +175,15 @@ const spiS2Layout = (base: number): SpiFlashRegs => ({
   w0: 0x58,
   addressLeftAligned: false,
 });
+
+const bit = (addr: number, shift: number, bits: number, at = 0): BitPart => ({ field: { addr, shift, bits }, at });
+/** S2 and later: WR_DIS word at base+0x2C, RD_DIS bits 6:0 of base+0x30, BLOCK_KEY0..5 write-disabled by bits 23..28. */
+const sKeyBlocks = (base: number) => ({
+  wrDis: base + 0x2c,
+  rdDis: { addr: base + 0x30, shift: 0, bits: 7 },
+  keyBlocks: [0, 1, 2, 3, 4, 5].map((n) => ({ name: `BLOCK_KEY${n}`, wrDisBit: 23 + n, rdDisBit: n })),
+});
+const UART_CLKDIV = 0x60000014;
 
 const FREQ_STD = { '80m': 0xf, '40m': 0x0, '26m': 0x1, '20m': 0x2 };
 
@@ -171,6 +211,7 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     imageFlashSegmentMinTail: 0,
     arch: 'xtensa',
     uf2FamilyId: 0x7eab61ed,
+    identity: { majorRev: [], minorRev: [], crystal: { uartClkDiv: UART_CLKDIV, xtalClkDivider: 2 }, features: ['Wi-Fi'], keyBlocks: [] },
   },
   esp32: {
     name: 'esp32',
@@ -217,6 +258,21 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     imageFlashSegmentMinTail: 0x24,
     arch: 'xtensa',
     uf2FamilyId: 0x1c5f21b0,
+    identity: {
+      majorRev: [bit(0x3ff5a00c, 15, 1, 0), bit(0x3ff5a014, 20, 1, 1), bit(0x3ff6607c, 31, 1, 2)],
+      majorRevMap: { 0: 0, 1: 1, 3: 2, 7: 3 },
+      minorRev: [bit(0x3ff5a014, 24, 2)],
+      crystal: { uartClkDiv: 0x3ff40014, xtalClkDivider: 1 },
+      features: ['Wi-Fi', 'Bluetooth', 'Dual Core (Single Core variants exist)'],
+      wrDis: 0x3ff5a000,
+      wrDisBits: 16,
+      rdDis: { addr: 0x3ff5a000, shift: 16, bits: 4 },
+      keyBlocks: [
+        { name: 'BLOCK1 (flash encryption)', wrDisBit: 7, rdDisBit: 0 },
+        { name: 'BLOCK2 (secure boot)', wrDisBit: 8, rdDisBit: 1 },
+        { name: 'BLOCK3', wrDisBit: 9, rdDisBit: 2 },
+      ],
+    },
   },
   esp32s2: {
     name: 'esp32s2',
@@ -248,6 +304,13 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     imageFlashSegmentMinTail: 0,
     arch: 'xtensa',
     uf2FamilyId: 0xbfdd4eee,
+    identity: {
+      majorRev: [bit(0x3f41a050, 18, 2)],
+      minorRev: [bit(0x3f41a054, 4, 3, 0), bit(0x3f41a050, 20, 1, 3)],
+      crystal: { fixedMHz: 40 },
+      features: ['Wi-Fi', 'Single Core'],
+      ...sKeyBlocks(0x3f41a000),
+    },
   },
   esp32s3: {
     name: 'esp32s3',
@@ -279,6 +342,13 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     imageFlashSegmentMinTail: 0,
     arch: 'xtensa',
     uf2FamilyId: 0xc47e5767,
+    identity: {
+      majorRev: [bit(0x60007058, 24, 2)],
+      minorRev: [bit(0x60007050, 18, 3, 0), bit(0x60007058, 23, 1, 3)],
+      crystal: { fixedMHz: 40 },
+      features: ['Wi-Fi', 'BLE', 'Dual Core'],
+      ...sKeyBlocks(0x60007000),
+    },
   },
   esp32c2: {
     name: 'esp32c2',
@@ -315,6 +385,14 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     imageFlashSegmentMinTail: 0,
     arch: 'riscv',
     uf2FamilyId: 0x2b88d29c,
+    identity: {
+      majorRev: [bit(0x60008844, 20, 2)],
+      minorRev: [bit(0x60008844, 16, 4)],
+      crystal: { uartClkDiv: UART_CLKDIV, xtalClkDivider: 1 },
+      features: ['Wi-Fi', 'BLE'],
+      rdDis: { addr: 0x60008830, shift: 0, bits: 2 },
+      keyBlocks: [{ name: 'BLOCK_KEY0', rdDisBit: 0 }],
+    },
   },
   esp32c3: {
     name: 'esp32c3',
@@ -346,6 +424,13 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     imageFlashSegmentMinTail: 0,
     arch: 'riscv',
     uf2FamilyId: 0xd42ba06c,
+    identity: {
+      majorRev: [bit(0x60008858, 24, 2)],
+      minorRev: [bit(0x60008850, 18, 3, 0), bit(0x60008858, 23, 1, 3)],
+      crystal: { fixedMHz: 40 },
+      features: ['Wi-Fi', 'BLE', 'Single Core'],
+      ...sKeyBlocks(0x60008800),
+    },
   },
   esp32c5: {
     name: 'esp32c5',
@@ -389,6 +474,13 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     imageFlashSegmentMinTail: 0,
     arch: 'riscv',
     uf2FamilyId: 0xf71c0343,
+    identity: {
+      majorRev: [bit(0x600b484c, 4, 2)],
+      minorRev: [bit(0x600b484c, 0, 4)],
+      crystal: { uartClkDiv: UART_CLKDIV, xtalClkDivider: 1 },
+      features: ['Wi-Fi 6 (2.4 and 5 GHz)', 'BLE', 'IEEE 802.15.4', 'Single Core + LP Core'],
+      ...sKeyBlocks(0x600b4800),
+    },
   },
   esp32c6: {
     name: 'esp32c6',
@@ -421,6 +513,13 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     imageFlashSegmentMinTail: 0,
     arch: 'riscv',
     uf2FamilyId: 0x540ddf62,
+    identity: {
+      majorRev: [bit(0x600b0850, 22, 2)],
+      minorRev: [bit(0x600b0850, 18, 4)],
+      crystal: { fixedMHz: 40 },
+      features: ['Wi-Fi 6', 'BLE', 'IEEE 802.15.4', 'Single Core + LP Core'],
+      ...sKeyBlocks(0x600b0800),
+    },
   },
   esp32h2: {
     name: 'esp32h2',
@@ -452,6 +551,13 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     imageFlashSegmentMinTail: 0,
     arch: 'riscv',
     uf2FamilyId: 0x332726f6,
+    identity: {
+      majorRev: [bit(0x600b0850, 21, 2)],
+      minorRev: [bit(0x600b0850, 18, 3)],
+      crystal: { fixedMHz: 32 },
+      features: ['BLE', 'IEEE 802.15.4', 'Single Core'],
+      ...sKeyBlocks(0x600b0800),
+    },
   },
   esp32p4: {
     name: 'esp32p4',
@@ -488,6 +594,13 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     imageFlashSegmentMinTail: 0,
     arch: 'riscv',
     uf2FamilyId: 0x3d308e94,
+    identity: {
+      majorRev: [bit(0x5012d04c, 4, 2, 0), bit(0x5012d04c, 23, 1, 2)],
+      minorRev: [bit(0x5012d04c, 0, 4)],
+      crystal: { fixedMHz: 40 },
+      features: ['Dual Core + LP Core', 'no radio'],
+      ...sKeyBlocks(0x5012d000),
+    },
   },
 };
 

@@ -16,7 +16,24 @@ export interface EfuseSettings {
   flashCryptConfig: number;
   secureBoot: boolean;
   mac: Uint8Array;
+  /** Chip revision the eFuses say (default: DEFAULT_REVISION for the chip). */
+  revision?: { major: number; minor: number };
+  /** Crystal the chip runs from (default: the family's fixed crystal, else 40 MHz). */
+  crystalMHz?: number;
 }
+
+/** A revision in production for each chip, as a virtual chip reports it by default. */
+const DEFAULT_REVISION: Record<string, { major: number; minor: number }> = {
+  esp32: { major: 3, minor: 1 },
+  esp32s2: { major: 1, minor: 0 },
+  esp32s3: { major: 0, minor: 2 },
+  esp32c2: { major: 1, minor: 1 },
+  esp32c3: { major: 0, minor: 4 },
+  esp32c5: { major: 1, minor: 0 },
+  esp32c6: { major: 0, minor: 1 },
+  esp32h2: { major: 0, minor: 1 },
+  esp32p4: { major: 1, minor: 0 },
+};
 
 /** KEY_PURPOSE values (S2 and later) — same numbers as chips.ts KEY_PURPOSE. */
 const PURPOSE_XTS_128 = 4;
@@ -87,6 +104,13 @@ export class Efuses {
   }
   get mac(): Uint8Array {
     return this.settings.mac;
+  }
+  get revision(): { major: number; minor: number } | undefined {
+    return this.settings.revision ?? DEFAULT_REVISION[this.chip.name];
+  }
+  get crystalMHz(): number {
+    const c = this.chip.identity.crystal;
+    return this.settings.crystalMHz ?? ('fixedMHz' in c ? c.fixedMHz : 40);
   }
   /** Crypt counter odd: the boot chain decrypts flash reads. */
   get encryptionEnabled(): boolean {
@@ -197,6 +221,35 @@ export class Efuses {
       putField(regs, kp.readDisable, key ? (key.length === 32 ? 3 : 1) : 0);
       for (let i = 0; i < 8; i++) if (!regs.has(kp.keyWords + 4 * i)) regs.set(kp.keyWords + 4 * i, 0);
     }
+    this.applyIdentity(regs, key);
     this.regs = regs;
+  }
+
+  /**
+   * Revision fields, and the write/read protection a burned flash-encryption key carries: its
+   * key block(s) read- and write-disabled, as the bootloader leaves them (espefuse summary).
+   */
+  private applyIdentity(regs: Map<number, number>, key: Uint8Array | undefined): void {
+    const id = this.chip.identity;
+    const rev = this.revision;
+    if (rev) {
+      let major = rev.major;
+      if (id.majorRevMap) major = Number(Object.entries(id.majorRevMap).find(([, v]) => v === rev.major)?.[0] ?? 0);
+      for (const p of id.majorRev) putField(regs, p.field, major >>> p.at);
+      for (const p of id.minorRev) putField(regs, p.field, rev.minor >>> p.at);
+    }
+    const blocks = !key ? 0 : this.chip.efuse.keyPresence.kind === 'key-purpose' && key.length === 64 ? 2 : 1;
+    let wr = id.wrDis !== undefined ? (regs.get(id.wrDis) ?? 0) : 0;
+    let rd = 0;
+    for (const b of id.keyBlocks.slice(0, blocks)) {
+      if (b.wrDisBit !== undefined) wr |= 1 << b.wrDisBit;
+      if (b.rdDisBit !== undefined) rd |= 1 << b.rdDisBit;
+    }
+    if (id.wrDis !== undefined) regs.set(id.wrDis, wr >>> 0);
+    if (id.rdDis && this.chip.efuse.keyPresence.kind !== 'esp32c2-key0') {
+      const old = id.rdDis.addr === id.wrDis ? wr : (regs.get(id.rdDis.addr) ?? 0);
+      const mask = ((1 << id.rdDis.bits) - 1) << id.rdDis.shift;
+      regs.set(id.rdDis.addr, ((old & ~mask) | ((rd << id.rdDis.shift) & mask) | (old & mask)) >>> 0);
+    }
   }
 }

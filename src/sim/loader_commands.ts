@@ -80,6 +80,8 @@ export interface LoaderDeps {
   unknownStub: StubGeneration;
   /** Extra registers (generic RAM/peripheral words written with WRITE_REG). */
   registers: Map<number, number>;
+  /** The chip's UART baud rate now (its UART clock divider register follows it). */
+  uartBaud?: () => number;
 }
 
 interface MemSession {
@@ -279,6 +281,11 @@ export class LoaderCommands {
     if (a === CHIP_MAGIC_REG) return this.d.chip.magicValues[0] >>> 0;
     const fuse = this.d.efuses.readReg(a);
     if (fuse !== undefined) return fuse;
+    const xtal = this.d.chip.identity.crystal;
+    if ('uartClkDiv' in xtal && a === xtal.uartClkDiv && this.d.uartBaud) {
+      // UART_CLKDIV = UART clock / baud; the UART clock is the crystal (ESP8266: twice it).
+      return Math.round((this.d.efuses.crystalMHz * 1e6 * xtal.xtalClkDivider) / this.d.uartBaud()) & 0xfffff;
+    }
     if (this.d.spi.owns(a)) return this.d.spi.read(a);
     return this.d.registers.get(a) ?? 0;
   }

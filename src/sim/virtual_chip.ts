@@ -164,6 +164,7 @@ export class VirtualChip {
       stats: this.stats,
       unknownStub: this.unknownStub,
       registers: new Map(),
+      uartBaud: () => this.chipBaud,
     });
     this.rxLine = new DelayLine((x) => this.onWireIn(x.bytes, x.hostBaud));
     this.txLine = new DelayLine((x) => {

@@ -25,6 +25,10 @@ export interface EspFlasherApi {
   readonly port: string | undefined;
   outputLines(): string[];
   statusBarText(): string;
+  /** The port item's text (a click on it runs Select Port). */
+  portItemText(): string;
+  /** What a click on the status-bar item runs now: command id and arguments. */
+  statusBarCommand(): { command: string; arguments?: unknown[] } | undefined;
   /** Toggle a segment's encrypt checkbox exactly as a click does. */
   setEncrypt(segment: string, encrypt: boolean): Promise<void>;
   /** Queue answers for the next modal dialogs / quick picks (button or item label, port path; undefined = dismiss). */
@@ -72,6 +76,8 @@ export function makeApi(parts: {
     },
     outputLines: () => ctx.outputLines(),
     statusBarText: () => status.text,
+    portItemText: () => status.portText,
+    statusBarCommand: () => status.command,
     setEncrypt: (segment, encrypt) => tree.setEncrypt(segment, encrypt),
     answerDialogs: (...answers) => ctx.prompter.queue.push(...answers),
     dialogs: () => [...ctx.prompter.queue.records],

@@ -1,5 +1,6 @@
 /** Every command id and the factory that builds its handler from the context. */
 import * as vscode from 'vscode';
+import { buildFlash, buildFlashEncrypted } from './commands/build_flash';
 import type { CommandFactory } from './commands/common';
 import { readDeviceInfo } from './commands/device_info';
 import { eraseFlash, erasePartition } from './commands/erase';
@@ -17,6 +18,8 @@ export function commandTable(map: FlashMapView): Record<string, CommandFactory> 
     'espFlasher.refresh': refresh,
     'espFlasher.flash': flash,
     'espFlasher.flashEncrypted': flashEncrypted,
+    'espFlasher.buildAndFlash': buildFlash,
+    'espFlasher.buildAndFlashEncrypted': buildFlashEncrypted,
     'espFlasher.flashSegment': flashSegment,
     'espFlasher.flashSegmentEncrypted': flashSegmentEncrypted,
     'espFlasher.revealFile': revealFile,

@@ -38,6 +38,14 @@ export interface DeviceRecord {
   readAt: Date;
 }
 
+/** What the status-bar item re-runs after a job: the command and its arguments, as last run. */
+export interface LastRun {
+  command: string;
+  /** "Flash (Encrypted)", "Flash Segment \"app\"", … */
+  title: string;
+  args: unknown[];
+}
+
 export class Ctx implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;
   readonly locks = new PortLocks();
@@ -50,6 +58,8 @@ export class Ctx implements vscode.Disposable {
   projectError?: string;
   device?: DeviceRecord;
   lastFlashResult?: FlashResult;
+  /** The flash last started (plan, one segment, a file): a click on the status item runs it again. */
+  lastRun?: LastRun;
   state: FlashState = { phase: 'idle', percent: 0 };
   /** Running jobs by port; aborting one cancels it (notification, status bar, API, task). */
   readonly jobs = new Map<string, AbortController>();
@@ -192,6 +202,12 @@ export class Ctx implements vscode.Disposable {
     const p = this.project;
     if (!p) return undefined;
     return p.view.buildDir ?? p.buildDirOverride ?? p.folder;
+  }
+
+  /** A path as the user knows it: relative to its workspace folder (absolute when outside every folder). */
+  workspaceRelative(p: string): string {
+    const rel = vscode.workspace.asRelativePath(p, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
+    return rel === '' ? '.' : rel;
   }
 
   relative(p: string): string {

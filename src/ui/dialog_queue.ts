@@ -12,6 +12,8 @@ export interface DialogRecord {
   message: string;
   detail?: string;
   items: string[];
+  /** Quick picks: the item selected when it opened (its value or label). */
+  active?: string;
   /** What was answered (undefined: dismissed or not awaited). */
   answer?: string;
   /** The answer came from the queue, not from a person. */

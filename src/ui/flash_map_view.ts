@@ -57,7 +57,7 @@ export class FlashMapView implements vscode.Disposable {
     });
     const nonce = randomBytes(16).toString('base64');
     this.html = flashMapHtml(map, {
-      title: `Flash map — ${p.view.buildDir ?? p.folder} (encrypted = checked for Flash (Encrypted))`,
+      title: `Flash map — ${this.ctx.workspaceRelative(p.view.buildDir ?? p.folder)} (orange = checked to encrypt with Flash (Encrypted))`,
       cspSource: this.panel.webview.cspSource,
       nonce,
     });

@@ -26,13 +26,15 @@ export interface StatusView {
   background: 'none' | 'warning' | 'error';
 }
 
-export function statusView(s: FlashState): StatusView {
+/** `rerun`: the title of what a click runs again after a job ("Flash (Encrypted)"); default "Flash". */
+export function statusView(s: FlashState, rerun = 'Flash'): StatusView {
   const port = s.port ?? 'no port';
+  const again = `Click to run ${rerun} again.`;
   switch (s.phase) {
     case 'idle':
       return {
-        text: `$(zap) ESP: ${port}`,
-        tooltip: s.port ? `Flash the plan to ${s.port}` : 'No port chosen: click to flash (you will be asked for a port)',
+        text: `$(zap) ESP: ${rerun}`,
+        tooltip: s.port ? `${rerun} to ${s.port}` : `No port chosen: click to ${rerun} (you will be asked for a port)`,
         background: 'none',
       };
     case 'flashing': {
@@ -46,19 +48,19 @@ export function statusView(s: FlashState): StatusView {
     case 'succeeded':
       return {
         text: `$(check) ESP: ${s.operation ?? 'flash'} ok${s.seconds !== undefined ? ` (${s.seconds.toFixed(1)} s)` : ''}`,
-        tooltip: `${s.operation ?? 'Flash'} on ${port} succeeded. Click to flash again.`,
+        tooltip: `${s.operation ?? 'Flash'} on ${port} succeeded. ${again}`,
         background: 'none',
       };
     case 'cancelled':
       return {
         text: `$(circle-slash) ESP: cancelled`,
-        tooltip: `${s.operation ?? 'Flash'} on ${port} was cancelled; the port is free. Click to flash again.`,
+        tooltip: `${s.operation ?? 'Flash'} on ${port} was cancelled; the port is free. ${again}`,
         background: 'warning',
       };
     case 'failed':
       return {
         text: `$(error) ESP: ${s.operation ?? 'flash'} failed`,
-        tooltip: `${s.operation ?? 'Flash'} on ${port} failed: ${s.error ?? 'see the ESP Flasher output'}. Click to flash again.`,
+        tooltip: `${s.operation ?? 'Flash'} on ${port} failed: ${s.error ?? 'see the ESP Flasher output'}. ${again}`,
         background: 'error',
       };
   }

@@ -10,7 +10,8 @@ import { adviseError, errorText } from './error_advice';
 import { FlashLogFormatter, type LogLine } from './output_log';
 import { PortLocks } from './port_locks';
 import { PlanProgress, StepBatcher } from './progress';
-import { showFailure } from './safety_dialogs';
+import type { RefusalFix } from './refusal_dialog';
+import { showFailure, type FailureOutcome } from './safety_dialogs';
 
 export interface JobSpec<T> {
   /** "Flash", "Flash (Encrypted)", "Erase Flash", "Read Device Info", … */
@@ -29,6 +30,10 @@ export interface JobSpec<T> {
   failure?(result: T): { error: unknown; cancelled?: boolean } | undefined;
   /** Seconds to show in the status bar. */
   seconds?(result: T): number | undefined;
+  /** The job writes encrypted segments (decides which fix a refusal offers). */
+  encrypted?: boolean;
+  /** Runs the fix a refusal dialog offered (after this job has released the port). */
+  onFix?(fix: RefusalFix): void;
 }
 
 export async function runJob<T>(ctx: Ctx, spec: JobSpec<T>): Promise<T | undefined> {
@@ -42,6 +47,16 @@ export async function runJob<T>(ctx: Ctx, spec: JobSpec<T>): Promise<T | undefin
     return undefined;
   }
   let force = !!spec.force;
+  let fix: RefusalFix | undefined;
+  const failureOpts = (canOverride: boolean) => ({
+    operation: spec.operation,
+    port: spec.port,
+    canOverride,
+    encrypted: spec.encrypted,
+    deviceEncryption: ctx.device?.port === spec.port ? ctx.device.info.flashEncryption : undefined,
+    fixable: !!spec.onFix,
+  });
+  const isFix = (o: FailureOutcome): o is { fix: RefusalFix } => typeof o === 'object';
   try {
     for (;;) {
       const started = Date.now();
@@ -67,6 +82,8 @@ export async function runJob<T>(ctx: Ctx, spec: JobSpec<T>): Promise<T | undefin
               ctx.setState({ phase: 'flashing', percent: tracker.percent, segment: tracker.segment, kbitPerSecond: tracker.kbitPerSecond });
             });
             const onEvent = (e: FlashEvent): void => {
+              // Every connection fills the Device view (a flash or an erase too, not only Read Device Info).
+              if (e.kind === 'device') ctx.setDevice({ port: spec.port, info: e.info, readAt: new Date() });
               const lines = fmt.lines(e);
               ctx.logLines(lines);
               if (spec.echo) for (const l of lines) spec.echo(l);
@@ -93,16 +110,12 @@ export async function runJob<T>(ctx: Ctx, spec: JobSpec<T>): Promise<T | undefin
           ctx.prompter.notify('info', `${spec.operation} cancelled; ${spec.port} is free again. ${text}`);
           return result;
         }
-        const outcome = await showFailure(ctx, failure.error, {
-          operation: spec.operation,
-          port: spec.port,
-          canOverride: spec.canOverride && !force,
-          alreadyLogged: true,
-        });
+        const outcome = await showFailure(ctx, failure.error, { ...failureOpts(spec.canOverride && !force), alreadyLogged: true });
         if (outcome === 'override') {
           force = true;
           continue;
         }
+        if (isFix(outcome)) fix = outcome.fix;
         return result;
       } catch (e) {
         const advice = adviseError(e, spec.port);
@@ -121,11 +134,12 @@ export async function runJob<T>(ctx: Ctx, spec: JobSpec<T>): Promise<T | undefin
               port: spec.port,
               canOverride: false,
             })
-          : await showFailure(ctx, e, { operation: spec.operation, port: spec.port, canOverride: spec.canOverride && !force });
+          : await showFailure(ctx, e, failureOpts(spec.canOverride && !force));
         if (outcome === 'override') {
           force = true;
           continue;
         }
+        if (isFix(outcome)) fix = outcome.fix;
         return undefined;
       } finally {
         if (ctx.jobs.get(spec.port) === ac) ctx.jobs.delete(spec.port);
@@ -133,5 +147,7 @@ export async function runJob<T>(ctx: Ctx, spec: JobSpec<T>): Promise<T | undefin
     }
   } finally {
     release();
+    // The fix is a job of its own: it starts once this one has let go of the port.
+    if (fix) spec.onFix?.(fix);
   }
 }

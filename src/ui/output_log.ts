@@ -59,6 +59,12 @@ export class FlashLogFormatter {
         return info(`Connected to ${e.port}.`);
       case 'chip':
         return info(`Chip is ${e.description}`);
+      case 'device': {
+        const id = e.info.identity;
+        if (!id) return [];
+        const rev = id.revision ? `revision v${id.revision.major}.${id.revision.minor}, ` : '';
+        return info(`${rev}crystal ${id.crystalMHz ?? '?'} MHz, features: ${id.features.join(', ')}`);
+      }
       case 'stub':
         return info(e.running ? `Stub flasher running (${e.detail}).` : `Using the ROM loader, no stub (${e.detail}).`);
       case 'baud':
@@ -84,7 +90,8 @@ export class FlashLogFormatter {
       case 'segment-done': {
         const offset = this.segments.get(e.index)?.offset;
         const where = offset === undefined ? e.name : `${e.name} at ${hex8(offset)}`;
-        const sent = e.sentBytes !== e.bytes ? ` (${e.sentBytes} compressed)` : '';
+        // Fewer bytes sent than written: compressed. More (encrypted data padded to its block): not worth a note.
+        const sent = e.sentBytes < e.bytes ? ` (${e.sentBytes} compressed)` : '';
         return info(
           `Wrote ${e.bytes} bytes${sent} to ${where} in ${e.seconds.toFixed(1)} seconds (${e.kbitPerSecond.toFixed(1)} kbit/s).`,
         );

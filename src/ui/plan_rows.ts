@@ -163,12 +163,13 @@ export function planRows(
 }
 
 /** The line above the tree: where the plan came from, chip and flash settings. */
-export function planHeadline(view: ProjectView): string | undefined {
+/** `display` shows a path as the user knows it (relative to the workspace). */
+export function planHeadline(view: ProjectView, display: (p: string) => string = (p) => p): string | undefined {
   if (view.kind === 'none' || view.plan.segments.length === 0) {
     return view.looked.length ? `No build output found. Looked for: ${view.looked.join(', ')}` : 'No build output found.';
   }
   const s = view.plan.settings;
   const chip = view.plan.chip ? chipFacts(view.plan.chip).displayName : 'chip unknown';
-  const where = view.buildDir ?? view.plan.source ?? '';
+  const where = view.buildDir ? display(view.buildDir) : (view.plan.source ?? '');
   return `${KIND_NAMES[view.kind] ?? view.kind}: ${where} · ${chip} · ${s.mode} ${s.size} ${s.freq}`;
 }

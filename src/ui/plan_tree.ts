@@ -84,11 +84,14 @@ export class PlanTree implements vscode.TreeDataProvider<PlanRow>, vscode.Dispos
       this.view.message = this.ctx.projectError;
     } else {
       this.rowsCache = planRows(p.view, (s) => this.isChecked(s), (s) => this.describe(s));
-      this.view.message = planHeadline(p.view);
+      this.view.message = planHeadline(p.view, (x) => this.ctx.workspaceRelative(x));
     }
     const segments = this.rowsCache.filter((r) => r.kind === 'segment');
     const encrypted = segments.filter((r) => r.checked).length;
-    this.view.badge = encrypted ? { value: encrypted, tooltip: `${encrypted} of ${segments.length} segments checked for encryption` } : undefined;
+    this.view.description = segments.length ? `☑ = encrypt (${encrypted} of ${segments.length})` : undefined;
+    // The activity-bar badge is for attention only: errors in the plan, never a plain count of segments.
+    const errors = this.rowsCache.filter((r) => r.kind === 'problem' && r.severity === 'error').length;
+    this.view.badge = errors ? { value: errors, tooltip: `${errors} error${errors === 1 ? '' : 's'} in the flash plan: nothing can be flashed until ${errors === 1 ? 'it is' : 'they are'} fixed` } : undefined;
     this.changed.fire(undefined);
   }
 
@@ -106,7 +109,9 @@ export class PlanTree implements vscode.TreeDataProvider<PlanRow>, vscode.Dispos
     if (row.kind === 'segment') {
       item.checkboxState = {
         state: row.checked ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked,
-        tooltip: 'Encrypt this segment with "Flash (Encrypted)"',
+        tooltip: row.checked
+          ? `Encrypt: on. "Flash (Encrypted)" writes ${row.label} encrypted (uncheck to write it plain).`
+          : `Encrypt: off. "Flash (Encrypted)" writes ${row.label} plain (check to encrypt it).`,
       };
       item.accessibilityInformation = { label: `${row.label}, ${row.description}, encrypt ${row.checked ? 'on' : 'off'}` };
     }

@@ -1,15 +1,15 @@
 /**
- * Choosing the serial port: a quick pick of SerialPort.list() with USB bridge names (known
- * ESP bridges first), virtual chips for dry runs, and "enter a path" for ports list() cannot
- * see (pseudo-terminals); a single known ESP port is taken without asking. The choice is
+ * Choosing the serial port: a quick pick of SerialPort.list() (port_items.ts orders it: the
+ * current port preselected, known ESP bridges with their names, other ports, "enter a path",
+ * one "Virtual chip…" entry); a single known ESP port is taken without asking. The choice is
  * remembered per workspace.
  */
 import * as vscode from 'vscode';
 import type { ChipName } from '../core/chips';
 import type { Ctx } from './ctx';
 import { errorText } from './error_advice';
-import { autoPickPort, rankPorts, type ListedPort } from './usb_bridges';
-import { virtualPortChoices } from './virtual_ports';
+import { ENTER_PATH, VIRTUAL_CHIP, portPickItems, virtualChipItems, type PortItem } from './port_items';
+import { autoPickPort, type ListedPort } from './usb_bridges';
 
 const LIST_DEADLINE_MS = 5000;
 
@@ -30,38 +30,35 @@ export async function listPorts(ctx: Ctx): Promise<{ ports: ListedPort[]; error?
   }
 }
 
-type PortItem = vscode.QuickPickItem & { value?: string };
-const ENTER_PATH = '$(edit) Enter a port path…';
+type PickItem = vscode.QuickPickItem & { value?: string; active?: boolean };
+
+function toPickItems(items: PortItem[]): PickItem[] {
+  return items.map((i) =>
+    i.separator
+      ? { label: i.label, kind: vscode.QuickPickItemKind.Separator }
+      : { label: i.label, description: i.description, detail: i.detail, value: i.value, active: i.active },
+  );
+}
 
 export async function pickPort(ctx: Ctx, planChip?: ChipName): Promise<string | undefined> {
   const { ports, error } = await listPorts(ctx);
   const current = ctx.port;
-  const items: PortItem[] = [];
-  const ranked = rankPorts(ports);
-  items.push({ label: 'Serial ports', kind: vscode.QuickPickItemKind.Separator });
-  if (ranked.length === 0) {
-    items.push({ label: '$(info) No serial ports found', description: error ?? 'plug the board in, or use a virtual chip', value: '' });
-  }
-  for (const p of ranked) {
-    items.push({
-      label: `${p.bridge ? '$(circuit-board)' : '$(plug)'} ${p.path}`,
-      description: p.description,
-      detail: p.path === current ? 'current port' : undefined,
-      value: p.path,
-    });
-  }
-  items.push({ label: ENTER_PATH, description: 'a port list() does not show (a pseudo-terminal, a symlink)', value: '__enter__' });
-  items.push({ label: 'Virtual chips (dry run)', kind: vscode.QuickPickItemKind.Separator });
-  for (const v of virtualPortChoices(planChip)) {
-    items.push({ label: `$(beaker) ${v.label}`, description: v.description, detail: v.path === current ? 'current port' : undefined, value: v.path });
-  }
-  const chosen = await ctx.prompter.pick(items, {
+  const chosen = await ctx.prompter.pick(toPickItems(portPickItems(ports, current, error)), {
     title: 'ESP Flasher: Select Port',
     placeHolder: current ? `Current: ${current}` : 'Pick the board’s serial port',
     matchOnDescription: true,
   });
   if (!chosen || chosen.value === '') return undefined;
-  if (chosen.value === '__enter__') {
+  if (chosen.value === VIRTUAL_CHIP) {
+    const v = await ctx.prompter.pick(toPickItems(virtualChipItems(planChip, current)), {
+      title: 'ESP Flasher: Virtual Chip',
+      placeHolder: 'A simulated chip for a dry run (nothing leaves this computer)',
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
+    return v?.value;
+  }
+  if (chosen.value === ENTER_PATH) {
     const typed = await ctx.prompter.input({
       title: 'ESP Flasher: Port Path',
       prompt: 'Serial port path (/dev/ttyUSB0, /dev/pts/3, COM3) or virtual:<chip>',

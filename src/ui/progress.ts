@@ -46,6 +46,8 @@ export class PlanProgress {
         this.sizes.set(e.index, e.size);
         this.offsets.set(e.index, e.offset);
         this.segment = e.name;
+        // A new segment has no speed yet: never show the previous segment's as this one's first.
+        this.kbitPerSecond = undefined;
         this.message = `${e.name} @${hexShort(e.offset)} — starting`;
         return this.advance(this.doneBytes, this.message);
       case 'progress': {

@@ -19,6 +19,31 @@ function show(kind: MessageKind, message: string, options: vscode.MessageOptions
   }
 }
 
+/** showQuickPick, but with the `active` item preselected (showQuickPick always selects the first). */
+function showPick<T extends vscode.QuickPickItem & { active?: boolean }>(items: T[], options: vscode.QuickPickOptions): Promise<T | undefined> {
+  const qp = vscode.window.createQuickPick<T>();
+  qp.title = options.title;
+  qp.placeholder = options.placeHolder;
+  qp.matchOnDescription = !!options.matchOnDescription;
+  qp.matchOnDetail = !!options.matchOnDetail;
+  qp.ignoreFocusOut = !!options.ignoreFocusOut;
+  qp.items = items;
+  const active = items.find((i) => i.active && i.kind !== vscode.QuickPickItemKind.Separator);
+  if (active) qp.activeItems = [active];
+  return new Promise<T | undefined>((resolve) => {
+    let chosen: T | undefined;
+    qp.onDidAccept(() => {
+      chosen = qp.selectedItems[0] ?? qp.activeItems[0];
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      qp.dispose();
+      resolve(chosen);
+    });
+    qp.show();
+  });
+}
+
 export class Prompter {
   readonly queue = new DialogQueue();
 
@@ -40,7 +65,8 @@ export class Prompter {
     });
   }
 
-  async pick<T extends vscode.QuickPickItem & { value?: string }>(
+  /** A quick pick; the item with `active: true` is the one selected when it opens (Enter takes it). */
+  async pick<T extends vscode.QuickPickItem & { value?: string; active?: boolean }>(
     items: T[],
     options: vscode.QuickPickOptions,
   ): Promise<T | undefined> {
@@ -50,11 +76,12 @@ export class Prompter {
       modal: false,
       message: options.title ?? options.placeHolder ?? '',
       items: items.filter((i) => i.kind !== vscode.QuickPickItemKind.Separator).map((i) => i.value ?? i.label),
+      active: items.filter((i) => i.active).map((i) => i.value ?? i.label)[0],
       queued: !!queued,
     });
     const chosen = queued
       ? matchItem(items.filter((i) => i.kind !== vscode.QuickPickItemKind.Separator), queued.answer)
-      : await vscode.window.showQuickPick(items, options);
+      : await showPick(items, options);
     rec.answer = chosen ? (chosen.value ?? chosen.label) : undefined;
     return chosen;
   }

@@ -6,8 +6,10 @@
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { adviseError, type ErrorAdvice } from './error_advice';
+import { FIX_LABEL, refusalDialog, refusalsOf, type RefusalFix } from './refusal_dialog';
 
-export type FailureOutcome = 'override' | 'cancelled' | 'shown';
+/** 'override': retry with force (confirmed); `{ fix }`: run the fix the dialog offered instead. */
+export type FailureOutcome = 'override' | 'cancelled' | 'shown' | { fix: RefusalFix };
 
 const OVERRIDE = 'Override…';
 const SELECT_PORT = 'Select Port';
@@ -20,7 +22,18 @@ const SHOW_OUTPUT = 'Show Output';
 export async function showFailure(
   ctx: Ctx,
   e: unknown,
-  opts: { operation: string; port?: string; canOverride: boolean; alreadyLogged?: boolean },
+  opts: {
+    operation: string;
+    port?: string;
+    canOverride: boolean;
+    alreadyLogged?: boolean;
+    /** The job wrote (or meant to write) encrypted segments: decides which fix a refusal offers. */
+    encrypted?: boolean;
+    /** What the device on the port is known to be (the last connection to it). */
+    deviceEncryption?: 'off' | 'development' | 'release';
+    /** A fix can be run (a flash command that has a counterpart). */
+    fixable?: boolean;
+  },
 ): Promise<FailureOutcome> {
   const advice: ErrorAdvice = adviseError(e, opts.port);
   if (!opts.alreadyLogged) ctx.log(advice.kind === 'cancelled' ? 'warn' : 'error', `${opts.operation}: ${advice.message}${advice.detail ? ` ${advice.detail.replace(/\n+/g, ' ')}` : ''}`);
@@ -29,10 +42,22 @@ export async function showFailure(
       ctx.prompter.notify('info', `${opts.operation} cancelled; ${opts.port ?? 'the port'} is free again.`);
       return 'cancelled';
     case 'refusal': {
-      const buttons = opts.canOverride && advice.overridable ? [OVERRIDE] : [];
-      const first = await ctx.prompter.modal('warning', `${opts.operation}: ${advice.message}`, advice.detail, ...buttons);
+      const refusals = refusalsOf(e);
+      const dialog = refusals
+        ? refusalDialog(refusals, { operation: opts.operation, encrypted: !!opts.encrypted, deviceEncryption: opts.deviceEncryption, canOverride: opts.canOverride })
+        : { message: `${opts.operation}: ${advice.message}`, detail: advice.detail, overridable: advice.overridable, fix: undefined };
+      const fix = opts.fixable ? dialog.fix : undefined;
+      // The first button is the default one (Enter): the fix, or Show Output — never the override.
+      const buttons = [fix ? FIX_LABEL[fix] : SHOW_OUTPUT];
+      if (opts.canOverride && dialog.overridable) buttons.push(OVERRIDE);
+      const first = await ctx.prompter.modal('warning', dialog.message, dialog.detail, ...buttons);
+      if (fix && first === FIX_LABEL[fix]) {
+        ctx.log('info', `${opts.operation}: running "${FIX_LABEL[fix]}".`);
+        return { fix };
+      }
+      if (first === SHOW_OUTPUT) ctx.output.show(true);
       if (first !== OVERRIDE) return 'shown';
-      return (await confirmOverride(ctx, opts.operation, opts.port, advice)) ? 'override' : 'shown';
+      return (await confirmOverride(ctx, opts.operation, opts.port, dialog.message)) ? 'override' : 'shown';
     }
     case 'port-busy':
     case 'permission':
@@ -50,15 +75,18 @@ export async function showFailure(
 }
 
 export const CONFIRM_OVERRIDE = 'Write Anyway (I accept the risk)';
+export const KEEP_SAFE = 'Don’t Write';
 
-async function confirmOverride(ctx: Ctx, operation: string, port: string | undefined, advice: ErrorAdvice): Promise<boolean> {
+async function confirmOverride(ctx: Ctx, operation: string, port: string | undefined, refused: string): Promise<boolean> {
+  // "Don’t Write" comes first: it is the default button, so Enter keeps the device safe.
   const answer = await ctx.prompter.modal(
     'warning',
     `Override the safety check and run "${operation}" on ${port ?? 'the device'} anyway?`,
-    `The check said: ${advice.message.replace(/^ESP Flasher refused to (go on|write): /, '')}\n\n` +
+    `${refused}\n\n` +
       'Risk: the device may not boot afterwards. Plaintext written over encrypted flash, an image built for another chip ' +
       'or revision, or encryption the device cannot do leaves it unbootable until it is reflashed correctly; with flash ' +
       'encryption in release mode or secure boot that may be impossible. Only go on if you know what the device holds.',
+    KEEP_SAFE,
     CONFIRM_OVERRIDE,
   );
   const ok = answer === CONFIRM_OVERRIDE;

@@ -31,6 +31,8 @@ export function codeServerProfile(root) {
     // The output view reads "[Log]" for its word wrap: off, so each rendered line is one output line.
     '[Log]': { 'editor.wordWrap': 'off' },
     'update.mode': 'none',
+    // Terminal text in the DOM (not a canvas), so the test can read a build running in a task.
+    'terminal.integrated.gpuAcceleration': 'off',
   }, null, 2));
   return profile;
 }

@@ -30,7 +30,7 @@ export class Workbench {
    * runs the container's own "View: Show <title>" command (workbench.view.extension.<id>), which only ever shows,
    * and decides visibility from the activity item's checked state and the side bar's visibility, not from text.
    */
-  async openViewContainer(title, timeout = 60_000) {
+  async openViewContainer(title, timeout = 30_000) {
     const item = this.page.locator(`.part.activitybar .action-item:has([aria-label^="${title}"])`).first();
     await item.waitFor({ timeout }).catch(() => {
       throw new Error(`no "${title}" item in the activity bar (is the extension installed and its viewsContainers contributed?)`);
@@ -43,20 +43,18 @@ export class Workbench {
         return checked && visible;
       });
     const until = Date.now() + timeout;
+    let lastError;
     while (!(await shown())) {
-      if (Date.now() > until) throw new Error(`the side bar does not show "${title}" after "View: Show ${title}"`);
-      // Right after a reload the container's command exists only once the extension's contributions are
-      // registered: until then the palette has no such entry, so close it and try again.
-      const ran = await this.runCommand(`View: Show ${title}`).then(
-        () => true,
-        async (error) => {
-          if (!/the command palette has no/.test(error.message)) throw error;
-          await this.page.keyboard.press('Escape');
-          await this.page.waitForTimeout(500);
-          return false;
-        },
-      );
-      if (!ran) continue;
+      if (Date.now() > until) throw new Error(`the side bar does not show "${title}" after "View: Show ${title}"${lastError ? ` (${lastError.message})` : ''}`);
+      try {
+        await this.runCommand(`View: Show ${title}`);
+      } catch (error) {
+        // Right after a reload the palette may not list the container's command yet: close it and try again.
+        lastError = error;
+        await this.page.keyboard.press('Escape');
+        await this.page.waitForTimeout(500);
+        continue;
+      }
       const settle = Date.now() + 3000;
       while (Date.now() < settle && !(await shown())) await this.page.waitForTimeout(100);
     }
@@ -126,7 +124,11 @@ export class Workbench {
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 10_000 });
     await input.fill(`>${title}`);
-    const entry = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    // The row whose label is exactly the title ("ESP Flasher: Flash", not "ESP Flasher: Flash (Encrypted)"), else the
+    // first row that contains it.
+    const rows = this.page.locator('.quick-input-list .monaco-list-row');
+    const exact = rows.filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) }) }).first();
+    const entry = (await exact.waitFor({ timeout: 3000 }).then(() => true, () => false)) ? exact : rows.filter({ hasText: title }).first();
     await entry.waitFor({ timeout: 10_000 }).catch(async () => {
       const shown = await this.page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
       throw new Error(`the command palette has no "${title}"; it shows: ${shown.map(normalise).join(' | ') || 'nothing'}`);
@@ -223,6 +225,94 @@ export class Workbench {
       await this.page.keyboard.press('PageDown');
     }
     return [...lines.entries()].sort((a, b) => a[0] - b[0]).map(([, text]) => normalise(text)).join('\n');
+  }
+
+  /**
+   * The frame of a webview whose document holds `selector` (webviews are nested iframes: the host frame, then
+   * #active-frame with the extension's HTML). Polls page.frames() until one matches.
+   */
+  async webviewFrame(selector, timeout = 20_000) {
+    const until = Date.now() + timeout;
+    for (;;) {
+      for (const frame of this.page.frames()) {
+        if (frame === this.page.mainFrame()) continue;
+        const found = await frame.evaluate((sel) => document.querySelector(sel) !== null, selector).catch(() => false);
+        if (found) return frame;
+      }
+      if (Date.now() > until) throw new Error(`no webview shows ${selector} within ${timeout / 1000} s`);
+      await this.page.waitForTimeout(100);
+    }
+  }
+
+  /**
+   * The rendered geometry of the flash map's lanes: for each lane its inner width and flash size, and for each
+   * box its name, data offset/size and rendered left/width in CSS pixels relative to the lane's padding box.
+   */
+  async flashMapGeometry(frame) {
+    return frame.evaluate(() =>
+      ['partitions', 'writes'].map((id) => {
+        const lane = document.getElementById(id);
+        const laneRect = lane.getBoundingClientRect();
+        const origin = laneRect.left + lane.clientLeft;
+        return {
+          id,
+          width: lane.clientWidth,
+          flashSize: Number(lane.dataset.flashSize),
+          boxes: [...lane.querySelectorAll('.box')].map((box) => {
+            const r = box.getBoundingClientRect();
+            const label = box.querySelector('span')?.getBoundingClientRect();
+            return {
+              name: box.dataset.name,
+              offset: Number(box.dataset.offset),
+              size: Number(box.dataset.size),
+              left: r.left - origin,
+              width: r.width,
+              computedLeft: getComputedStyle(box).left,
+              labelInside: !label || label.width === 0 || (label.left >= r.left - 0.5 && Math.min(label.right, r.right) <= r.right + 0.5),
+            };
+          }),
+        };
+      }),
+    );
+  }
+
+  /** The modal dialog on screen: { message, detail, buttons, primary, focused } (focused: the button Enter presses). */
+  async modalDialog(timeout = 30_000) {
+    const box = this.page.locator('.monaco-dialog-box').first();
+    await box.waitFor({ timeout }).catch(() => { throw new Error(`no modal dialog within ${timeout / 1000} s`); });
+    await this.page.waitForTimeout(300); // focus lands after the dialog's entrance
+    return box.evaluate((element) => ({
+      message: element.querySelector('.dialog-message-text')?.textContent ?? '',
+      detail: element.querySelector('.dialog-message-detail')?.textContent ?? '',
+      buttons: [...element.querySelectorAll('.dialog-buttons .monaco-button')].map((b) => b.textContent ?? ''),
+      // The primary (default) button: drawn in the button colour; its place in the row depends on the platform.
+      primary: [...element.querySelectorAll('.dialog-buttons .monaco-button')].filter((b) => !b.classList.contains('secondary')).map((b) => b.textContent ?? ''),
+      focused: element.contains(document.activeElement) ? (document.activeElement?.textContent ?? '') : '',
+    }));
+  }
+
+  /** Clicks the status-bar item whose text matches `pattern`. */
+  async clickStatusBarItem(pattern) {
+    const item = this.page.locator('.part.statusbar .statusbar-item').filter({ hasText: pattern }).first();
+    await item.waitFor({ timeout: 10_000 }).catch(() => { throw new Error(`no status bar item matches ${pattern}`); });
+    await item.locator('a, .statusbar-item-label').first().click();
+  }
+
+  /** The open quick pick: { rows, focused } (texts of its visible rows and of the focused one). */
+  async quickPick(timeout = 10_000) {
+    const widget = this.page.locator('.quick-input-widget');
+    await widget.waitFor({ timeout });
+    await this.page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout });
+    await this.page.waitForTimeout(200);
+    return widget.evaluate((element) => ({
+      rows: [...element.querySelectorAll('.quick-input-list .monaco-list-row')].map((r) => r.textContent ?? ''),
+      focused: element.querySelector('.quick-input-list .monaco-list-row.focused')?.textContent ?? '',
+    }));
+  }
+
+  /** Text of the terminal panel (the DOM renderer: gpuAcceleration off in the profile). */
+  async terminalText() {
+    return normalise(await this.page.locator('.part.panel .xterm-rows').first().innerText().catch(() => ''));
   }
 
   /** "Developer: Show Running Extensions" → the activation time VS Code measured for `name` (e.g. "42ms"). */

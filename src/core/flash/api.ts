@@ -6,6 +6,7 @@
 import type { ChipName } from '../chips';
 import type { EncryptMode, FlashSettings } from '../plan/flash_plan';
 import type { FlashEventListener } from './events';
+import type { ChipIdentity } from '../protocol/chip_identity';
 
 export type BeforeReset = 'default-reset' | 'usb-reset' | 'no-reset' | 'no-reset-no-sync';
 export type AfterReset = 'hard-reset' | 'no-reset' | 'no-reset-stub';
@@ -137,4 +138,10 @@ export interface DeviceInfo {
   flashCryptConfig?: number;
   keyPresent: boolean;
   stub: boolean;
+  /** Revision, crystal, features and the read-only eFuse summary (absent in Secure Download Mode). */
+  identity?: ChipIdentity;
+  /** Where the security facts came from: eFuse registers, GET_SECURITY_INFO (Secure Download Mode), or nothing. */
+  securitySource?: 'efuse' | 'security-info' | 'none';
+  /** "Manual encryption in download mode disabled" (release mode); undefined when unreadable. */
+  downloadEncryptDisabled?: boolean;
 }

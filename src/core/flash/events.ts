@@ -1,4 +1,5 @@
 import type { ChipName } from '../chips';
+import type { DeviceInfo } from './api';
 
 /** Everything a flash job reports, in order. The CLI, the output channel, the notification
  * and the status bar all render these same events. */
@@ -6,6 +7,8 @@ export type FlashEvent =
   | { kind: 'connecting'; port: string; attempt: number; strategy: string }
   | { kind: 'connected'; port: string }
   | { kind: 'chip'; chip: ChipName; description: string }
+  /** Everything read about the device on connecting (read only); every job that connects sends it. */
+  | { kind: 'device'; info: DeviceInfo }
   | { kind: 'stub'; running: boolean; detail: string }
   | { kind: 'baud'; baud: number }
   | { kind: 'plan'; totalBytes: number; segments: number }

@@ -7,6 +7,7 @@ import { flashSizeBytes, type ChipFacts } from '../chips';
 import { normalizeFlashSize } from '../formats/flash_params';
 import { connectLoader } from '../protocol/connect';
 import { detectChip, type Detection } from '../protocol/chip_detect';
+import { readChipIdentity } from '../protocol/chip_identity';
 import { readDeviceSecurity, readMac, type DeviceSecurity } from '../protocol/device_security';
 import { LoaderConnection } from '../protocol/loader_connection';
 import { CancelledError } from '../protocol/loader_errors';
@@ -89,6 +90,8 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
     const security = await readDeviceSecurity(session, chip, detection.security, detection.secureDownloadMode);
     let mac: string | undefined;
     if (!detection.secureDownloadMode) mac = await readMac(session, chip);
+    // Read only: revision, crystal, eFuse protection bits (measured at the ROM's baud, before any switch).
+    const identity = detection.secureDownloadMode ? undefined : await readChipIdentity(session, chip, security, transport.baudRate);
     const sdmText = detection.secureDownloadMode ? ', Secure Download Mode' : '';
     const description = `${chip.displayName} (${detection.how}${sdmText}), flash encryption ${security.mode}${security.secureBoot ? ', secure boot on' : ''}${mac ? `, MAC ${mac}` : ''}`;
     emit({ kind: 'chip', chip: chip.name, description });
@@ -179,6 +182,9 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
         if (detectedFlashSize !== undefined) info.flashSize = detectedFlashSize;
         if (flashId !== undefined) info.flashId = flashId;
         if (security.flashCryptConfig !== undefined) info.flashCryptConfig = security.flashCryptConfig;
+        if (identity) info.identity = identity;
+        info.securitySource = security.source;
+        if (security.downloadEncryptDisabled !== undefined) info.downloadEncryptDisabled = security.downloadEncryptDisabled;
         return info;
       },
       after: (action) => afterAction(result, action, emit),
@@ -188,6 +194,7 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
         await closePort();
       },
     };
+    emit({ kind: 'device', info: result.deviceInfo() });
     return result;
   } catch (e) {
     await closePort().catch(() => undefined);

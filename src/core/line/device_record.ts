@@ -46,7 +46,7 @@ export interface DeviceRecord {
  * added by the device-identity work); undefined while the core does not report it.
  */
 function revisionOf(d: DeviceInfo): string | undefined {
-  const r = (d as DeviceInfo & { identity?: { revision?: { major: number; minor: number } } }).identity?.revision;
+  const r = d.identity?.revision;
   return r ? `v${r.major}.${r.minor}` : undefined;
 }
 

@@ -20,6 +20,11 @@ export interface FlashKind {
   oneSegment: boolean;
 }
 
+export function commandOf(kind: FlashKind): string {
+  if (kind.oneSegment) return kind.encrypted ? 'espFlasher.flashSegmentEncrypted' : 'espFlasher.flashSegment';
+  return kind.encrypted ? 'espFlasher.flashEncrypted' : 'espFlasher.flash';
+}
+
 export function operationName(kind: FlashKind, segment?: string): string {
   const base = kind.oneSegment ? `Flash Segment${segment ? ` "${segment}"` : ''}` : 'Flash';
   return kind.encrypted ? `${base} (Encrypted)` : base;
@@ -89,6 +94,12 @@ export async function runFlash(
     return undefined;
   }
   args.onPort?.(port);
+  // Re-run exactly this (kind, segment, folder; the port only when it was asked for) from the status bar.
+  const again: CommandArgs = {};
+  if (args.port) again.port = args.port;
+  if (args.folder) again.folder = args.folder;
+  if (only) again.segment = only;
+  ctx.lastRun = { command: commandOf(kind), title: operation, args: [again] };
   if (!(await planCheckPasses(ctx, plan, port, operation))) return undefined;
 
   const encryptedNames = segments.filter((s) => s.encrypt !== 'off').map((s) => `${s.name} (${s.encrypt})`);
@@ -105,6 +116,11 @@ export async function runFlash(
     canOverride: true,
     force: args.force,
     echo,
+    encrypted: segments.some((s) => s.encrypt !== 'off'),
+    onFix: (fix) => {
+      const target = commandOf({ ...kind, encrypted: fix === 'flash-encrypted' });
+      void vscode.commands.executeCommand(target, again);
+    },
     run: (signal, onEvent, force) =>
       ctx.core.flashSegments(segments, flashOptionsFrom(settings, plan, { port, folder: wsFolder, signal, onEvent, force })),
     failure: (r) =>
@@ -116,9 +132,6 @@ export async function runFlash(
     const lines = resultSummaryLines(result);
     ctx.logLines(lines);
     if (echo) for (const l of lines) echo(l);
-    if (result.ok) {
-      vscode.window.setStatusBarMessage(`$(check) ESP Flasher: ${operation} done in ${result.seconds.toFixed(1)} s`, 5000);
-    }
   }
   return result;
 }

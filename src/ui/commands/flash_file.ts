@@ -59,6 +59,7 @@ export const flashFile: CommandFactory = (ctx) => async (...a): Promise<FlashRes
   if (!port) return undefined;
   const settings = ctx.settings(file);
   const at = offset;
+  ctx.lastRun = { command: 'espFlasher.flashFile', title: `${operation} at 0x${at.toString(16)}`, args: [{ file, offset: at, port: args.port }] };
   const result = await runJob(ctx, {
     operation: `${operation} at 0x${at.toString(16)}`,
     port,

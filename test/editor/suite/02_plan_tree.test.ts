@@ -1,3 +1,5 @@
+import * as vscode from 'vscode';
+import * as path from 'path';
 import * as assert from 'assert';
 import { expectedSegments, workspaceBuildDir } from '../support/build_expectations';
 import { extensionApi } from '../support/extension_api';
@@ -22,7 +24,10 @@ describe('Flash Plan tree', () => {
     assert.strictEqual(api.project?.kind, 'esp-idf');
     assert.strictEqual(api.project?.plan.chip, 'esp32s3');
     assert.match(api.planTree.headline ?? '', /ESP32-S3/, `headline: ${api.planTree.headline}`);
-    assert.ok((api.planTree.headline ?? '').includes(workspaceBuildDir()), `headline names the build folder: ${api.planTree.headline}`);
+    // The headline names the build folder relative to the workspace ("build"), not its absolute path.
+    const relative = path.relative(vscode.workspace.workspaceFolders![0].uri.fsPath, workspaceBuildDir());
+    assert.ok((api.planTree.headline ?? '').includes(`: ${relative} · `), `headline names the build folder as "${relative}": ${api.planTree.headline}`);
+    assert.ok(!(api.planTree.headline ?? '').includes(workspaceBuildDir()), `headline shows the absolute path: ${api.planTree.headline}`);
   });
 
   it('shows partitions without an image as rows without a checkbox', async () => {

@@ -7,7 +7,8 @@ import { expectedSegments, hex8 } from '../support/build_expectations';
 import { extensionApi } from '../support/extension_api';
 import { holdChip } from '../support/held_chip';
 
-const VIRTUAL_PORT = 'virtual:esp32s3:encryption=development';
+// 8 MB like the build's flash size: the plan check knows the device's size after the first connection.
+const VIRTUAL_PORT = 'virtual:esp32s3:encryption=development:flash=8MB';
 const FLASH_TIMEOUT_MS = 90_000;
 
 async function flashEncrypted(port: string): Promise<FlashResult | undefined> {
@@ -40,6 +41,20 @@ describe('Flash (Encrypted) against a virtual ESP32-S3 with development flash en
     }
     assert.ok(lines.some((l) => /^Flash finished in \d+\.\d s/.test(l)), lines.join('\n'));
     assert.deepStrictEqual(api.dialogs().filter((d) => d.modal), [], 'no modal dialog should stop a flash that passes its checks');
+  });
+
+  it('a click on the status-bar item afterwards runs Flash (Encrypted) again, not a plain Flash', async () => {
+    const api = await extensionApi();
+    const click = api.statusBarCommand();
+    assert.ok(click, 'the status-bar item has no command');
+    assert.strictEqual(click.command, 'espFlasher.flashEncrypted', JSON.stringify(click));
+    assert.deepStrictEqual(click.arguments, [{ port: VIRTUAL_PORT }]);
+    const dialogsBefore = api.dialogs().length;
+    const again = (await vscode.commands.executeCommand(click.command, ...(click.arguments ?? []))) as FlashResult | undefined;
+    assert.ok(again?.ok, `the re-run failed: ${again?.error}`);
+    assert.strictEqual(api.flashState.operation, 'Flash (Encrypted)');
+    assert.match(api.statusBarText(), /ESP: Flash \(Encrypted\) ok/);
+    assert.deepStrictEqual(api.dialogs().slice(dialogsBefore).filter((d) => d.modal), [], 'the re-run met a refusal');
   });
 
   describe('on a chip the test holds (its pseudo-terminal path as the port)', () => {

@@ -7,7 +7,7 @@ import { extensionApi } from '../support/extension_api';
 import { waitFor } from '../support/wait_for';
 
 // "timing" paces the virtual chip like a real UART and flash, so the flash lasts long enough to cancel.
-const SLOW_PORT = 'virtual:esp32s3:encryption=development:timing';
+const SLOW_PORT = 'virtual:esp32s3:encryption=development:flash=8MB:timing';
 
 describe('Cancelling a flash midway', function () {
   this.timeout(90_000);

@@ -101,7 +101,7 @@ describe('line/report_file', () => {
         error: 'The device went away.',
         device: Object.assign(
           { chip: 'esp32c3' as const, description: 'ESP32-C3', mac: '24:0a:c4:00:00:01', flashSize: 4194304, flashEncryption: 'development' as const, cryptCounter: 1, secureBoot: true, secureDownloadMode: false, keyPresent: true, stub: true },
-          { identity: { revision: { major: 0, minor: 4 } } },
+          { identity: { revision: { major: 0, minor: 4 }, features: [], keyBlocks: [] } },
         ),
       },
       { kind: 'failed', message: 'x', segment: 'app', offset: 0x12345, written: [], notWritten: ['app'] },

@@ -48,4 +48,37 @@ describe('ui/device_rows', () => {
     assert.equal(rows.find((r) => r.label === 'Flash encryption')!.attention, false);
     assert.equal(rows.find((r) => r.label === 'Download mode')!.value, 'normal');
   });
+  it('adds revision, crystal, features and the eFuse summary when the connection read them', () => {
+    const rows = deviceRows('COM3', {
+      ...info,
+      secureDownloadMode: false,
+      downloadEncryptDisabled: true,
+      identity: {
+        revision: { major: 3, minor: 1 },
+        crystalMHz: 40,
+        crystalSource: 'measured',
+        features: ['Wi-Fi', 'Bluetooth'],
+        writeDisable: 0x84,
+        readDisable: 1,
+        keyBlocks: [
+          { name: 'BLOCK1 (flash encryption)', purpose: 'flash encryption key', burned: true, writeProtected: true, readProtected: true },
+          { name: 'BLOCK2 (secure boot)', burned: false, writeProtected: false, readProtected: false },
+        ],
+      },
+    });
+    const text = rows.map((r) => `${r.label}: ${r.value}`);
+    for (const line of [
+      'Revision: v3.1',
+      'Crystal: 40 MHz',
+      'Features: Wi-Fi, Bluetooth',
+      'Encrypt in download mode: disabled (the chip will not encrypt what it receives)',
+      'eFuse write-protect (WR_DIS): 0x84 (2 bits set)',
+      'eFuse read-protect (RD_DIS): 0b1',
+      'BLOCK1 (flash encryption): flash encryption key · burned · write-protected · read-protected',
+      'BLOCK2 (secure boot): empty',
+    ]) {
+      assert.ok(text.includes(line), `no "${line}" in:\n${text.join('\n')}`);
+    }
+    assert.match(rows.find((r) => r.label === 'Crystal')!.tooltip!, /Measured/);
+  });
 });

@@ -43,8 +43,13 @@ describe('ui/flash_map', () => {
   it('draws to scale with encrypted writes marked, and escapes names', () => {
     const map = buildFlashMap({ segments: [seg('<app>', 0x10000, 0x10000, true)], partitions: [], sizeSetting: '1MB', isEncrypted: (s) => s.encrypt });
     const html = flashMapHtml(map, { title: 'T & <b>', cspSource: 'vscode-resource:', nonce: 'n0nce' });
-    assert.match(html, /class="box write encrypted" style="left:6\.2500%;width:6\.2500%"/);
-    assert.match(html, /🔒 &lt;app&gt;/);
+    const box = /class="box write encrypted (g\d+)" data-name="&lt;app&gt;" data-offset="65536" data-size="65536"/.exec(html);
+    assert.ok(box, 'the write box with its geometry class and data');
+    // Geometry lives in the nonce'd stylesheet: the CSP blocks inline style attributes.
+    assert.match(html, new RegExp(`<style nonce="n0nce">[^]*\\.${box[1]} \\{ left: 6\\.2500%; width: 6\\.2500%; \\}[^]*</style>`));
+    assert.doesNotMatch(html, /\sstyle="/);
+    assert.match(html, /<div class="lane" id="writes" data-flash-size="1048576">/);
+    assert.match(html, /<span>&lt;app&gt; \(encrypted\)<\/span>/);
     assert.match(html, /<h2>T &amp; &lt;b&gt;<\/h2>/);
     assert.match(html, /style-src vscode-resource: 'nonce-n0nce'/);
     assert.doesNotMatch(html, /<script/);

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { statusView } from '../../../src/ui/flash_state';
 
 describe('ui/flash_state', () => {
-  it('is the flash button showing the port when idle', () => {
+  it('is the flash button when idle (the port has its own item)', () => {
     assert.deepEqual(statusView({ phase: 'idle', percent: 0, port: '/dev/ttyUSB0' }), {
-      text: '$(zap) ESP: /dev/ttyUSB0',
-      tooltip: 'Flash the plan to /dev/ttyUSB0',
+      text: '$(zap) ESP: Flash',
+      tooltip: 'Flash to /dev/ttyUSB0',
       background: 'none',
     });
-    assert.equal(statusView({ phase: 'idle', percent: 0 }).text, '$(zap) ESP: no port');
+    assert.match(statusView({ phase: 'idle', percent: 0 }).tooltip, /No port chosen/);
   });
 
   it('shows percent, segment and speed while flashing', () => {
@@ -24,5 +24,11 @@ describe('ui/flash_state', () => {
     assert.equal(failed.background, 'error');
     assert.match(failed.tooltip, /COM3 failed: port busy/);
     assert.equal(statusView({ phase: 'cancelled', percent: 10 }).background, 'warning');
+  });
+
+  it('says that a click runs again what was last run', () => {
+    const v = statusView({ phase: 'succeeded', percent: 100, seconds: 1, operation: 'Flash (Encrypted)', port: 'COM3' }, 'Flash (Encrypted)');
+    assert.equal(v.tooltip, 'Flash (Encrypted) on COM3 succeeded. Click to run Flash (Encrypted) again.');
+    assert.match(statusView({ phase: 'failed', percent: 0, operation: 'Flash Segment "app"' }, 'Flash Segment "app"').tooltip, /Click to run Flash Segment "app" again\.$/);
   });
 });

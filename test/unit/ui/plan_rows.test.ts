@@ -62,6 +62,8 @@ describe('ui/plan_rows (synthetic plan)', () => {
 
   it('has a headline naming the build, chip and flash settings, or what was looked for', () => {
     assert.equal(planHeadline(view), 'ESP-IDF build: /b · ESP32-C3 · dio 4MB 80m');
+    // The tree passes a display function: the build folder relative to the workspace.
+    assert.equal(planHeadline(view, (p) => (p === '/b' ? 'build' : p)), 'ESP-IDF build: build · ESP32-C3 · dio 4MB 80m');
     assert.equal(
       planHeadline({ plan: { settings: plan.settings, segments: [] }, problems: [], kind: 'none', looked: ['/w/build/flasher_args.json', '/w/platformio.ini'] }),
       'No build output found. Looked for: /w/build/flasher_args.json, /w/platformio.ini',

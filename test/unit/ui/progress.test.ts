@@ -38,6 +38,17 @@ describe('ui/progress', () => {
     assert.equal(Math.round(p.percent), 63);
   });
 
+  it('starts each segment without a speed: the previous segment’s is never shown as the new one’s first', () => {
+    const p = new PlanProgress();
+    for (const e of job.slice(0, 5)) p.update(e);
+    assert.equal(p.kbitPerSecond, 120);
+    p.update(job[5]);
+    assert.equal(p.segment, 'app');
+    assert.equal(p.kbitPerSecond, undefined);
+    p.update(job[6]);
+    assert.equal(p.kbitPerSecond, 612.4);
+  });
+
   it('counts a skipped segment as done and stops at a failure without reaching 100', () => {
     const p = new PlanProgress(2000);
     run(p, [

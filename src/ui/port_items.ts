@@ -1,0 +1,87 @@
+/**
+ * The port picker's list, in the order an ESP developer looks for a board: the current port
+ * (preselected), known ESP USB bridges with their names, the other serial ports, "Enter a port
+ * path…", and one "Virtual chip…" entry that opens the list of simulated chips. No vscode here.
+ */
+import { normalizeChipName, type ChipName } from '../core/chips';
+import { rankPorts, type ListedPort } from './usb_bridges';
+import { isVirtualPort, virtualPortChoices } from './virtual_ports';
+
+export const ENTER_PATH = '__enter__';
+export const VIRTUAL_CHIP = '__virtual__';
+
+export interface PortItem {
+  /** A separator's title, or an item's label (codicons allowed). */
+  label: string;
+  separator?: boolean;
+  description?: string;
+  detail?: string;
+  /** Port path, ENTER_PATH or VIRTUAL_CHIP; '' for the "no ports" line. */
+  value?: string;
+  /** The item shown selected when the picker opens (the current port). */
+  active?: boolean;
+}
+
+export function portPickItems(ports: ListedPort[], current: string | undefined, listError?: string): PortItem[] {
+  const ranked = rankPorts(ports);
+  const bridges = ranked.filter((p) => p.bridge);
+  const others = ranked.filter((p) => !p.bridge);
+  const items: PortItem[] = [];
+  const listed = ranked.some((p) => p.path === current);
+  if (current && !listed) {
+    // A pseudo-terminal, a symlink or a virtual chip: list() does not show it, so it leads.
+    items.push({ label: 'Current port', separator: true });
+    items.push({
+      label: `$(check) ${isVirtualPort(current) ? virtualLabel(current) : current}`,
+      description: isVirtualPort(current) ? current : 'not listed by the system (a pseudo-terminal or symlink?)',
+      value: current,
+      active: true,
+    });
+  }
+  items.push({ label: 'ESP boards (known USB bridges)', separator: true });
+  if (bridges.length === 0) {
+    items.push({ label: '$(info) No ESP board found', description: listError ?? 'plug the board in; a data-capable USB cable is needed', value: '' });
+  }
+  for (const p of bridges) {
+    items.push({
+      label: `$(circuit-board) ${p.path}`,
+      description: p.description,
+      detail: p.path === current ? 'current port' : undefined,
+      value: p.path,
+      active: p.path === current,
+    });
+  }
+  if (others.length) {
+    items.push({ label: 'Other serial ports', separator: true });
+    for (const p of others) {
+      items.push({ label: `$(plug) ${p.path}`, description: p.description, detail: p.path === current ? 'current port' : undefined, value: p.path, active: p.path === current });
+    }
+  }
+  items.push({ label: 'More', separator: true });
+  items.push({ label: '$(edit) Enter a port path…', description: 'a port the system does not list (a pseudo-terminal, a symlink)', value: ENTER_PATH });
+  items.push({ label: '$(beaker) Virtual chip…', description: 'a simulated chip for a dry run: nothing leaves this computer', value: VIRTUAL_CHIP });
+  return items;
+}
+
+/** "Virtual ESP32-S3, flash encryption on (flash=8MB)" for "virtual:esp32s3:encryption=development:flash=8MB"; the path when unknown. */
+export function virtualLabel(port: string): string {
+  const [, chipToken, ...options] = port.split(':');
+  const chip = chipToken ? normalizeChipName(chipToken) : undefined;
+  if (!chip) return port;
+  const plain = virtualPortChoices(chip).find((v) => v.path === `virtual:${chip}`)!;
+  let label = plain.label;
+  const rest: string[] = [];
+  for (const o of options) {
+    const enc = /^(?:enc|encryption)=(\w+)$|^(dev|development|release)$/.exec(o);
+    const mode = enc?.[1] ?? enc?.[2];
+    if (mode === 'development' || mode === 'dev') label += ', flash encryption on';
+    else if (mode === 'release') label += ', flash encryption release';
+    else if (mode !== 'off' && o) rest.push(o);
+  }
+  return rest.length ? `${label} (${rest.join(', ')})` : label;
+}
+
+/** The second list, behind "Virtual chip…": the plan's chip first (plain and with flash encryption), then the rest. */
+export function virtualChipItems(planChip: ChipName | undefined, current: string | undefined): PortItem[] {
+  return virtualPortChoices(planChip).map((v) => ({ label: `$(beaker) ${v.label}`, description: v.description, detail: v.path, value: v.path, active: v.path === current }));
+}
