@@ -1,7 +1,8 @@
 /** `esp-flasher plan <folder | offset file …>` — the plan and its problems, without hardware. */
 import { chipFacts, flashSizeBytes, normalizeChipName, type ChipName } from '../core/chips';
 import { normalizeFlashSize } from '../core/formats/flash_params';
-import { checkPlanAgainstDevice } from '../core/plan/check_plan';
+import { checkPlanAgainstDevice, type CheckPlanOptions } from '../core/plan/check_plan';
+import { chooseEncryptModes } from './encrypt_choice';
 import { planToJson } from '../core/plan/plan_json';
 import { planText } from '../core/plan/plan_text';
 import { hasErrors } from '../core/plan/problem';
@@ -14,6 +15,14 @@ const OPTIONS: OptionSpec[] = [
   { name: 'bootloader', kind: 'value', valueName: 'FILE', help: 'Rust projects: bootloader image to write' },
   { name: 'partition-table', kind: 'value', valueName: 'FILE', help: 'Rust projects: partition table (binary or CSV) to write' },
   { name: 'device-flash-size', kind: 'value', valueName: 'SIZE', help: 'Also check against a device with this much flash (4MB)' },
+  {
+    name: 'device-encryption',
+    kind: 'value',
+    valueName: 'MODE',
+    help: 'Also check against a device whose flash encryption is off, development or release (plaintext into its encrypted regions)',
+  },
+  { name: 'encrypt', kind: 'flag', help: 'With --device-encryption: check the write `flash --encrypt` would make (else every segment plain)' },
+  { name: 'flash-size', kind: 'value', valueName: 'SIZE', help: 'Check as `flash --flash-size SIZE` would write the bootloader header (4MB, detect, keep)' },
   { name: 'json', kind: 'flag', help: 'Print the plan and problems as JSON' },
 ];
 
@@ -62,6 +71,10 @@ export async function run(args: string[], out: (line: string) => void): Promise<
       deviceFlashSize = n ? flashSizeBytes(n) : undefined;
       if (!deviceFlashSize) throw new UsageError(`--device-flash-size: "${dfs}" is not a size like 2MB or 4MB.`, 'plan');
     }
+    const enc = o.string('device-encryption');
+    if (enc !== undefined && enc !== 'off' && enc !== 'development' && enc !== 'release') {
+      throw new UsageError(`--device-encryption: "${enc}" is not off, development or release.`, 'plan');
+    }
     const words = o.positionals;
     let result: { plan: Awaited<ReturnType<typeof readProject>>['plan']; problems: Awaited<ReturnType<typeof readProject>>['problems']; kind: ProjectKind; looked?: string[] };
     if (words.length === 0) throw new UsageError('plan needs a folder (or offset/file pairs). Run "esp-flasher plan --help".', 'plan');
@@ -71,13 +84,20 @@ export async function run(args: string[], out: (line: string) => void): Promise<
     } else {
       if (words.length % 2 !== 0) throw new UsageError(`plan takes one folder or <offset> <file> pairs; got ${words.length} words: ${words.join(' ')}.`, 'plan');
       const pairs = [];
-      for (let i = 0; i < words.length; i += 2) pairs.push({ offset: parseNumber(words[i], `offset of pair ${i / 2 + 1}`), file: words[i + 1] });
+      for (let i = 0; i < words.length; i += 2) pairs.push({ offset: parseNumber(words[i], `offset of pair ${i / 2 + 1}`), file: words[i + 1], text: words[i] });
       const r = await readPlainPairs(pairs, { chip });
       result = { ...r, kind: 'plain' };
     }
     const problems = [...result.problems];
-    if (deviceFlashSize) {
-      const extra = checkPlanAgainstDevice(result.plan, { deviceFlashSize });
+    const sizeSetting = o.string('flash-size');
+    if (sizeSetting) result.plan.settings = { ...result.plan.settings, size: sizeSetting };
+    if (deviceFlashSize || enc) {
+      const modes = chooseEncryptModes(result.plan.segments, { encrypt: o.has('encrypt'), hostKey: false });
+      const plan = result.plan;
+      const device: CheckPlanOptions = { encryptChoice: (s) => modes[plan.segments.indexOf(s)] ?? 'off' };
+      if (deviceFlashSize) device.deviceFlashSize = deviceFlashSize;
+      if (enc) device.deviceEncryption = enc;
+      const extra = checkPlanAgainstDevice(result.plan, device);
       const seen = new Set(problems.map((p) => p.message));
       problems.push(...extra.filter((p) => !seen.has(p.message)));
     }

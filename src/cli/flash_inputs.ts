@@ -9,6 +9,7 @@ import { segmentsFromPlan } from '../core/flash/segments_from_plan';
 import type { FlashPlan, FlashSettings } from '../core/plan/flash_plan';
 import type { Problem } from '../core/plan/problem';
 import { readPlainPairs, readProject, type ProjectKind } from '../core/project/read_project';
+import type { PlainPair } from '../core/project/read_plain';
 import { Options, UsageError, parseNumber, type OptionSpec } from './args';
 import { checkEncryptFlagCombination, chooseEncryptModes, encryptedMode, type EncryptFlags } from './encrypt_choice';
 
@@ -40,10 +41,10 @@ export interface FlashInputs {
   source: string;
 }
 
-function pairsFrom(words: string[], what: string): { offset: number; file: string }[] {
-  const pairs: { offset: number; file: string }[] = [];
+function pairsFrom(words: string[], what: string): PlainPair[] {
+  const pairs: PlainPair[] = [];
   for (let i = 0; i + 1 < words.length; i += 2) {
-    pairs.push({ offset: parseNumber(words[i], `${what}: offset of pair ${i / 2 + 1}`), file: words[i + 1] });
+    pairs.push({ offset: parseNumber(words[i], `${what}: offset of pair ${i / 2 + 1}`), file: words[i + 1], text: words[i] });
   }
   return pairs;
 }

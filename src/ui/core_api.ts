@@ -6,6 +6,7 @@ import type { ChipName } from '../core/chips';
 import type { ConnectOptions, DeviceInfo, FlashOptions, FlashResult, WriteSegment } from '../core/flash/api';
 import type { FlashPlan, PlanSegment } from '../core/plan/flash_plan';
 import type { Problem } from '../core/plan/problem';
+import type { CheckPlanOptions } from '../core/plan/check_plan';
 import type { ImageSummary, ProjectView } from './plan_rows';
 import type { ListedPort } from './usb_bridges';
 
@@ -14,7 +15,7 @@ export type EncryptionMode = 'device' | 'host';
 
 export interface CoreApi {
   readProject(folder: string, buildDir?: string): Promise<ProjectView>;
-  checkPlan(plan: FlashPlan, ctx: { deviceFlashSize?: number; connectedChip?: ChipName }): Problem[];
+  checkPlan(plan: FlashPlan, ctx: CheckPlanOptions): Problem[];
   /** The segments to write: all plain, or encrypted per the build's flags and the user's overrides. */
   segmentsFromPlan(plan: FlashPlan, kind: WriteKind, mode: EncryptionMode, overrides?: Record<string, boolean>): WriteSegment[];
   flashSegments(segments: WriteSegment[], opts: FlashOptions): Promise<FlashResult>;

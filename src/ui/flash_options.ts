@@ -114,6 +114,10 @@ export function flashOptionsFrom(settings: Settings, plan: FlashPlan | undefined
   if (before) options.before = before;
   if (after) options.after = after;
   if (plan) options.settings = plan.settings;
+  if (plan?.partitions?.length) {
+    options.partitions = plan.partitions;
+    if (plan.partitionTableOffset !== undefined) options.partitionTableOffset = plan.partitionTableOffset;
+  }
   const hostKey = hostKeyFrom(settings, job.folder);
   if (hostKey) options.hostKey = hostKey;
   if (job.signal) options.signal = job.signal;

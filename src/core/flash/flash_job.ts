@@ -13,7 +13,9 @@ import type { OpenedPort } from '../transport/open_port';
 import { openSession, type OpenSession } from './open_session';
 import { changedText, findChangedSectors, type ChangedSectors } from './changed_sectors';
 import { prepareSegment, segmentPart, type PreparedSegment } from './prepare_segments';
-import { safetyRefusals, type Refusal } from './safety_checks';
+import { safetyRefusals, type Refusal } from '../rules/device_rules';
+import { layoutFromDevice, layoutWithoutDevice } from '../rules/device_layout';
+import type { FlashLayout } from '../rules/encrypted_regions';
 import { SegmentWriteError, writeSegment } from './segment_writer';
 import { validateSegments } from './validate_segments';
 
@@ -49,10 +51,25 @@ function hostKey(segments: WriteSegment[], opts: FlashOptions, s: OpenSession, e
     return resolveHostKey(opts.hostKey, { chip: s.chip.name, mac: s.mac });
   } catch (e) {
     const first = segments.find((x) => x.encrypt === 'host');
-    if (first) throw new FlashRefusedError([{ segment: first.name, offset: first.offset, message: (e as Error).message, overridable: false }]);
+    if (first) {
+      const reason = `${(e as Error).message}`;
+      throw new FlashRefusedError([{ code: 'host-key', segment: first.name, offset: first.offset, overridable: false, reason, advice: '', message: reason }]);
+    }
     emit({ kind: 'warning', message: `Device-encrypted segments cannot be verified: ${(e as Error).message}` });
     return undefined;
   }
+}
+
+/**
+ * The layout the encrypted-region rule judges by: the plan's table, a table in the job, or
+ * (only when a plaintext write onto an encryption-enabled device needs it) the device's own.
+ */
+async function jobLayout(segments: WriteSegment[], opts: FlashOptions, s: OpenSession, key: FlashKey | undefined): Promise<FlashLayout | undefined> {
+  const known = layoutWithoutDevice(segments, opts.partitions, opts.partitionTableOffset);
+  if (known) return known;
+  if (!s.security.flashEncryptionEnabled || !segments.some((x) => x.encrypt === 'off')) return undefined;
+  const read = (offset: number, length: number) => (s.session.isStub ? s.session.readFlashStub(offset, length) : s.session.readFlashSlow(offset, length));
+  return layoutFromDevice(read, key, opts.partitionTableOffset);
 }
 
 /** Prepare the write list for an open session (shared with verifySegments). */
@@ -93,7 +110,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     open = await openSession(opts, { stub: opts.stub ?? true, flashSizeSetting: opts.settings?.size }, emit, port);
     const s = open;
     const key = hostKey(segments, opts, s, emit);
-    const { refusals, overridden } = safetyRefusals(
+    const layout = await jobLayout(segments, opts, s, key);
+    const { refusals, overridden, warnings } = safetyRefusals(
       segments,
       {
         chip: s.chip,
@@ -102,9 +120,12 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         flashSize: s.flashSize,
         hostKeyGiven: !!key,
         hostFlashCryptConfig: opts.hostKey?.flashCryptConfig,
+        settings: opts.settings,
+        layout,
       },
       !!opts.force,
     );
+    for (const r of warnings) emit({ kind: 'warning', message: r.message });
     for (const r of overridden) emit({ kind: 'warning', message: `Forced past a refusal: ${r.message}` });
     if (refusals.length) throw new FlashRefusedError(refusals);
     if (s.flashSize === undefined) emit({ kind: 'warning', message: 'Flash size unknown: segments were not checked against it.' });

@@ -23,6 +23,7 @@ export function segmentsFromPlan(
       bytes: s.bytes,
       encrypt: mode === 'encrypted' && wanted ? encryptMode : 'off',
       encryptedInBuild: s.encrypt,
+      ...(s.offsetText !== undefined ? { offsetText: s.offsetText } : {}),
     };
   });
 }

@@ -89,7 +89,7 @@ export async function runFlash(
     return undefined;
   }
   args.onPort?.(port);
-  if (!(await planCheckPasses(ctx, plan, port, operation))) return undefined;
+  if (!(await planCheckPasses(ctx, plan, port, operation, segments))) return undefined;
 
   const encryptedNames = segments.filter((s) => s.encrypt !== 'off').map((s) => `${s.name} (${s.encrypt})`);
   const summary = `${segments.map((s) => s.name).join(', ')}${encryptedNames.length ? `; encrypted: ${encryptedNames.join(', ')}` : '; all plain'}`;

@@ -1,8 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { chipFacts, type ChipName } from '../../../src/core/chips';
 import type { WriteSegment } from '../../../src/core/flash/api';
-import { safetyRefusals, type SafetyContext } from '../../../src/core/flash/safety_checks';
+import { safetyRefusals, type SafetyContext } from '../../../src/core/rules/device_rules';
 import type { DeviceSecurity } from '../../../src/core/protocol/device_security';
+import { makePartition } from '../../../src/core/formats/partition_table';
+import type { FlashLayout } from '../../../src/core/rules/encrypted_regions';
 
 const dev = (p: Partial<DeviceSecurity> = {}): DeviceSecurity => ({
   cryptCounter: 1,
@@ -38,7 +40,9 @@ function image(id: number): Uint8Array {
   return b;
 }
 
-function only(r: ReturnType<typeof safetyRefusals>) {
+/** The one refusal (the sector-alignment rule set aside where a test places a segment off a sector boundary on purpose). */
+function only(r: ReturnType<typeof safetyRefusals>, aside: string[] = []) {
+  r = { ...r, refusals: r.refusals.filter((x) => !aside.includes(x.code)) };
   assert.equal(r.refusals.length, 1, r.refusals.map((x) => x.message).join('\n'));
   return r.refusals[0];
 }
@@ -67,7 +71,9 @@ describe('safety checks: one refusal each, with a message a person can act on', 
   it('no key programmed: refuses unless forced', () => {
     const r = only(safetyRefusals([seg()], ctx('esp32s3', {}, { keyPresent: false }), false));
     assert.equal(r.overridable, true);
-    assert.match(r.message, /no flash-encryption key is programmed in this ESP32-S3's eFuses.*--force overrides/);
+    assert.match(r.message, /no flash-encryption key is programmed in this ESP32-S3's eFuses/);
+    assert.equal(r.code, 'no-flash-key');
+    assert.doesNotMatch(r.message, /--force/, 'core messages carry no CLI flag names');
     const f = safetyRefusals([seg()], ctx('esp32s3', {}, { keyPresent: false }), true);
     assert.equal(f.refusals.length, 0);
     assert.equal(f.overridden.length, 1);
@@ -84,42 +90,49 @@ describe('safety checks: one refusal each, with a message a person can act on', 
   });
 
   it('misaligned encrypted segment: refuses with the nearest aligned offsets, not forceable', () => {
-    const r = only(safetyRefusals([seg({ offset: 0x10010 })], ctx('esp32'), true));
+    const r = only(safetyRefusals([seg({ offset: 0x10010 })], ctx('esp32'), true), ['unaligned-offset']);
     assert.equal(r.overridable, false);
     assert.match(r.message, /segment "app" at 0x10010: an encrypted segment must start at a multiple of 32 bytes on ESP32\. Move it to 0x10000 or 0x10020/);
-    assert.deepEqual(safetyRefusals([seg({ offset: 0x10010 })], ctx('esp32c3'), false).refusals, []);
+    assert.deepEqual(safetyRefusals([seg({ offset: 0x10010 })], ctx('esp32c3'), false).refusals.map((x) => x.code), ['unaligned-offset']);
   });
 
-  it('plaintext onto an encrypted device where the build expects ciphertext: refuses unless forced', () => {
-    const r = only(safetyRefusals([seg({ encrypt: 'off', encryptedInBuild: true })], ctx('esp32c3'), false));
-    assert.match(r.message, /Refusing to write segment "app" at 0x10000 as plaintext: flash encryption is on and this segment is one the chip reads encrypted/);
-    // A data partition the build writes plain (nvs, storage) is fine in development mode.
-    assert.deepEqual(safetyRefusals([seg({ encrypt: 'off', encryptedInBuild: false })], ctx('esp32c3'), false).refusals, []);
-    // Unknown: an image is recognised by its magic byte.
-    assert.equal(safetyRefusals([seg({ encrypt: 'off', bytes: image(5) })], ctx('esp32c3'), false).refusals.length, 1);
+  // The region rule: the plan's table (factory app at 0x10000, nvs at 0x9000, storage at 0x110000).
+  const table: FlashLayout = {
+    partitions: [makePartition('nvs', 1, 0x02, 0x9000, 0x6000, 0), makePartition('factory', 0, 0x00, 0x10000, 0x100000, 0), makePartition('storage', 1, 0x82, 0x110000, 0x10000, 0), makePartition('secret', 1, 0x82, 0x120000, 0x10000, 1)],
+    tableOffset: 0x8000,
+    source: "the plan's partition table",
+  };
+
+  it('plaintext into an app partition of an encrypted device: refused by region whatever the bytes are (ELF, damaged image, random data)', () => {
+    for (const bytes of [new Uint8Array(0x100).fill(0x7f), image(5).map((b, i) => (i === 0 ? 0xe8 : b))]) {
+      const r = only(safetyRefusals([seg({ encrypt: 'off', bytes })], ctx('esp32c6', { layout: table }), false));
+      assert.equal(r.code, 'plaintext-in-encrypted-region');
+      assert.equal(r.overridable, true);
+      assert.match(r.reason, /Refusing to write segment "app" at 0x10000 as plaintext: flash encryption is on \(Development mode\) on this ESP32-C6 and partition factory \(app\/factory, encrypted by default/);
+    }
+    assert.equal(safetyRefusals([seg({ encrypt: 'off' })], ctx('esp32c6', { layout: table }), true).refusals.length, 0, 'forced');
   });
 
-  it('plaintext boot data onto a development-mode encrypted device: refused even when a non-encrypting build marks it plain', () => {
-    // The ROM and bootloader read the bootloader, partition table and apps through the decryption
-    // engine whatever the build says; a plaintext build there does not boot (§12).
-    const boot = only(safetyRefusals([seg({ name: 'bootloader', offset: 0x0, encrypt: 'off', encryptedInBuild: false })], ctx('esp32c3'), false));
-    assert.match(boot.message, /segment "bootloader" at 0x0 as plaintext: flash encryption is on/);
-    const app = only(safetyRefusals([seg({ encrypt: 'off', encryptedInBuild: false, bytes: image(5) })], ctx('esp32c3'), false));
-    assert.equal(app.overridable, true);
-    assert.equal(safetyRefusals([seg({ encrypt: 'off', encryptedInBuild: false, bytes: image(5) })], ctx('esp32c3'), true).refusals.length, 0);
+  it('plaintext into the partition-table sector, the bootloader area and a partition flagged encrypted: refused', () => {
+    const c = ctx('esp32c3', { layout: table });
+    assert.match(only(safetyRefusals([seg({ name: 'pt', offset: 0x8000, encrypt: 'off' })], c, false)).reason, /the partition-table sector 0x8000–0x9000/);
+    assert.match(only(safetyRefusals([seg({ name: 'bootloader', offset: 0x0, encrypt: 'off', encryptedInBuild: false })], c, false)).reason, /the bootloader area 0x0–0x8000/);
+    assert.match(only(safetyRefusals([seg({ name: 'secret', offset: 0x120000, encrypt: 'off' })], c, false)).reason, /partition secret \(flagged encrypted/);
   });
 
-  it('plaintext onto a release-mode device: refuses every plain segment the build does not mark plain, unless forced', () => {
-    const release = ctx('esp32c3', {}, { downloadEncryptDisabled: true, mode: 'release' });
-    // Unknown origin (offset/file pairs): refused whatever it holds.
-    const r = only(safetyRefusals([seg({ name: 'storage', offset: 0x110000, encrypt: 'off' })], release, false));
-    assert.match(r.message, /segment "storage" at 0x110000 as plaintext: Release-mode flash encryption is on/);
-    assert.equal(safetyRefusals([seg({ name: 'storage', offset: 0x110000, encrypt: 'off' })], release, true).refusals.length, 0);
-    // An app image stays refused even when a (non-encrypting) build marks it plain.
-    const app = only(safetyRefusals([seg({ encrypt: 'off', encryptedInBuild: false, bytes: image(5) })], release, false));
-    assert.match(app.message, /segment "app" at 0x10000 as plaintext: Release-mode flash encryption is on/);
-    // A data partition the build writes plain (SPIFFS storage, nvs) may be written.
-    assert.deepEqual(safetyRefusals([seg({ name: 'storage', offset: 0x110000, encrypt: 'off', encryptedInBuild: false })], release, false).refusals, []);
+  it('plaintext into nvs or storage (not encrypted by default): allowed in development and release mode', () => {
+    assert.deepEqual(safetyRefusals([seg({ name: 'nvs', offset: 0x9000, encrypt: 'off' })], ctx('esp32c3', { layout: table }), false).refusals, []);
+    const release = ctx('esp32c3', { layout: table }, { downloadEncryptDisabled: true, mode: 'release' });
+    assert.deepEqual(safetyRefusals([seg({ name: 'storage', offset: 0x110000, encrypt: 'off' })], release, false).refusals, []);
+    // …unless the build itself marks it encrypted.
+    assert.equal(safetyRefusals([seg({ name: 'storage', offset: 0x110000, encrypt: 'off', encryptedInBuild: true })], release, false).refusals.length, 1);
+  });
+
+  it('no partition table known: plaintext beyond the table sector is refused, saying why the region is unknown', () => {
+    const r = only(safetyRefusals([seg({ name: 'storage', offset: 0x110000, encrypt: 'off' })], ctx('esp32c3', { layout: { tableOffset: 0x8000, source: 'x', unknownWhy: 'the device has no partition table at 0x8000 (blank flash)' } }), false));
+    assert.match(r.reason, /no partition table says what lies \(the device has no partition table at 0x8000 \(blank flash\)\)/);
+    // Encryption off on the device: no region rule.
+    assert.deepEqual(safetyRefusals([seg({ encrypt: 'off' })], ctx('esp32c3', {}, { flashEncryptionEnabled: false, mode: 'off' }), false).refusals, []);
   });
 
   it('image larger than the flash: refuses, not forceable', () => {
@@ -127,9 +140,9 @@ describe('safety checks: one refusal each, with a message a person can act on', 
     assert.match(r.message, /segment "app" at 0x3f0000: it is 131072 bytes and ends at 0x410000 once padded, beyond the 4 MB flash \(ends at 0x400000\)/);
     // Padding counts: 3 bytes ending exactly at the end of flash are written as 4.
     const off = ctx('esp32c3', {}, { flashEncryptionEnabled: false, mode: 'off' });
-    const tail = only(safetyRefusals([seg({ encrypt: 'off', offset: 0x3ffffd, bytes: new Uint8Array(3) })], off, false));
+    const tail = only(safetyRefusals([seg({ encrypt: 'off', offset: 0x3ffffd, bytes: new Uint8Array(3) })], off, false), ['unaligned-offset']);
     assert.match(tail.message, /ends at 0x400001 once padded/);
-    assert.deepEqual(safetyRefusals([seg({ encrypt: 'off', offset: 0x3ffffc, bytes: new Uint8Array(4) })], off, false).refusals, []);
+    assert.deepEqual(safetyRefusals([seg({ encrypt: 'off', offset: 0x3ffffc, bytes: new Uint8Array(4) })], off, false).refusals.map((x) => x.code), ['unaligned-offset']);
   });
 
   it('image built for another chip: refuses unless forced', () => {
@@ -140,7 +153,7 @@ describe('safety checks: one refusal each, with a message a person can act on', 
 
   it('host encryption without a key: refuses and says which option gives one', () => {
     const r = only(safetyRefusals([seg({ encrypt: 'host' })], ctx('esp32c3'), true));
-    assert.match(r.message, /to be encrypted on the host, but no key was given\. Give the flash-encryption key file \(--encrypt-key FILE\)/);
+    assert.match(r.message, /to be encrypted on the host, but no key was given\. Give the flash-encryption key file/);
   });
 
   it('host encryption onto a device with encryption off: refuses unless forced', () => {
