@@ -11,7 +11,7 @@ import type { Problem } from '../core/plan/problem';
 import { readPlainPairs, readProject, type ProjectKind } from '../core/project/read_project';
 import type { PlainPair } from '../core/project/read_plain';
 import { Options, UsageError, parseNumber, type OptionSpec } from './args';
-import { checkEncryptFlagCombination, chooseEncryptModes, encryptedMode, type EncryptFlags } from './encrypt_choice';
+import { checkEncryptFlagCombination, encryptedBy, type EncryptFlags } from './encrypt_choice';
 
 export const FLASH_INPUT_OPTIONS: OptionSpec[] = [
   { name: 'encrypt', kind: 'flag', help: 'Write encrypted the segments the build marks encrypted (every segment when none is marked)' },
@@ -56,8 +56,6 @@ async function isDirectory(p: string): Promise<boolean> {
     return false;
   }
 }
-
-const hexKey = (n: number): string => `0x${n.toString(16)}`;
 
 /** Read the command line's build folder / pairs into the segments to write. */
 export async function loadFlashInputs(o: Options, chip: ChipName | undefined): Promise<FlashInputs> {
@@ -106,11 +104,9 @@ export async function loadFlashInputs(o: Options, chip: ChipName | undefined): P
     source = '--encrypt-files pairs';
   }
 
-  // Encryption per segment: the CLI's rule, applied through the core's segmentsFromPlan.
-  const modes = chooseEncryptModes(plan.segments, flags);
-  const overrides = Object.fromEntries(plan.segments.map((s, i) => [hexKey(s.offset), modes[i] !== 'off']));
-  const mode = encryptedMode(flags) === 'host' ? 'host' : 'device';
-  let segments = segmentsFromPlan(plan, flags.encrypt ? 'encrypted' : 'plain', mode, overrides);
+  // Encryption per segment: the core's one rule (resolveSegmentEncryption), --encrypt on unmarked pairs encrypting all.
+  const mode = encryptedBy(flags);
+  let segments = segmentsFromPlan(plan, flags.encrypt ? 'encrypted' : 'plain', mode, undefined, { allWhenNoneMarked: true });
   if (kind === 'pairs') {
     // Pairs carry no build mark: let the safety checks judge plaintext by its contents.
     segments = segments.map(({ encryptedInBuild: _unknown, ...s }) => s);
