@@ -6,6 +6,7 @@ import { chooseEncryptModes } from './encrypt_choice';
 import { planToJson } from '../core/plan/plan_json';
 import { planText } from '../core/plan/plan_text';
 import { hasErrors } from '../core/plan/problem';
+import { readerFor } from '../core/project/build_readers';
 import { readPlainPairs, readProject, type ProjectKind } from '../core/project/read_project';
 import { Options, UsageError, formatOptionHelp, parseArgs, parseNumber, type OptionSpec } from './args';
 
@@ -40,13 +41,12 @@ export const usage = [
   'Exit status: 0 no errors (warnings allowed), 1 the plan has errors, 2 usage error.',
 ].join('\n');
 
-const KIND_LABEL: Record<ProjectKind, string> = {
-  'esp-idf': 'ESP-IDF build',
-  platformio: 'PlatformIO build',
-  rust: 'Rust (cargo) build',
-  plain: 'Offset/file pairs',
-  none: 'Nothing found',
-};
+/** The heading for a kind of input: a registered build reader's label, or pairs / nothing. */
+function kindLabel(kind: ProjectKind): string {
+  if (kind === 'plain') return 'Offset/file pairs';
+  if (kind === 'none') return 'Nothing found';
+  return readerFor(kind)?.label ?? kind;
+}
 
 function chipOption(o: Options): ChipName | undefined {
   const c = o.string('chip');
@@ -104,7 +104,7 @@ export async function run(args: string[], out: (line: string) => void): Promise<
     if (o.has('json')) {
       out(JSON.stringify({ kind: result.kind, plan: planToJson(result.plan), problems, looked: result.kind === 'none' ? result.looked : undefined }, null, 2));
     } else {
-      for (const l of planText(result.plan, problems, KIND_LABEL[result.kind])) out(l);
+      for (const l of planText(result.plan, problems, kindLabel(result.kind))) out(l);
       if (result.kind === 'none' && result.looked) {
         out('');
         out('Looked for:');

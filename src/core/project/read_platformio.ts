@@ -183,6 +183,12 @@ export async function readPlatformioProject(projectDir: string, opts: ReadPlatfo
     });
     r.plan.source = buildDir;
     r.plan.inputs = [iniFile, ...(r.plan.inputs ?? [])];
+    // platformio.ini's board_build.* settings win here too (PlatformIO's own upload passes them).
+    const fromIni = iniSettings(ini, env, r.plan.settings);
+    if (fromIni.overridden.length > 0) {
+      r.plan.settings = fromIni.settings;
+      r.plan.settingsSource = `${r.plan.settingsSource ?? 'flasher_args.json'} + platformio.ini ${fromIni.overridden.join(', ')} (wins)`;
+    }
     return { plan: r.plan, problems: [...problems, ...r.problems], buildDir, env };
   }
 

@@ -85,6 +85,13 @@ describe('PlatformIO reader', () => {
     assert.ok(r.problems.some((p) => p.severity === 'error' && /segment storage at 0x110000 .*the file does not exist/.test(p.message)), show(r.problems));
   });
 
+  it('board_build.flash_mode from platformio.ini wins even when the build folder holds flasher_args.json', async () => {
+    const { dir } = await pioProject({ chip: 'esp32s3', ini: '[env:dev]\nboard = esp32-s3-devkitc-1\nframework = espidf\nboard_build.flash_mode = dout\n', keepIdfFiles: true });
+    const r = await readProject(dir);
+    assert.equal(r.plan.settings.mode, 'dout');
+    assert.match(r.plan.settingsSource ?? '', /flasher_args\.json.* \+ platformio\.ini board_build\.flash_mode \(wins\)/);
+  });
+
   it('idedata.json: PlatformIO\'s own flash list wins', async () => {
     const { dir, build } = await pioProject({ chip: 'esp32c3', ini: '[env:dev]\nboard = b\nframework = arduino\n' });
     writeFileSync(
