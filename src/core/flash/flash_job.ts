@@ -105,6 +105,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
   let open: OpenSession | undefined;
   /** The write in progress: segment, where this run starts, bytes acknowledged of its `size`. */
   let current: { index: number; at: number; acked: number; size: number } | undefined;
+  /** The segment being verified (written, not yet confirmed). */
+  let verifying: { index: number; offset: number } | undefined;
   try {
     validateSegments(segments);
     open = await openSession(opts, { stub: opts.stub ?? true, flashSizeSetting: opts.settings?.size }, emit, port);
@@ -179,11 +181,12 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         done += part.data.length;
       }
       const ms = Date.now() - start;
-      r.status = 'written';
       r.sentBytes = sentBytes;
       r.seconds = ms / 1000;
       current = undefined;
       if (verify && p.expectedMd5) {
+        // Not "written" until verified: a failure here names the segment and leaves it out of "Written".
+        verifying = { index: p.index, offset: p.offset };
         const actual = await s.session.flashMd5(p.offset, p.image.length, `verifying segment "${p.name}"`);
         if (actual !== p.expectedMd5) {
           r.status = 'failed';
@@ -194,8 +197,10 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
           );
         }
         r.verified = true;
+        verifying = undefined;
         emit({ kind: 'verified', index: p.index, name: p.name, md5: actual });
       }
+      r.status = 'written';
       const doneEvent: FlashEvent = { kind: 'segment-done', index: p.index, name: p.name, bytes: writeBytes, sentBytes, seconds: ms / 1000, kbitPerSecond: kbps(total, ms) };
       if (changed && changed.changed < changed.total) doneEvent.detail = changedText(changed);
       emit(doneEvent);
@@ -218,6 +223,14 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       const region = `${hex(current.at)}–${hex(current.at + current.size)}`;
       const partial = `${current.acked} of ${current.size} bytes of segment "${r.name}" were acknowledged; the region ${region} holds partial data — flash it again`;
       message = cancelled ? `Cancelled while writing segment "${r.name}" at ${hex(offset)}: ${partial}.` : `${message} (${partial}.)`;
+    } else if (verifying && !(e instanceof VerifyError)) {
+      const r = results[verifying.index];
+      r.status = 'failed';
+      segment = r.name;
+      offset = verifying.offset;
+      message = cancelled
+        ? `Cancelled while verifying segment "${r.name}" at ${hex(verifying.offset)}: it was written but not verified; flash it again.`
+        : `Verifying segment "${r.name}" at ${hex(verifying.offset)} failed: ${message} It was written but not verified; flash it again.`;
     } else if (e instanceof FlashRefusedError) {
       segment = e.refusals[0]?.segment;
       offset = e.refusals[0]?.offset;
