@@ -142,6 +142,10 @@ export async function loadFlashInputs(o: Options, chip: ChipName | undefined): P
     if (!inputs.hostKey) {
       throw new UsageError('--flash-crypt-conf sets how the host key encrypts (ESP32): give it together with --encrypt-key FILE or --encrypt-key-dir DIR.');
     }
+    const target = chip ?? plan.chip;
+    if (target && target !== 'esp32') {
+      throw new UsageError(`--flash-crypt-conf is the ESP32's FLASH_CRYPT_CONFIG; ${target} uses XTS-AES flash encryption, which has no such setting. Leave it out.`);
+    }
     inputs.hostKey.flashCryptConfig = conf;
   }
   return inputs;

@@ -209,6 +209,9 @@ describe('cli host-key flashing (--encrypt-key-dir, --flash-crypt-conf, release 
       assert.equal(first.code, 0, first.err);
       assert.match(first.out, /^ +app +0x00010000 +\d+ bytes +encrypted on the host$/m);
       assert.match(first.out, /flash encryption release/);
+      // The chip's key cannot be read: the check is of the ciphertext only, and the output says so.
+      assert.match(first.out, /^Hash of ciphertext verified \(only the ciphertext could be checked: the chip's key cannot be read/m);
+      assert.doesNotMatch(first.out, /^Hash of data verified\.$/m);
       await assertDecrypts(rig, build);
 
       const app = build.images.find((i) => i.name === 'app')!;

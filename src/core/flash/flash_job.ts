@@ -198,7 +198,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         }
         r.verified = true;
         verifying = undefined;
-        emit({ kind: 'verified', index: p.index, name: p.name, md5: actual });
+        emit({ kind: 'verified', index: p.index, name: p.name, md5: actual, ...(p.encrypt === 'host' ? { checked: 'ciphertext' as const } : {}) });
       }
       r.status = 'written';
       const doneEvent: FlashEvent = { kind: 'segment-done', index: p.index, name: p.name, bytes: writeBytes, sentBytes, seconds: ms / 1000, kbitPerSecond: kbps(total, ms) };

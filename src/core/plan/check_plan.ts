@@ -2,7 +2,15 @@
  * Checks a FlashPlan before anything touches hardware: every finding is a Problem that names
  * the segment, the file and the field, and says what to do.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
 import { chipFacts, flashSizeBytes, type ChipName } from '../chips';
 import { formatSize, hex } from '../formats/bytes';
 import { flashFreqNibble, flashModeByte, flashSizeName, flashSizeNibble, validFlashFreqs } from '../formats/flash_params';
@@ -55,6 +63,8 @@ function checkFileAndBytes(s: PlanSegment, out: Problem[]): boolean {
         fieldOf(s),
       ),
     );
+  } else if (s.file && isDirectory(s.file)) {
+    out.push(errorProblem(`${label(s)}: ${s.file} is a folder, not a file. Give the image file inside it (e.g. ${s.file.replace(/[\\/]+$/, '')}/app.bin).`, s.file, fieldOf(s)));
   } else {
     out.push(errorProblem(`${label(s)}: the file is empty (0 bytes); nothing would be written. Rebuild it or remove the segment.`, s.file, fieldOf(s)));
   }

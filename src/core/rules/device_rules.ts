@@ -131,6 +131,13 @@ export function checkImageChip(s: WriteSegment, ctx: SafetyContext): Said {
 /** Host encryption needs a key, and must suit the device (src/core/crypto/host_key_check.ts). */
 export function checkHostEncryption(s: WriteSegment, ctx: SafetyContext): (NonNullable<Said> & { overridable: boolean }) | undefined {
   if (s.encrypt !== 'host') return undefined;
+  if (ctx.hostFlashCryptConfig !== undefined && ctx.chip.cryptScheme !== 'esp32-aes') {
+    return {
+      reason: `Refusing ${where(s)}: a FLASH_CRYPT_CONFIG (0x${ctx.hostFlashCryptConfig.toString(16)}) was given for the host key, but it belongs to the ESP32's AES scheme; ${ctx.chip.displayName} uses ${ctx.chip.cryptScheme === 'none' ? 'no flash encryption' : 'XTS-AES'}, which has no such setting.`,
+      advice: 'Leave the flash crypt config out for this chip.',
+      overridable: false,
+    };
+  }
   if (!ctx.hostKeyGiven) {
     return {
       reason: `Refusing ${where(s)}: it is to be encrypted on the host, but no key was given.`,

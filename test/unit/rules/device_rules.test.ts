@@ -161,3 +161,30 @@ describe('safety checks: one refusal each, with a message a person can act on', 
     assert.match(r.message, /segment "app" at 0x10000: Refusing to write host-encrypted data: flash encryption is not enabled/);
   });
 });
+
+describe('--flash-crypt-conf outside the ESP32 AES scheme', () => {
+  it('the core refuses a FLASH_CRYPT_CONFIG for an XTS chip (not silently ignored)', () => {
+    const r = only(safetyRefusals([seg({ encrypt: 'host' })], ctx('esp32c3', { hostKeyGiven: true, hostFlashCryptConfig: 3 }), true));
+    assert.equal(r.overridable, false);
+    assert.match(r.reason, /a FLASH_CRYPT_CONFIG \(0x3\) was given for the host key, but it belongs to the ESP32's AES scheme; ESP32-C3 uses XTS-AES/);
+    assert.deepEqual(safetyRefusals([seg({ encrypt: 'host' })], ctx('esp32', { hostKeyGiven: true, hostFlashCryptConfig: 0xf }), false).refusals, []);
+  });
+
+  it('the CLI rejects it up front when the build names an XTS chip', async () => {
+    const { loadFlashInputs } = await import('../../../src/cli/flash_inputs');
+    const { OPTIONS } = await import('../../../src/cli/cmd_flash');
+    const { Options, parseArgs } = await import('../../../src/cli/args');
+    const { writeSampleIdfBuild } = await import('../../../src/fixtures/sample_build');
+    const os = await import('node:os');
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fcc-'));
+    try {
+      const build = await writeSampleIdfBuild(dir, { chip: 'esp32c3' });
+      const o = new Options(parseArgs(['--port', 'x', '--encrypt', '--encrypt-key', 'k.bin', '--flash-crypt-conf', '0x3', build], OPTIONS, 'flash'), 'flash');
+      await assert.rejects(loadFlashInputs(o, undefined), /--flash-crypt-conf is the ESP32's FLASH_CRYPT_CONFIG; esp32c3 uses XTS-AES flash encryption/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
