@@ -5,6 +5,7 @@
  * Command modules are loaded on first use, so `--help` works even when a part of the
  * core is missing, and a command whose module is absent says "not available in this build".
  */
+import './virtual_ports';
 import { runAsScript } from './run_as_script';
 import { formatError } from './format_error';
 import { UsageError, suggestOption } from './args';

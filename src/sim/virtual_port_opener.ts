@@ -1,0 +1,34 @@
+/**
+ * Opens a "virtual:<chip>[:option=value…]" port: starts a virtual chip behind a pseudo-terminal
+ * and opens its path with the real serialport binding. Registered with the core by the entry
+ * points (setVirtualPortOpener); close() releases the port and stops the chip.
+ */
+import type { OpenedPort, OpenPortOptions } from '../core/transport/open_port';
+import { SerialTransport } from '../core/transport/serial_transport';
+import { startPtyChip } from './pty_chip';
+import { parseVirtualPortSpec } from './virtual_port_spec';
+
+export async function openVirtualPort(port: string, baud: number, opts: OpenPortOptions): Promise<OpenedPort> {
+  const spec = parseVirtualPortSpec(port);
+  if (!spec) throw new Error(`"${port}" is not a virtual port spec; use virtual:<chip>[:option=value…].`);
+  const started = await startPtyChip(spec);
+  let transport: SerialTransport;
+  try {
+    transport = await SerialTransport.open(started.path, baud, `${port.trim()} (${started.path})`);
+  } catch (e) {
+    await started.close();
+    throw e;
+  }
+  opts.onVirtualChip?.(started.chip);
+  return {
+    transport,
+    virtualChip: started.chip,
+    async close() {
+      try {
+        await transport.close();
+      } finally {
+        await started.close();
+      }
+    },
+  };
+}
