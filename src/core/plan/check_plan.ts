@@ -13,7 +13,7 @@ function isDirectory(p: string): boolean {
 }
 import { chipFacts, flashSizeBytes, type ChipName } from '../chips';
 import { formatSize, hex } from '../formats/bytes';
-import { flashFreqNibble, flashModeByte, flashSizeName, flashSizeNibble, validFlashFreqs } from '../formats/flash_params';
+import { flashFreqNibble, flashModeByte, flashSizeNibble, validFlashFreqs } from '../formats/flash_params';
 import { looksLikeImage, parseImage } from '../formats/image_parse';
 import { parsePartitionTable } from '../formats/partition_binary';
 import { TYPE, partitionAt } from '../formats/partition_table';

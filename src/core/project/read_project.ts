@@ -7,7 +7,7 @@ import type { ChipName } from '../chips';
 import { checkPlan } from '../plan/check_plan';
 import type { FlashPlan } from '../plan/flash_plan';
 import { errorProblem, warningProblem, type Problem } from '../plan/problem';
-import { isDir, isFile, listDir, mtimeMs, readText } from './fs_util';
+import { isDir, listDir, mtimeMs } from './fs_util';
 import { BUILD_READERS, readerFor, type FoundBuild } from './build_readers';
 import { readPlainPairsRaw, type PlainPair } from './read_plain';
 
