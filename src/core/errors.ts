@@ -45,3 +45,6 @@ export class PortIoError extends FlasherError {
     super(message);
   }
 }
+
+/** The chip or the link misbehaved: no sync, a crash, lost contact, a malformed or missing reply. */
+export class DeviceError extends FlasherError {}
