@@ -13,11 +13,12 @@ import { pseudoRandom } from './flash_helpers';
 
 const table = writePartitionTable([makePartition('nvs', 1, 0x02, 0x9000, 0x6000, 0), makePartition('factory', 0, 0x00, 0x10000, 0x100000, 0), makePartition('storage', 1, 0x82, 0x110000, 0x10000, 0)]);
 
-async function flashOnto(prepare: (chip: VirtualChip) => void, segments: WriteSegment[]) {
+async function flashOnto(prepare: (chip: VirtualChip) => void, segments: WriteSegment[], more: { keyFile?: string } = {}) {
   const events: FlashEvent[] = [];
   let chip: VirtualChip | undefined;
   const result = await flashSegments(segments, {
     port: 'virtual:esp32c3:encryption=development',
+    ...(more.keyFile ? { hostKey: { keyFile: more.keyFile } } : {}),
     onEvent: (e) => events.push(e),
     onVirtualChip: (c) => {
       chip = c as VirtualChip;
@@ -57,6 +58,29 @@ describe('encrypted regions from the device\'s own partition table', function ()
       assert.match(run.result.refusals![0].reason, /the device's partition table at 0x8000 is encrypted or damaged and no key was given to read it/);
     } finally {
       run.chip.close();
+    }
+  });
+
+  it('an encrypted table and the host key: the table is decrypted, and plaintext storage is written', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devtable-'));
+    const keyFile = path.join(dir, 'key.bin');
+    const run = await flashOnto(
+      (c) => {
+        fs.writeFileSync(keyFile, c.key!);
+        c.preloadFlash(0x8000, c.encryptForFlash(0x8000, table));
+      },
+      [{ name: 'storage', offset: 0x110000, bytes: pseudoRandom(0x1000, 's'), encrypt: 'off' }],
+      { keyFile },
+    );
+    try {
+      assert.equal(run.result.ok, true, run.result.error);
+      assert.ok(Buffer.from(run.chip.readFlash(0x110000, 0x1000)).equals(Buffer.from(pseudoRandom(0x1000, 's'))));
+    } finally {
+      run.chip.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
