@@ -72,7 +72,7 @@ export function keyFromBytes(bytes: Uint8Array, scheme: CryptScheme, where?: str
     throw new InputError(
       `${keyName(where)} holds ${raw.length} bytes, which is not a key for ${SCHEME_NAMES[scheme]}` +
         `${schemeOfOtherLength(raw.length, scheme)}: that takes ${byteSizes(lengths)} keys (raw binary as ` +
-        `espsecure writes them). Check that the key file and the chip (or --aes-xts) belong together.`,
+        `espsecure writes them). Check that the key file and the chip (or the XTS-AES choice) belong together.`,
     );
   }
   let normalised: Buffer;
@@ -85,7 +85,7 @@ export function keyFromBytes(bytes: Uint8Array, scheme: CryptScheme, where?: str
       throw new InputError(
         `${keyName(where)} is not usable for XTS-AES: its two ${half}-byte halves (data key and tweak key) are identical. ` +
           `OpenSSL refuses such keys ("xts duplicated keys") because they void the XTS tweak; ` +
-          `make a new key (esp-flasher generate-key --chip <chip> --output <file>).`,
+          `make a new key (the generate-key command makes one for a chip).`,
       );
     }
   }
@@ -130,7 +130,7 @@ export function keyChipMismatch(key: FlashKey, chipName: string): string | undef
       `${name} holds ${key.givenLength} bytes (${lengthMeaning(key.givenLength, key.scheme)}), but ` +
       `${chip.displayName} takes ${byteSizes(lengths)} keys ` +
       `(${lengths.map((l) => lengthMeaning(l, chip.cryptScheme as CryptScheme)).join(' or ')}). ` +
-      `Use a key of that size (esp-flasher generate-key --chip ${chip.name} makes one).`
+      `Use a key of that size (the generate-key command makes one for ${chip.name}).`
     );
   }
   return undefined;
@@ -169,7 +169,7 @@ export function readKeyFileBytes(file: string): Buffer {
     if (err.code === 'ENOENT') {
       throw new InputError(
         `Key file ${file} not found. Give the path of a raw key file as espsecure writes it ` +
-          `(esp-flasher generate-key --chip <chip> --output <file> makes a new one).`,
+          `(the generate-key command makes a new one).`,
       );
     }
     if (err.code) throw new InputError(`Key file ${file} cannot be read (${err.code}): ${err.message}`);

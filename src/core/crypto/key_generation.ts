@@ -21,7 +21,7 @@ export function newFlashKey(chipName: string, opts: NewKeyOptions = {}): FlashKe
   if (opts.xts256) {
     if (chip.cryptScheme !== 'xts-aes' || !lengths.includes(64)) {
       throw new InputError(
-        `${chip.displayName} cannot use an XTS-AES-256 key (its eFuses take ${byteSizes(lengths)} keys); leave out --xts-256.`,
+        `${chip.displayName} cannot use an XTS-AES-256 key (its eFuses take ${byteSizes(lengths)} keys); ask for a 32-byte key instead.`,
       );
     }
     length = 64;
@@ -45,7 +45,7 @@ export function writeNewKeyFile(file: string, bytes: Uint8Array): void {
     if (err.code === 'EEXIST') {
       throw new InputError(
         `${file} already exists; generate-key never overwrites a key file (losing a key can make an encrypted ` +
-          `device unreadable). Choose another --output, or move the old file away yourself.`,
+          `device unreadable). Choose another output file, or move the old file away yourself.`,
       );
     }
     if (err.code) throw new InputError(`Cannot write key file ${file} (${err.code}): ${err.message}`);

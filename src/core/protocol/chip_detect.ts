@@ -30,7 +30,7 @@ export async function detectChip(session: LoaderSession): Promise<Detection> {
     const chip = chipByImageId(security.chipId);
     if (!chip) {
       throw new DeviceError(
-        `The chip reports chip id ${security.chipId}, which this flasher does not know. Supported: ${knownIds()}. Update the extension or pass --chip explicitly.`,
+        `The chip reports chip id ${security.chipId}, which this flasher does not know. Supported: ${knownIds()}. Update the extension or set the chip explicitly.`,
       );
     }
     return { chip, security, secureDownloadMode: security.secureDownloadMode, how: `chip id ${security.chipId}` };
@@ -53,7 +53,7 @@ export async function detectChip(session: LoaderSession): Promise<Detection> {
   const chip = chipByMagic(magic);
   if (!chip) {
     throw new DeviceError(
-      `Unknown chip: the magic value 0x${magic.toString(16).padStart(8, '0')} at 0x40001000 matches no chip this flasher knows. Check the chip type, or pass --chip.`,
+      `Unknown chip: the magic value 0x${magic.toString(16).padStart(8, '0')} at 0x40001000 matches no chip this flasher knows. Check the chip type, or set the chip explicitly.`,
     );
   }
   return { chip, security, secureDownloadMode: security?.secureDownloadMode ?? false, how: `magic 0x${magic.toString(16).padStart(8, '0')}` };

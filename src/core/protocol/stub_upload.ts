@@ -1,5 +1,4 @@
 /** Upload the flasher stub to RAM, wait for "OHAI", and find out which stub generation runs (§2.7, §4.3). */
-import { DeviceError } from '../errors';
 import { CommandFailedError } from './loader_errors';
 import type { LoaderSession, StubGeneration } from './loader_session';
 import { Op, RAM_BLOCK } from './opcodes';
@@ -36,7 +35,7 @@ export async function uploadStub(session: LoaderSession, stub: StubImage, ramBlo
       return;
     }
   }
-  throw new DeviceError(
+  throw new Error(
     `The flasher stub (${stub.file}) did not start: no "OHAI" within ${STUB_GREETING_TIMEOUT_MS / 1000} s after MEM_END. ` +
       `Secure Boot or Secure Download Mode can forbid running code from RAM; flash without the stub (--no-stub).`,
   );

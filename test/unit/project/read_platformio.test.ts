@@ -117,7 +117,7 @@ describe('PlatformIO reader', () => {
     const r = await readProject(dir);
     assert.match(r.buildDir!, /\.pio\/build\/dev$/);
     const unknown = await readProject(dir, { env: 'nope' });
-    assert.match(unknown.problems[0].message, /platformio\.ini has no env "nope" \(envs: dev, other\)\. Pass one of those with --env\./);
+    assert.match(unknown.problems[0].message, /platformio\.ini has no env "nope" \(envs: dev, other\)\. Choose one of those envs\./);
     const unbuilt = await readProject(dir, { env: 'other' });
     assert.match(unbuilt.problems[0].message, /^PlatformIO env "other" has not been built: .* does not exist\. Run "pio run -e other" first\./);
     assert.equal(unbuilt.plan.segments.length, 0);
