@@ -14,6 +14,7 @@
  * start and end events (SLIP framing, headers and all); seconds are the flasher's write time
  * for the segment (from FLASH_BEGIN to the last acknowledged block).
  */
+import './virtual_ports';
 import { runAsScript } from './run_as_script';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';

@@ -9,6 +9,7 @@ import { jobConnectOptions } from './flash_job_options';
 import { LINE_OPTIONS, isLineRun, runLineFlash } from './line_flash';
 import { ProgressPrinter } from './progress_printer';
 import { FLASH_MONITOR_OPTIONS, monitorAroundFlash } from './monitor_session';
+import { refusalLines } from './refusal_lines';
 
 export const OPTIONS: OptionSpec[] = [
   ...FLASH_INPUT_OPTIONS,
@@ -58,9 +59,11 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
   }
   const userChip = parseChipOption(o.string('chip'));
   const inputs = await loadFlashInputs(o, userChip === 'auto' ? undefined : userChip, { singleImage: true });
-  for (const p of inputs.problems) (p.severity === 'error' ? ctx.err : out)(formatProblem(p));
-  if (hasErrors(inputs.problems)) {
-    ctx.err(`Nothing was written: ${inputs.source} has ${inputs.problems.filter((p) => p.severity === 'error').length} error(s), listed above. Fix them and run again.`);
+  // The rules of src/core/rules (coded problems) are judged again by the job with the device's facts: it refuses or lets --force through.
+  const problems = inputs.problems.filter((p) => !p.code);
+  for (const p of problems) (p.severity === 'error' ? ctx.err : out)(formatProblem(p));
+  if (hasErrors(problems)) {
+    ctx.err(`Nothing was written: ${inputs.source} has ${problems.filter((p) => p.severity === 'error').length} error(s), listed above. Fix them and run again.`);
     return 1;
   }
   const { connect, notes } = jobConnectOptions(o, inputs.plan, userChip);
@@ -79,6 +82,7 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
       verify: !o.has('no-verify'),
       skipUnchanged: !o.has('no-skip'),
       force: o.has('force'),
+      ...(inputs.plan.partitions?.length ? { partitions: inputs.plan.partitions, partitionTableOffset: inputs.plan.partitionTableOffset } : {}),
       ...(inputs.hostKey ? { hostKey: inputs.hostKey } : {}),
       signal: ctx.signal,
       onEvent: printer.listener,
@@ -88,6 +92,13 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
     if (monitor && !result?.ok) await monitor.monitor.close();
   }
   if (monitor && result.ok) await monitor.finished;
+  if (!result.ok && result.refusals?.length) {
+    ctx.err('Error: Nothing was written. Refused:');
+    for (const line of refusalLines(result.refusals)) ctx.err(line);
+    const notWritten = result.segments.filter((s) => s.status !== 'written' && s.status !== 'skipped').map((s) => s.name);
+    ctx.err(`Written: nothing. Not written: ${notWritten.join(', ') || 'nothing'}.`);
+    return 1;
+  }
   if (!result.ok) {
     ctx.err(`Error: ${result.error ?? 'flashing failed.'}`);
     return result.cancelled ? 130 : 1;

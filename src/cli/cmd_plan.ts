@@ -1,10 +1,12 @@
 /** `esp-flasher plan <folder | offset file …>` — the plan and its problems, without hardware. */
 import { chipFacts, flashSizeBytes, normalizeChipName, type ChipName } from '../core/chips';
 import { normalizeFlashSize } from '../core/formats/flash_params';
-import { checkPlanAgainstDevice } from '../core/plan/check_plan';
+import { checkPlanAgainstDevice, type CheckPlanOptions } from '../core/plan/check_plan';
+import { chooseEncryptModes } from './encrypt_choice';
 import { planToJson } from '../core/plan/plan_json';
 import { planText } from '../core/plan/plan_text';
 import { hasErrors } from '../core/plan/problem';
+import { readerFor } from '../core/project/build_readers';
 import { readPlainPairs, readProject, type ProjectKind } from '../core/project/read_project';
 import { Options, UsageError, formatOptionHelp, parseArgs, parseNumber, type OptionSpec } from './args';
 
@@ -14,6 +16,14 @@ const OPTIONS: OptionSpec[] = [
   { name: 'bootloader', kind: 'value', valueName: 'FILE', help: 'Rust projects: bootloader image to write' },
   { name: 'partition-table', kind: 'value', valueName: 'FILE', help: 'Rust projects: partition table (binary or CSV) to write' },
   { name: 'device-flash-size', kind: 'value', valueName: 'SIZE', help: 'Also check against a device with this much flash (4MB)' },
+  {
+    name: 'device-encryption',
+    kind: 'value',
+    valueName: 'MODE',
+    help: 'Also check against a device whose flash encryption is off, development or release (plaintext into its encrypted regions)',
+  },
+  { name: 'encrypt', kind: 'flag', help: 'With --device-encryption: check the write `flash --encrypt` would make (else every segment plain)' },
+  { name: 'flash-size', kind: 'value', valueName: 'SIZE', help: 'Check as `flash --flash-size SIZE` would write the bootloader header (4MB, detect, keep)' },
   { name: 'json', kind: 'flag', help: 'Print the plan and problems as JSON' },
 ];
 
@@ -31,13 +41,12 @@ export const usage = [
   'Exit status: 0 no errors (warnings allowed), 1 the plan has errors, 2 usage error.',
 ].join('\n');
 
-const KIND_LABEL: Record<ProjectKind, string> = {
-  'esp-idf': 'ESP-IDF build',
-  platformio: 'PlatformIO build',
-  rust: 'Rust (cargo) build',
-  plain: 'Offset/file pairs',
-  none: 'Nothing found',
-};
+/** The heading for a kind of input: a registered build reader's label, or pairs / nothing. */
+function kindLabel(kind: ProjectKind): string {
+  if (kind === 'plain') return 'Offset/file pairs';
+  if (kind === 'none') return 'Nothing found';
+  return readerFor(kind)?.label ?? kind;
+}
 
 function chipOption(o: Options): ChipName | undefined {
   const c = o.string('chip');
@@ -62,6 +71,10 @@ export async function run(args: string[], out: (line: string) => void): Promise<
       deviceFlashSize = n ? flashSizeBytes(n) : undefined;
       if (!deviceFlashSize) throw new UsageError(`--device-flash-size: "${dfs}" is not a size like 2MB or 4MB.`, 'plan');
     }
+    const enc = o.string('device-encryption');
+    if (enc !== undefined && enc !== 'off' && enc !== 'development' && enc !== 'release') {
+      throw new UsageError(`--device-encryption: "${enc}" is not off, development or release.`, 'plan');
+    }
     const words = o.positionals;
     let result: { plan: Awaited<ReturnType<typeof readProject>>['plan']; problems: Awaited<ReturnType<typeof readProject>>['problems']; kind: ProjectKind; looked?: string[] };
     if (words.length === 0) throw new UsageError('plan needs a folder (or offset/file pairs). Run "esp-flasher plan --help".', 'plan');
@@ -71,20 +84,27 @@ export async function run(args: string[], out: (line: string) => void): Promise<
     } else {
       if (words.length % 2 !== 0) throw new UsageError(`plan takes one folder or <offset> <file> pairs; got ${words.length} words: ${words.join(' ')}.`, 'plan');
       const pairs = [];
-      for (let i = 0; i < words.length; i += 2) pairs.push({ offset: parseNumber(words[i], `offset of pair ${i / 2 + 1}`), file: words[i + 1] });
+      for (let i = 0; i < words.length; i += 2) pairs.push({ offset: parseNumber(words[i], `offset of pair ${i / 2 + 1}`), file: words[i + 1], text: words[i] });
       const r = await readPlainPairs(pairs, { chip });
       result = { ...r, kind: 'plain' };
     }
     const problems = [...result.problems];
-    if (deviceFlashSize) {
-      const extra = checkPlanAgainstDevice(result.plan, { deviceFlashSize });
+    const sizeSetting = o.string('flash-size');
+    if (sizeSetting) result.plan.settings = { ...result.plan.settings, size: sizeSetting };
+    if (deviceFlashSize || enc) {
+      const modes = chooseEncryptModes(result.plan.segments, { encrypt: o.has('encrypt'), hostKey: false });
+      const plan = result.plan;
+      const device: CheckPlanOptions = { encryptChoice: (s) => modes[plan.segments.indexOf(s)] ?? 'off' };
+      if (deviceFlashSize) device.deviceFlashSize = deviceFlashSize;
+      if (enc) device.deviceEncryption = enc;
+      const extra = checkPlanAgainstDevice(result.plan, device);
       const seen = new Set(problems.map((p) => p.message));
       problems.push(...extra.filter((p) => !seen.has(p.message)));
     }
     if (o.has('json')) {
       out(JSON.stringify({ kind: result.kind, plan: planToJson(result.plan), problems, looked: result.kind === 'none' ? result.looked : undefined }, null, 2));
     } else {
-      for (const l of planText(result.plan, problems, KIND_LABEL[result.kind])) out(l);
+      for (const l of planText(result.plan, problems, kindLabel(result.kind))) out(l);
       if (result.kind === 'none' && result.looked) {
         out('');
         out('Looked for:');

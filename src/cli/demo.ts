@@ -10,6 +10,7 @@
  *
  * Exit code 0 when every segment matches, 1 otherwise.
  */
+import './virtual_ports';
 import { runAsScript } from './run_as_script';
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';

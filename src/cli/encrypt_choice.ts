@@ -10,6 +10,7 @@
  * onto a chip with flash encryption on and names the segment.
  */
 import type { EncryptMode, PlanSegment } from '../core/plan/flash_plan';
+import { resolveSegmentEncryption, type EncryptedBy } from '../core/plan/segment_encryption';
 import { UsageError } from './args';
 
 export interface EncryptFlags {
@@ -20,19 +21,17 @@ export interface EncryptFlags {
 }
 
 /** The mode encrypted segments get: the host's key when one is given, else the chip's. */
-export function encryptedMode(flags: EncryptFlags): EncryptMode {
+export function encryptedBy(flags: EncryptFlags): EncryptedBy {
   return flags.hostKey ? 'host' : 'device';
 }
 
 /**
  * Encrypt mode per plan segment (same order). The --encrypt-files segments are not part of
- * `segments`: they are always encrypted with encryptedMode().
+ * `segments`: they are always encrypted with encryptedBy(). The rule itself is the core's
+ * resolveSegmentEncryption (the editor calls it too).
  */
 export function chooseEncryptModes(segments: PlanSegment[], flags: EncryptFlags): EncryptMode[] {
-  if (!flags.encrypt) return segments.map(() => 'off');
-  const mode = encryptedMode(flags);
-  const anyMarked = segments.some((s) => s.encrypt);
-  return segments.map((s) => (anyMarked ? (s.encrypt ? mode : 'off') : mode));
+  return resolveSegmentEncryption(segments, { kind: flags.encrypt ? 'encrypted' : 'plain', by: encryptedBy(flags), allWhenNoneMarked: true });
 }
 
 /** A host key only says *how* to encrypt; refuse it when nothing says *what*. */

@@ -9,8 +9,9 @@ import { segmentsFromPlan } from '../core/flash/segments_from_plan';
 import type { FlashPlan, FlashSettings } from '../core/plan/flash_plan';
 import type { Problem } from '../core/plan/problem';
 import { readPlainPairs, readProject, type ProjectKind } from '../core/project/read_project';
+import type { PlainPair } from '../core/project/read_plain';
 import { Options, UsageError, parseNumber, type OptionSpec } from './args';
-import { checkEncryptFlagCombination, chooseEncryptModes, encryptedMode, type EncryptFlags } from './encrypt_choice';
+import { checkEncryptFlagCombination, encryptedBy, type EncryptFlags } from './encrypt_choice';
 
 export const FLASH_INPUT_OPTIONS: OptionSpec[] = [
   { name: 'encrypt', kind: 'flag', help: 'Write encrypted the segments the build marks encrypted (every segment when none is marked)' },
@@ -48,10 +49,10 @@ export interface FlashInputs {
   source: string;
 }
 
-function pairsFrom(words: string[], what: string): { offset: number; file: string }[] {
-  const pairs: { offset: number; file: string }[] = [];
+function pairsFrom(words: string[], what: string): PlainPair[] {
+  const pairs: PlainPair[] = [];
   for (let i = 0; i + 1 < words.length; i += 2) {
-    pairs.push({ offset: parseNumber(words[i], `${what}: offset of pair ${i / 2 + 1}`), file: words[i + 1] });
+    pairs.push({ offset: parseNumber(words[i], `${what}: offset of pair ${i / 2 + 1}`), file: words[i + 1], text: words[i] });
   }
   return pairs;
 }
@@ -63,8 +64,6 @@ async function isDirectory(p: string): Promise<boolean> {
     return false;
   }
 }
-
-const hexKey = (n: number): string => `0x${n.toString(16)}`;
 
 /** Read the command line's build folder / pairs into the segments to write. */
 export async function loadFlashInputs(o: Options, chip: ChipName | undefined, opts: { singleImage?: boolean } = {}): Promise<FlashInputs> {
@@ -95,7 +94,7 @@ export async function loadFlashInputs(o: Options, chip: ChipName | undefined, op
     plan = r.plan;
     problems = r.problems;
     kind = 'pairs';
-    source = `image ${words[0]} at ${hexKey(offset)}`;
+    source = `image ${words[0]} at 0x${offset.toString(16)}`;
   } else if (words.length === 1) {
     if (!(await isDirectory(words[0]))) {
       throw new UsageError(
@@ -126,11 +125,9 @@ export async function loadFlashInputs(o: Options, chip: ChipName | undefined, op
     source = '--encrypt-files pairs';
   }
 
-  // Encryption per segment: the CLI's rule, applied through the core's segmentsFromPlan.
-  const modes = chooseEncryptModes(plan.segments, flags);
-  const overrides = Object.fromEntries(plan.segments.map((s, i) => [hexKey(s.offset), modes[i] !== 'off']));
-  const mode = encryptedMode(flags) === 'host' ? 'host' : 'device';
-  let segments = segmentsFromPlan(plan, flags.encrypt ? 'encrypted' : 'plain', mode, overrides);
+  // Encryption per segment: the core's one rule (resolveSegmentEncryption), --encrypt on unmarked pairs encrypting all.
+  const mode = encryptedBy(flags);
+  let segments = segmentsFromPlan(plan, flags.encrypt ? 'encrypted' : 'plain', mode, undefined, { allWhenNoneMarked: true });
   if (kind === 'pairs') {
     // Pairs carry no build mark: let the safety checks judge plaintext by its contents.
     segments = segments.map(({ encryptedInBuild: _unknown, ...s }) => s);
@@ -165,6 +162,10 @@ export async function loadFlashInputs(o: Options, chip: ChipName | undefined, op
   if (conf !== undefined) {
     if (!inputs.hostKey) {
       throw new UsageError('--flash-crypt-conf sets how the host key encrypts (ESP32): give it together with --encrypt-key FILE or --encrypt-key-dir DIR.');
+    }
+    const target = chip ?? plan.chip;
+    if (target && target !== 'esp32') {
+      throw new UsageError(`--flash-crypt-conf is the ESP32's FLASH_CRYPT_CONFIG; ${target} uses XTS-AES flash encryption, which has no such setting. Leave it out.`);
     }
     inputs.hostKey.flashCryptConfig = conf;
   }

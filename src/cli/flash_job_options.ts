@@ -1,18 +1,13 @@
 /**
- * The connection options a flash or verify job uses: the command line's, else what the build
- * asks for (before/after reset, stub or ROM, chip).
+ * The connection options a flash or verify job uses: the command line's, merged with what the
+ * build asks for (before/after reset, stub or ROM, chip) by the core's connectFromBuild.
  */
 import type { ChipName } from '../core/chips';
-import type { AfterReset, BeforeReset, ConnectOptions } from '../core/flash/api';
+import type { ConnectOptions } from '../core/flash/api';
+import { connectFromBuild } from '../core/plan/build_connect';
 import type { FlashPlan } from '../core/plan/flash_plan';
 import { Options } from './args';
-import { AFTER_CHOICES, BEFORE_CHOICES, connectOptionsFrom } from './connect_options';
-
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
-  if (!value) return undefined;
-  const v = value.trim().toLowerCase().replace(/_/g, '-');
-  return (allowed as readonly string[]).includes(v) ? (v as T) : undefined;
-}
+import { connectOptionsFrom } from './connect_options';
 
 export interface JobConnect {
   connect: ConnectOptions;
@@ -22,20 +17,11 @@ export interface JobConnect {
 
 export function jobConnectOptions(o: Options, plan: FlashPlan | undefined, userChip: ChipName | 'auto'): JobConnect {
   const connect = connectOptionsFrom(o);
-  const notes: string[] = [];
-  if (userChip === 'auto' && plan?.chip) connect.chip = plan.chip;
-  if (!connect.before) {
-    const b = oneOf<BeforeReset>(plan?.before, BEFORE_CHOICES);
-    if (b) connect.before = b;
-  }
-  if (!connect.after) {
-    const a = oneOf<AfterReset>(plan?.after, AFTER_CHOICES);
-    if (a) connect.after = a;
-  }
-  if (o.has('stub')) connect.stub = true;
-  else if (connect.stub === undefined && plan?.stub === false) {
-    connect.stub = false;
-    notes.push('The build asks for the ROM loader (stub: false); using it. Add --stub to use the faster flasher stub.');
-  }
+  const merged = connectFromBuild(plan, { before: connect.before, after: connect.after, stub: o.has('stub') ? true : connect.stub, chip: userChip });
+  if (merged.chip) connect.chip = merged.chip;
+  if (merged.before) connect.before = merged.before;
+  if (merged.after) connect.after = merged.after;
+  if (!merged.stub) connect.stub = false;
+  const notes = merged.notes.map((n) => (n.includes('ROM loader') ? `${n} Add --stub to use the faster flasher stub.` : n));
   return { connect, notes };
 }

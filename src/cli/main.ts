@@ -5,6 +5,7 @@
  * Command modules are loaded on first use, so `--help` works even when a part of the
  * core is missing, and a command whose module is absent says "not available in this build".
  */
+import './virtual_ports';
 import { runAsScript } from './run_as_script';
 import { formatError } from './format_error';
 import { UsageError, suggestOption } from './args';
@@ -136,30 +137,39 @@ export async function runCli(argv: string[], io: CliIo, commands: CommandEntry[]
   }
 }
 
-/** Entry point when run as a program: wires stdout/stderr, Ctrl-C and the exit code. */
+/** Entry point when run as a program: wires stdout/stderr, Ctrl-C / SIGTERM and the exit code. */
 export async function main(argv = process.argv.slice(2)): Promise<number> {
   const abort = new AbortController();
   let interrupts = 0;
-  const onSigint = (): void => {
+  let signal: 'SIGINT' | 'SIGTERM' | undefined;
+  // Both stop the job the same way: release the port, then print the summary of what was written.
+  const onSignal = (name: 'SIGINT' | 'SIGTERM'): void => {
     interrupts++;
+    signal ??= name;
     if (interrupts === 1) {
-      process.stderr.write('\nInterrupted: stopping and releasing the port (Ctrl-C again to quit at once)...\n');
-      abort.abort(new Error('Interrupted by the user (Ctrl-C).'));
+      const what = name === 'SIGINT' ? 'Interrupted' : 'Terminated (SIGTERM)';
+      process.stderr.write(`\n${what}: stopping and releasing the port (${name === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)...\n`);
+      abort.abort(new Error(name === 'SIGINT' ? 'Interrupted by the user (Ctrl-C).' : 'Terminated (SIGTERM).'));
     } else {
-      process.exit(130);
+      process.exit(name === 'SIGINT' ? 130 : 143);
     }
   };
+  const onSigint = (): void => onSignal('SIGINT');
+  const onSigterm = (): void => onSignal('SIGTERM');
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   try {
-    return await runCli(argv, {
+    const code = await runCli(argv, {
       out: (line) => process.stdout.write(line + '\n'),
       err: (line) => process.stderr.write(line + '\n'),
       rawWrite: (text) => process.stdout.write(text),
       tty: Boolean(process.stdout.isTTY),
       signal: abort.signal,
     });
+    return signal === 'SIGTERM' && code === 130 ? 143 : code;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
   }
 }
 

@@ -64,7 +64,7 @@ export function progressLine(offset: number, written: number, total: number, kbi
 export class ProgressPrinter {
   private readonly starts = new Map<number, { offset: number; size: number; name: string; compressed: boolean }>();
   /** Segments verified before their summary line (printed after it, esptool's order). */
-  private readonly verifiedEarly = new Set<number>();
+  private readonly verifiedEarly = new Map<number, string>();
   private readonly done = new Set<number>();
   /** Highest 10 % step printed per segment (non-TTY). */
   private readonly steps = new Map<number, number>();
@@ -147,17 +147,28 @@ export class ProgressPrinter {
       case 'segment-done': {
         const start = this.starts.get(e.index);
         const at = start ? ` at ${hex8(start.offset)}` : '';
-        const compressed = start?.compressed && e.sentBytes > 0 ? ` (${e.sentBytes} compressed)` : '';
+        // "compressed" only when the stream is smaller; more bytes sent than written is sector padding (or a retry), not compression.
+        const compressed = !start?.compressed || e.sentBytes <= 0 ? '' : e.sentBytes < e.bytes ? ` (${e.sentBytes} compressed)` : ` (${e.sentBytes} bytes sent, with sector padding and retries)`;
         const detail = e.detail ? `; ${e.detail}` : '';
         this.line(`Wrote ${e.bytes} bytes${compressed}${at} in ${seconds(e.seconds)} seconds (${kbit(e.kbitPerSecond)} kbit/s)${detail}`);
         this.done.add(e.index);
-        if (this.verifiedEarly.delete(e.index)) this.line('Hash of data verified.');
+        const early = this.verifiedEarly.get(e.index);
+        if (early) {
+          this.verifiedEarly.delete(e.index);
+          this.line(early);
+        }
         break;
       }
       case 'verified':
         // The flasher verifies before it reports the segment done; print in esptool's order.
-        if (this.starts.has(e.index) && !this.done.has(e.index)) this.verifiedEarly.add(e.index);
-        else this.line('Hash of data verified.');
+        {
+          const text =
+            e.checked === 'ciphertext'
+              ? "Hash of ciphertext verified (only the ciphertext could be checked: the chip's key cannot be read, so whether it decrypts with that key is not known)."
+              : 'Hash of data verified.';
+          if (this.starts.has(e.index) && !this.done.has(e.index)) this.verifiedEarly.set(e.index, text);
+          else this.line(text);
+        }
         break;
       case 'skipped': {
         const offset = this.starts.get(e.index)?.offset ?? this.options.offsets?.[e.index];

@@ -6,17 +6,19 @@ import type { ChipName } from '../core/chips';
 import type { ConnectOptions, DeviceInfo, FlashOptions, FlashResult, WriteSegment } from '../core/flash/api';
 import type { FlashPlan, PlanSegment } from '../core/plan/flash_plan';
 import type { Problem } from '../core/plan/problem';
+import type { CheckPlanOptions } from '../core/plan/check_plan';
 import type { ImageSummary, ProjectView } from './plan_rows';
 import type { ListedPort } from './usb_bridges';
 
-export type WriteKind = 'plain' | 'encrypted';
-export type EncryptionMode = 'device' | 'host';
+export type { WriteKind } from '../core/plan/segment_encryption';
+export type { EncryptedBy as EncryptionMode } from '../core/plan/segment_encryption';
+import type { EncryptedBy, WriteKind } from '../core/plan/segment_encryption';
 
 export interface CoreApi {
   readProject(folder: string, buildDir?: string): Promise<ProjectView>;
-  checkPlan(plan: FlashPlan, ctx: { deviceFlashSize?: number; connectedChip?: ChipName }): Problem[];
+  checkPlan(plan: FlashPlan, ctx: CheckPlanOptions): Problem[];
   /** The segments to write: all plain, or encrypted per the build's flags and the user's overrides. */
-  segmentsFromPlan(plan: FlashPlan, kind: WriteKind, mode: EncryptionMode, overrides?: Record<string, boolean>): WriteSegment[];
+  segmentsFromPlan(plan: FlashPlan, kind: WriteKind, mode: EncryptedBy, overrides?: Record<string, boolean>): WriteSegment[];
   flashSegments(segments: WriteSegment[], opts: FlashOptions): Promise<FlashResult>;
   readDeviceInfo(opts: ConnectOptions): Promise<DeviceInfo>;
   eraseFlash(opts: ConnectOptions): Promise<void>;

@@ -8,6 +8,7 @@ import { looksLikeImage, parseImage } from '../core/formats/image_parse';
 import { checkPlan } from '../core/plan/check_plan';
 import { planToJson } from '../core/plan/plan_json';
 import { segmentsFromPlan } from '../core/flash/segments_from_plan';
+import { setVirtualPortOpener } from '../core/transport/virtual_port_registry';
 import type { CoreApi } from './core_api';
 import type { ImageSummary } from './plan_rows';
 
@@ -32,6 +33,8 @@ function summary(info: ImageInfo | undefined): ImageSummary | undefined {
 
 /** `extensionDir` is where dist/ lives (the bundled stubs and prebuilds sit beside the bundle). */
 export function createCore(_extensionDir: string): CoreApi {
+  // "virtual:<chip>" ports (dry runs): the virtual chip, loaded on first use.
+  setVirtualPortOpener(async (port, baud, opts) => (await import('../sim/virtual_port_opener')).openVirtualPort(port, baud, opts));
   return {
     readProject: async (folder, buildDir) => {
       const { readProject } = await import('../core/project/read_project');

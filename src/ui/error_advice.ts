@@ -1,7 +1,9 @@
 /**
  * Sorts what a core call threw into the kinds the UI treats differently (port held by
  * another program, missing port, permission, cancelled, a safety refusal that `force`
- * can override, anything else) and words the message. No vscode here.
+ * can override, anything else) and words the message — from the error's class and typed
+ * fields (PortOpenError.reason, errno codes, the core's refusals), never from its text.
+ * No vscode here.
  */
 
 export type ErrorKind = 'port-busy' | 'port-missing' | 'permission' | 'cancelled' | 'refusal' | 'other';
@@ -19,15 +21,24 @@ export interface ErrorAdvice {
 interface ErrorLike {
   name?: string;
   message?: string;
+  /** errno code (EBUSY, EACCES, ENOENT…) from Node. */
   code?: string;
   path?: string;
-  /** PortOpenError's verdict: 'not-found' | 'busy' | 'permission' | 'other'. */
+  /** PortOpenError's verdict. */
   reason?: string;
-  /** A refusal error may list its refusals, each overridable or not. */
-  refusals?: Array<{ overridable?: boolean; message?: string }>;
-  overridable?: boolean;
-  forceable?: boolean;
+  /** The core's typed refusals (FlashRefusal: code, segment, offset, overridable, reason, advice). */
+  refusals?: RefusalLike[];
   cause?: unknown;
+}
+
+interface RefusalLike {
+  code?: string;
+  segment?: string;
+  offset?: number;
+  overridable?: boolean;
+  reason?: string;
+  advice?: string;
+  message?: string;
 }
 
 export function errorText(e: unknown): string {
@@ -47,54 +58,39 @@ function chain(e: unknown): ErrorLike[] {
   return out;
 }
 
-const BUSY = /\b(EBUSY|Cannot lock port|Resource temporarily unavailable|being used by another|Resource busy|port is (already )?(open|in use))\b/i;
-const MISSING = /\b(ENOENT|No such file or directory|File not found|cannot find the file)\b/i;
-const PERMISSION = /\b(EACCES|EPERM|Permission denied)\b/i;
-/** The core's refusals say how to override them; a refusal names --force or `force`. */
-const FORCE_HINT = /(--force|\bforce: ?true\b|\bforce\b.*\boverride|\boverride\b.*\bforce\b)/i;
-/** The core's messages end with a note for command-line users; the dialogs offer their own override. */
-const FORCE_NOTE = /\s*\(--force overrides this check\.\)/g;
-
 /** The error a failed flash result stands for, carrying the core's refusals as data. */
-export function flashResultError(r: { error?: string; refusals?: Array<{ message: string; overridable: boolean }> }, fallback: string): Error {
+export function flashResultError(r: { error?: string; refusals?: RefusalLike[] }, fallback: string): Error {
   const e = new Error(r.error ?? fallback);
   if (r.refusals?.length) Object.assign(e, { name: 'FlashRefusedError', refusals: r.refusals });
   return e;
 }
 
+/** One refusal in the editor's words: the reason (the dialog offers its own override button). */
+function refusalReason(r: RefusalLike): string {
+  return r.reason ?? r.message ?? '';
+}
+
+/** Sorts what a core call threw by its class and fields (never by its message text). */
 export function adviseError(e: unknown, port?: string): ErrorAdvice {
   const links = chain(e);
   const text = errorText(e);
-  const all = links.map((l) => `${l.code ?? ''} ${l.name ?? ''} ${l.message ?? ''}`).join(' | ');
   const where = port ?? 'the port';
   if (links.some((l) => l.name === 'CancelledError' || l.name === 'AbortError')) {
     return { kind: 'cancelled', message: 'Cancelled.', detail: `${text} The port ${where} was released.`, overridable: false };
   }
-  const listed = links.find((l) => Array.isArray(l.refusals) && l.refusals.length && l.refusals.every((r) => typeof r.message === 'string'));
+  const listed = links.find((l) => Array.isArray(l.refusals) && l.refusals.length);
   if (listed?.refusals) {
-    const overridable = listed.refusals.every((r) => r.overridable === true);
+    const refusals = listed.refusals;
+    const overridable = refusals.every((r) => r.overridable === true);
+    const reasons = refusals.map(refusalReason).filter(Boolean);
+    const advice = [...new Set(refusals.map((r) => r.advice).filter((a): a is string => !!a))];
     return {
       kind: 'refusal',
-      message: `ESP Flasher refused to write: ${listed.refusals.map((r) => (r.message ?? '').replace(FORCE_NOTE, '')).join(' ')}`,
+      message: reasons.length ? `ESP Flasher refused to write: ${reasons.join(' ')}` : `ESP Flasher refused to write: ${text}`,
       detail:
-        'Nothing was written. This check protects the device. Fix what the message names (the build, the settings, the encrypt checkboxes or the port)' +
-        (overridable ? ', or override it only if you are sure what the device holds.' : '. This check cannot be overridden.'),
-      overridable,
-    };
-  }
-  const refusal = links.find((l) => Array.isArray(l.refusals) || l.overridable !== undefined || l.forceable !== undefined || /Refus|Safety/.test(l.name ?? ''));
-  if (refusal || FORCE_HINT.test(all)) {
-    const overridable = refusal
-      ? Array.isArray(refusal.refusals) && refusal.refusals.length
-        ? refusal.refusals.every((r) => r.overridable === true)
-        : refusal.overridable === true || refusal.forceable === true || FORCE_HINT.test(all)
-      : true;
-    return {
-      kind: 'refusal',
-      message: `ESP Flasher refused to go on: ${text}`,
-      detail:
-        'Nothing was written. This check protects the device. Fix what the message names (the build, the settings or the port)' +
-        (overridable ? ', or override it only if you are sure what the device holds.' : '. This check cannot be overridden.'),
+        'Nothing was written. This check protects the device. ' +
+        (advice.length ? `${advice.join(' ')} ` : 'Fix what the message names (the build, the settings, the encrypt checkboxes or the port). ') +
+        (overridable ? 'Override it only if you are sure what the device holds.' : 'This check cannot be overridden.'),
       overridable,
     };
   }
@@ -103,7 +99,8 @@ export function adviseError(e: unknown, port?: string): ErrorAdvice {
     return { kind: 'other', message: text, detail: `The file ${file.path} is at fault (${file.code ?? 'error'}).`, overridable: false };
   }
   const reason = links.find((l) => l.name === 'PortOpenError')?.reason;
-  if (reason === 'busy' || (!reason && (links.some((l) => l.code === 'EBUSY') || BUSY.test(all)))) {
+  const errno = links.map((l) => l.code).find(Boolean);
+  if (reason === 'busy' || (!reason && errno === 'EBUSY')) {
     return {
       kind: 'port-busy',
       message: `${where} is held by another program.`,
@@ -113,7 +110,7 @@ export function adviseError(e: unknown, port?: string): ErrorAdvice {
       overridable: false,
     };
   }
-  if (reason === 'permission' || (!reason && (links.some((l) => l.code === 'EACCES' || l.code === 'EPERM') || PERMISSION.test(all)))) {
+  if (reason === 'permission' || (!reason && (errno === 'EACCES' || errno === 'EPERM'))) {
     return {
       kind: 'permission',
       message: `No permission to open ${where}.`,
@@ -121,10 +118,10 @@ export function adviseError(e: unknown, port?: string): ErrorAdvice {
       overridable: false,
     };
   }
-  if (reason === 'not-found' || (!reason && (links.some((l) => l.code === 'ENOENT') || MISSING.test(all)))) {
+  if (reason === 'not-found' || reason === 'not-serial' || (!reason && errno === 'ENOENT')) {
     return {
       kind: 'port-missing',
-      message: `${where} was not found.`,
+      message: reason === 'not-serial' ? `${where} is not a serial port.` : `${where} was not found.`,
       detail: `${text}\n\nPlug the board in (or re-plug it: native-USB chips re-enumerate), then run "ESP Flasher: Select Port".`,
       overridable: false,
     };

@@ -7,11 +7,13 @@ import { CHIP_NAMES, type ChipName } from '../core/chips';
 import type { AfterReset, BeforeReset, FlashOptions, HostKeyOptions } from '../core/flash/api';
 import type { FlashEventListener } from '../core/flash/events';
 import type { FlashPlan } from '../core/plan/flash_plan';
+import type { EncryptedBy } from '../core/plan/segment_encryption';
 
 export const BAUD_RATES = [115200, 230400, 460800, 921600, 1500000, 2000000] as const;
-export const BEFORE_VALUES: readonly BeforeReset[] = ['default-reset', 'usb-reset', 'no-reset', 'no-reset-no-sync'];
-export const AFTER_VALUES: readonly AfterReset[] = ['hard-reset', 'no-reset', 'no-reset-stub'];
-export type EncryptionMode = 'device' | 'host';
+import { AFTER_VALUES, BEFORE_VALUES, connectFromBuild } from '../core/plan/build_connect';
+export { AFTER_VALUES, BEFORE_VALUES };
+/** How Flash (Encrypted) encrypts: the core's one type (src/core/plan/segment_encryption.ts). */
+export type EncryptionMode = EncryptedBy;
 
 export interface Settings {
   port: string;
@@ -99,13 +101,12 @@ export interface JobOptions {
 }
 
 export function flashOptionsFrom(settings: Settings, plan: FlashPlan | undefined, job: JobOptions): FlashOptions {
-  const before = settings.before === 'build' ? oneOf(plan?.before, BEFORE_VALUES) : settings.before;
-  const after = settings.after === 'build' ? oneOf(plan?.after, AFTER_VALUES) : settings.after;
-  const stub = settings.stub === 'build' ? (plan?.stub ?? true) : settings.stub === 'stub';
+  // The build's reset/stub/chip requests merged with the settings: one core function (CLI alike).
+  const { before, after, stub, chip } = connectFromBuild(plan, { before: settings.before, after: settings.after, stub: settings.stub === 'build' ? 'build' : settings.stub === 'stub', chip: settings.chip });
   const options: FlashOptions = {
     port: job.port,
     baud: settings.baud,
-    chip: settings.chip,
+    chip: chip ?? settings.chip,
     stub,
     verify: settings.verify,
     skipUnchanged: settings.skipUnchanged,
@@ -114,6 +115,10 @@ export function flashOptionsFrom(settings: Settings, plan: FlashPlan | undefined
   if (before) options.before = before;
   if (after) options.after = after;
   if (plan) options.settings = plan.settings;
+  if (plan?.partitions?.length) {
+    options.partitions = plan.partitions;
+    if (plan.partitionTableOffset !== undefined) options.partitionTableOffset = plan.partitionTableOffset;
+  }
   const hostKey = hostKeyFrom(settings, job.folder);
   if (hostKey) options.hostKey = hostKey;
   if (job.signal) options.signal = job.signal;

@@ -97,7 +97,7 @@ export class FlashLogFormatter {
         );
       }
       case 'verified':
-        return info(`Hash of data verified for ${e.name} (md5 ${e.md5}).`);
+        return info(e.checked === 'ciphertext' ? `Hash of ciphertext verified for ${e.name} (md5 ${e.md5}); only the ciphertext could be checked (the chip's key cannot be read).` : `Hash of data verified for ${e.name} (md5 ${e.md5}).`);
       case 'skipped':
         return info(`Skipped ${e.name}: ${e.reason}`);
       case 'warning':

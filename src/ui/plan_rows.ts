@@ -40,6 +40,9 @@ export interface PlanRow {
   contextValue: string;
   icon: 'file-binary' | 'symbol-field' | 'error' | 'warning';
   severity?: Problem['severity'];
+  /** Problems a rule of src/core/rules found: which rule, and whether forcing lets the write through. */
+  code?: Problem['code'];
+  overridable?: boolean;
   segmentName?: string;
   partitionLabel?: string;
   file?: string;
@@ -108,6 +111,7 @@ export function planRows(
     icon: p.severity === 'error' ? 'error' : 'warning',
     severity: p.severity,
     file: p.file,
+    ...(p.code ? { code: p.code, overridable: p.overridable === true } : {}),
   }));
 
   const plan = view.plan;

@@ -133,7 +133,7 @@ describe('cli on a virtual chip with flash encryption', function () {
     try {
       const r = await cli('flash', '--port', pty.path, build.buildDir);
       assert.equal(r.code, 1);
-      assert.match(r.err, /^Error: Nothing was written\. Refusing to write segment "bootloader" at 0x0 as plaintext: flash encryption is on/);
+      assert.match(r.err, /^Error: Nothing was written\. Refused:\n  \[plaintext-in-encrypted-region\] Refusing to write segment "bootloader" at 0x0 as plaintext: flash encryption is on .*\(--force overrides this check\.\)/);
       assert.match(r.err, /Written: nothing\./);
       const app = await imageBytes(build, 'app');
       assert.ok(pty.chip.readFlash(app.offset, 256).every((b) => b === 0xff));

@@ -6,6 +6,7 @@
  *   XTS scheme:   32 bytes ⇒ XTS-AES-128 (data key ++ tweak key), 64 bytes ⇒ XTS-AES-256,
  *                 16 bytes ⇒ SHA-256(key), used as XTS-AES-128 (ESP32-C2 128-bit mode).
  */
+import { InputError } from '../errors';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { chipFacts, type ChipFacts, type FlashCryptScheme } from '../chips';
@@ -68,10 +69,10 @@ export function keyFromBytes(bytes: Uint8Array, scheme: CryptScheme, where?: str
   const raw = Buffer.from(bytes);
   const lengths = SCHEME_KEY_LENGTHS[scheme];
   if (!lengths.includes(raw.length)) {
-    throw new Error(
+    throw new InputError(
       `${keyName(where)} holds ${raw.length} bytes, which is not a key for ${SCHEME_NAMES[scheme]}` +
         `${schemeOfOtherLength(raw.length, scheme)}: that takes ${byteSizes(lengths)} keys (raw binary as ` +
-        `espsecure writes them). Check that the key file and the chip (or --aes-xts) belong together.`,
+        `espsecure writes them). Check that the key file and the chip (or the XTS-AES choice) belong together.`,
     );
   }
   let normalised: Buffer;
@@ -81,10 +82,10 @@ export function keyFromBytes(bytes: Uint8Array, scheme: CryptScheme, where?: str
     normalised = raw.length === 16 ? crypto.createHash('sha256').update(raw).digest() : raw;
     const half = normalised.length / 2;
     if (normalised.subarray(0, half).equals(normalised.subarray(half))) {
-      throw new Error(
+      throw new InputError(
         `${keyName(where)} is not usable for XTS-AES: its two ${half}-byte halves (data key and tweak key) are identical. ` +
           `OpenSSL refuses such keys ("xts duplicated keys") because they void the XTS tweak; ` +
-          `make a new key (esp-flasher generate-key --chip <chip> --output <file>).`,
+          `make a new key (the generate-key command makes one for a chip).`,
       );
     }
   }
@@ -129,7 +130,7 @@ export function keyChipMismatch(key: FlashKey, chipName: string): string | undef
       `${name} holds ${key.givenLength} bytes (${lengthMeaning(key.givenLength, key.scheme)}), but ` +
       `${chip.displayName} takes ${byteSizes(lengths)} keys ` +
       `(${lengths.map((l) => lengthMeaning(l, chip.cryptScheme as CryptScheme)).join(' or ')}). ` +
-      `Use a key of that size (esp-flasher generate-key --chip ${chip.name} makes one).`
+      `Use a key of that size (the generate-key command makes one for ${chip.name}).`
     );
   }
   return undefined;
@@ -141,7 +142,7 @@ export function keyForChip(bytes: Uint8Array, chipName: string, where?: string):
   if (chip.cryptScheme === 'none') throw noEncryption(chip);
   const lengths = chipKeyLengths(chip);
   if (!SCHEME_KEY_LENGTHS[chip.cryptScheme].includes(bytes.length)) {
-    throw new Error(
+    throw new InputError(
       `${keyName(where)} holds ${bytes.length} bytes, which is not a flash-encryption key for ${chip.displayName}` +
         `${schemeOfOtherLength(bytes.length, chip.cryptScheme)}: ${chip.displayName} uses ${SCHEME_NAMES[chip.cryptScheme]} ` +
         `with ${byteSizes(lengths)} keys. Give that chip's key file (raw binary as espsecure writes it).`,
@@ -149,7 +150,7 @@ export function keyForChip(bytes: Uint8Array, chipName: string, where?: string):
   }
   const key = keyFromBytes(bytes, chip.cryptScheme, where);
   const mismatch = keyChipMismatch(key, chip.name);
-  if (mismatch) throw new Error(mismatch);
+  if (mismatch) throw new InputError(mismatch);
   return key;
 }
 
@@ -161,21 +162,21 @@ export function readKeyFileBytes(file: string): Buffer {
   let size: number;
   try {
     const st = fs.statSync(file);
-    if (!st.isFile()) throw new Error(`Key file ${file} is not a regular file; give the path of a raw key file.`);
+    if (!st.isFile()) throw new InputError(`Key file ${file} is not a regular file; give the path of a raw key file.`);
     size = st.size;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') {
-      throw new Error(
+      throw new InputError(
         `Key file ${file} not found. Give the path of a raw key file as espsecure writes it ` +
-          `(esp-flasher generate-key --chip <chip> --output <file> makes a new one).`,
+          `(the generate-key command makes a new one).`,
       );
     }
-    if (err.code) throw new Error(`Key file ${file} cannot be read (${err.code}): ${err.message}`);
+    if (err.code) throw new InputError(`Key file ${file} cannot be read (${err.code}): ${err.message}`);
     throw err;
   }
   if (size > MAX_KEY_FILE) {
-    throw new Error(
+    throw new InputError(
       `Key file ${file} holds ${size} bytes; flash-encryption key files are 16, 24, 32 or 64 bytes of raw key. ` +
         `Is this the right file?`,
     );

@@ -1,7 +1,7 @@
 /**
  * Safety checks for writing host-encrypted ciphertext (encrypt mode 'host'): pure functions
- * the flasher calls after reading the device's security state. Each returns the refusal text,
- * or undefined when the write may go ahead.
+ * the flasher calls after reading the device's security state. Each returns the refusal (reason
+ * and advice), or undefined when the write may go ahead.
  */
 import { chipFacts, type ChipName } from '../chips';
 import { DEFAULT_FLASH_CRYPT_CONFIG, hex } from './flash_cipher';
@@ -31,28 +31,26 @@ export function hostKeyWriteCheck(
   device: HostKeyDeviceState,
   force: boolean,
   opts?: HostKeyCheckOptions,
-): string | undefined {
+): { reason: string; advice: string } | undefined {
   const chip = device.chip ? chipFacts(device.chip) : undefined;
   const name = chip?.displayName ?? 'the device';
   if (chip && chip.cryptScheme === 'none') {
-    return `${chip.displayName} has no flash encryption: write the segment with encryption off.`;
+    return { reason: `${chip.displayName} has no flash encryption.`, advice: 'Write the segment with encryption off.' };
   }
   if (force) return undefined;
   if (device.flashEncryption === 'off') {
     const counter = device.cryptCounter !== undefined ? ` (crypt counter 0b${device.cryptCounter.toString(2)}, an even number of 1 bits)` : '';
-    return (
-      `Refusing to write host-encrypted data: flash encryption is not enabled on ${name}${counter}, so the chip ` +
-      `would run the ciphertext as plaintext and fail to boot. Enable flash encryption first, or write the ` +
-      `segment with encryption 'off' or 'device', or force the write (--force) if you mean to enable encryption later.`
-    );
+    return {
+      reason: `Refusing to write host-encrypted data: flash encryption is not enabled on ${name}${counter}, so the chip would run the ciphertext as plaintext and fail to boot.`,
+      advice: `Enable flash encryption first, or write the segment with encryption 'off' or 'device', or force the write if you mean to enable encryption later.`,
+    };
   }
   const wanted = opts?.flashCryptConfig ?? DEFAULT_FLASH_CRYPT_CONFIG;
   if (chip?.cryptScheme === 'esp32-aes' && device.flashCryptConfig !== undefined && device.flashCryptConfig !== wanted) {
-    return (
-      `Refusing to write host-encrypted data: ${name} has FLASH_CRYPT_CONFIG ${hex(device.flashCryptConfig)} but the ` +
-      `ciphertext would be computed for ${hex(wanted)}; the chip would decrypt it to garbage. Set the host-key ` +
-      `flash crypt config to ${hex(device.flashCryptConfig)} (--flash-crypt-conf), or force the write (--force).`
-    );
+    return {
+      reason: `Refusing to write host-encrypted data: ${name} has FLASH_CRYPT_CONFIG ${hex(device.flashCryptConfig)} but the ciphertext would be computed for ${hex(wanted)}; the chip would decrypt it to garbage.`,
+      advice: `Set the host key's flash crypt config to ${hex(device.flashCryptConfig)}, or force the write.`,
+    };
   }
   return undefined;
 }

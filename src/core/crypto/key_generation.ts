@@ -1,6 +1,7 @@
 /**
  * New random flash-encryption key files (never burned by us: espefuse does that, once).
  */
+import { InputError } from '../errors';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { chipFacts } from '../chips';
@@ -14,13 +15,13 @@ export interface NewKeyOptions {
 /** Random key bytes of the right size for the chip, checked the way loadKeyFile checks them. */
 export function newFlashKey(chipName: string, opts: NewKeyOptions = {}): FlashKey {
   const chip = chipFacts(chipName);
-  if (chip.cryptScheme === 'none') throw new Error(`${chip.displayName} has no flash encryption; there is no key to generate.`);
+  if (chip.cryptScheme === 'none') throw new InputError(`${chip.displayName} has no flash encryption; there is no key to generate.`);
   const lengths = chipKeyLengths(chip);
   let length = 32;
   if (opts.xts256) {
     if (chip.cryptScheme !== 'xts-aes' || !lengths.includes(64)) {
-      throw new Error(
-        `${chip.displayName} cannot use an XTS-AES-256 key (its eFuses take ${byteSizes(lengths)} keys); leave out --xts-256.`,
+      throw new InputError(
+        `${chip.displayName} cannot use an XTS-AES-256 key (its eFuses take ${byteSizes(lengths)} keys); ask for a 32-byte key instead.`,
       );
     }
     length = 64;
@@ -42,12 +43,12 @@ export function writeNewKeyFile(file: string, bytes: Uint8Array): void {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EEXIST') {
-      throw new Error(
+      throw new InputError(
         `${file} already exists; generate-key never overwrites a key file (losing a key can make an encrypted ` +
-          `device unreadable). Choose another --output, or move the old file away yourself.`,
+          `device unreadable). Choose another output file, or move the old file away yourself.`,
       );
     }
-    if (err.code) throw new Error(`Cannot write key file ${file} (${err.code}): ${err.message}`);
+    if (err.code) throw new InputError(`Cannot write key file ${file} (${err.code}): ${err.message}`);
     throw err;
   }
 }

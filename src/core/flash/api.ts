@@ -5,6 +5,8 @@
  */
 import type { ChipName } from '../chips';
 import type { EncryptMode, FlashSettings } from '../plan/flash_plan';
+import type { PartitionRef } from '../plan/flash_plan';
+import type { RuleCode } from '../rules/rule_finding';
 import type { FlashEventListener } from './events';
 import type { ChipIdentity } from '../protocol/chip_identity';
 
@@ -48,6 +50,8 @@ export interface WriteSegment {
    * where the chip expects ciphertext. Unknown ⇒ guessed from the contents.
    */
   encryptedInBuild?: boolean;
+  /** The offset as the user typed it, so a finding can say how it was read ("010" is decimal 10). */
+  offsetText?: string;
 }
 
 export interface HostKeyOptions {
@@ -71,8 +75,15 @@ export interface FlashOptions extends ConnectOptions {
    * or device-encrypted with the key given). false writes every segment whole.
    */
   skipUnchanged?: boolean;
-  /** Override the refusals esptool lets --force override. */
+  /** Override the refusals marked overridable (esptool's --force rules). */
   force?: boolean;
+  /**
+   * The plan's partition table, for the encrypted-region rule (src/core/rules/encrypted_regions.ts).
+   * Without it, an encryption-enabled device's own table is read back when a plaintext write needs judging.
+   */
+  partitions?: PartitionRef[];
+  /** Flash offset of the partition table (default 0x8000). */
+  partitionTableOffset?: number;
   /** Key for segments with encrypt 'host' (and for verifying 'device' segments). */
   hostKey?: HostKeyOptions;
   /** Stub writes: blocks sent ahead of the one awaited (default 1; 0 = wait for each ACK). */
@@ -100,11 +111,18 @@ export interface SegmentResult {
 
 /** A safety check's refusal: nothing was written because of it. */
 export interface FlashRefusal {
+  /** Which rule (src/core/rules/rule_finding.ts). */
+  code: RuleCode;
   segment: string;
   offset: number;
-  message: string;
   /** `force` would let the write through (esptool's --force rules). */
   overridable: boolean;
+  /** What is wrong, naming the segment and offset. */
+  reason: string;
+  /** What to do (without any face's override wording: the CLI and the editor add their own). */
+  advice: string;
+  /** reason + advice, one line (logs). */
+  message: string;
 }
 
 export interface FlashResult {

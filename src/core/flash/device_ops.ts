@@ -3,6 +3,7 @@
  * verify segments against flash. Each opens the port, does its work, runs the after-action
  * (default hard reset) and always releases the port. Failures throw with actionable messages.
  */
+import { InputError } from '../errors';
 import { resolveHostKey } from '../crypto/device_key_file';
 import type { FlashKey } from '../crypto/flash_crypto';
 import { ERASE_MS_PER_MB, scaledTimeout } from '../protocol/timeouts';
@@ -45,17 +46,17 @@ export async function eraseFlash(opts: ConnectOptions): Promise<void> {
       await s.session.eraseFlash();
       return;
     }
-    if (s.flashSize === undefined) throw new Error('Erasing the whole flash with the ROM loader needs the flash size, which could not be detected. Use the stub, or erase a region.');
+    if (s.flashSize === undefined) throw new InputError('Erasing the whole flash with the ROM loader needs the flash size, which could not be detected. Use the stub, or erase a region.');
     await romErase(s, 0, s.flashSize);
   });
 }
 
 function checkRegion(offset: number, size: number): void {
   if (!Number.isInteger(offset) || offset < 0 || offset % FLASH_SECTOR !== 0) {
-    throw new Error(`Erase offset ${hex(offset)} is not a multiple of 4 KiB (0x1000); use ${hex(Math.max(0, offset - (offset % FLASH_SECTOR)))}.`);
+    throw new InputError(`Erase offset ${hex(offset)} is not a multiple of 4 KiB (0x1000); use ${hex(Math.max(0, offset - (offset % FLASH_SECTOR)))}.`);
   }
   if (!Number.isInteger(size) || size <= 0 || size % FLASH_SECTOR !== 0) {
-    throw new Error(`Erase size ${hex(size)} is not a positive multiple of 4 KiB (0x1000); use ${hex(Math.ceil(Math.max(size, 1) / FLASH_SECTOR) * FLASH_SECTOR)}.`);
+    throw new InputError(`Erase size ${hex(size)} is not a positive multiple of 4 KiB (0x1000); use ${hex(Math.ceil(Math.max(size, 1) / FLASH_SECTOR) * FLASH_SECTOR)}.`);
   }
 }
 
@@ -76,7 +77,7 @@ export async function eraseRegion(opts: ConnectOptions, offset: number, size: nu
   checkRegion(offset, size);
   await withSession(opts, { stub: opts.stub ?? true }, async (s) => {
     if (s.flashSize !== undefined && offset + size > s.flashSize) {
-      throw new Error(`Erase region ${hex(offset)}–${hex(offset + size)} runs past the end of the ${s.flashSize / 1048576} MB flash.`);
+      throw new InputError(`Erase region ${hex(offset)}–${hex(offset + size)} runs past the end of the ${s.flashSize / 1048576} MB flash.`);
     }
     if (s.session.isStub) await s.session.eraseRegion(offset, size);
     else await romErase(s, offset, size);
@@ -86,17 +87,17 @@ export async function eraseRegion(opts: ConnectOptions, offset: number, size: nu
 /** Raw flash contents (ciphertext where the flash is encrypted). */
 export async function readFlash(opts: ConnectOptions, offset: number, length: number): Promise<Uint8Array> {
   if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(length) || length <= 0) {
-    throw new Error(`Cannot read ${length} bytes at ${String(offset)}: give a non-negative offset and a positive length.`);
+    throw new InputError(`Cannot read ${length} bytes at ${String(offset)}: give a non-negative offset and a positive length.`);
   }
   return withSession(opts, { stub: opts.stub ?? true }, async (s, emit) => {
     if (s.flashSize !== undefined && offset + length > s.flashSize) {
-      throw new Error(`Reading ${hex(length)} bytes at ${hex(offset)} runs past the end of the ${s.flashSize / 1048576} MB flash.`);
+      throw new InputError(`Reading ${hex(length)} bytes at ${hex(offset)} runs past the end of the ${s.flashSize / 1048576} MB flash.`);
     }
     const start = Date.now();
     const progress = (done: number) =>
       emit({ kind: 'progress', index: 0, name: `read ${hex(offset)}`, written: done, total: length, sent: done, kbitPerSecond: Math.round((done * 8) / Math.max(1, Date.now() - start)) });
     if (s.session.isStub) return s.session.readFlashStub(offset, length, progress);
-    if (s.detection.secureDownloadMode) throw new Error('Reading flash is not possible in Secure Download Mode.');
+    if (s.detection.secureDownloadMode) throw new InputError('Reading flash is not possible in Secure Download Mode.');
     return s.session.readFlashSlow(offset, length, progress);
   });
 }

@@ -34,7 +34,14 @@ export type FlashEvent =
       /** Effective rate, uncompressed bits per second / 1000. */
       kbitPerSecond: number;
     }
-  | { kind: 'verified'; index: number; name: string; md5: string }
+  | {
+      kind: 'verified';
+      index: number;
+      name: string;
+      md5: string;
+      /** 'ciphertext': host-encrypted data, checked as ciphertext only (the chip's key cannot be read, so not that it decrypts). */
+      checked?: 'data' | 'ciphertext';
+    }
   | { kind: 'skipped'; index: number; name: string; reason: string }
   | {
       kind: 'segment-done';

@@ -13,7 +13,9 @@ import type { OpenedPort } from '../transport/open_port';
 import { openSession, type OpenSession } from './open_session';
 import { changedText, findChangedSectors, type ChangedSectors } from './changed_sectors';
 import { prepareSegment, segmentPart, type PreparedSegment } from './prepare_segments';
-import { safetyRefusals, type Refusal } from './safety_checks';
+import { safetyRefusals, type Refusal } from '../rules/device_rules';
+import { layoutFromDevice, layoutWithoutDevice } from '../rules/device_layout';
+import type { FlashLayout } from '../rules/encrypted_regions';
 import { SegmentWriteError, writeSegment } from './segment_writer';
 import { validateSegments } from './validate_segments';
 
@@ -49,10 +51,25 @@ function hostKey(segments: WriteSegment[], opts: FlashOptions, s: OpenSession, e
     return resolveHostKey(opts.hostKey, { chip: s.chip.name, mac: s.mac });
   } catch (e) {
     const first = segments.find((x) => x.encrypt === 'host');
-    if (first) throw new FlashRefusedError([{ segment: first.name, offset: first.offset, message: (e as Error).message, overridable: false }]);
+    if (first) {
+      const reason = `${(e as Error).message}`;
+      throw new FlashRefusedError([{ code: 'host-key', segment: first.name, offset: first.offset, overridable: false, reason, advice: '', message: reason }]);
+    }
     emit({ kind: 'warning', message: `Device-encrypted segments cannot be verified: ${(e as Error).message}` });
     return undefined;
   }
+}
+
+/**
+ * The layout the encrypted-region rule judges by: the plan's table, a table in the job, or
+ * (only when a plaintext write onto an encryption-enabled device needs it) the device's own.
+ */
+async function jobLayout(segments: WriteSegment[], opts: FlashOptions, s: OpenSession, key: FlashKey | undefined): Promise<FlashLayout | undefined> {
+  const known = layoutWithoutDevice(segments, opts.partitions, opts.partitionTableOffset);
+  if (known) return known;
+  if (!s.security.flashEncryptionEnabled || !segments.some((x) => x.encrypt === 'off')) return undefined;
+  const read = (offset: number, length: number) => (s.session.isStub ? s.session.readFlashStub(offset, length) : s.session.readFlashSlow(offset, length));
+  return layoutFromDevice(read, key, opts.partitionTableOffset);
 }
 
 /** Prepare the write list for an open session (shared with verifySegments). */
@@ -88,6 +105,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
   let open: OpenSession | undefined;
   /** The write in progress: segment, where this run starts, bytes acknowledged of its `size`. */
   let current: { index: number; at: number; acked: number; size: number } | undefined;
+  /** The segment being verified (written, not yet confirmed). */
+  let verifying: { index: number; offset: number } | undefined;
   try {
     validateSegments(segments);
     open = await openSession(opts, { stub: opts.stub ?? true, flashSizeSetting: opts.settings?.size }, emit, port);
@@ -95,7 +114,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     const deviceRefusals = opts.checkDevice?.(s.deviceInfo()) ?? [];
     if (deviceRefusals.length) throw new FlashRefusedError(deviceRefusals);
     const key = hostKey(segments, opts, s, emit);
-    const { refusals, overridden } = safetyRefusals(
+    const layout = await jobLayout(segments, opts, s, key);
+    const { refusals, overridden, warnings } = safetyRefusals(
       segments,
       {
         chip: s.chip,
@@ -105,9 +125,12 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         flashSize: s.flashSize,
         hostKeyGiven: !!key,
         hostFlashCryptConfig: opts.hostKey?.flashCryptConfig,
+        settings: opts.settings,
+        layout,
       },
       !!opts.force,
     );
+    for (const r of warnings) emit({ kind: 'warning', message: r.message });
     for (const r of overridden) emit({ kind: 'warning', message: `Forced past a refusal: ${r.message}` });
     if (refusals.length) throw new FlashRefusedError(refusals);
     if (s.flashSize === undefined) emit({ kind: 'warning', message: 'Flash size unknown: segments were not checked against it.' });
@@ -161,11 +184,12 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         done += part.data.length;
       }
       const ms = Date.now() - start;
-      r.status = 'written';
       r.sentBytes = sentBytes;
       r.seconds = ms / 1000;
       current = undefined;
       if (verify && p.expectedMd5) {
+        // Not "written" until verified: a failure here names the segment and leaves it out of "Written".
+        verifying = { index: p.index, offset: p.offset };
         const actual = await s.session.flashMd5(p.offset, p.image.length, `verifying segment "${p.name}"`);
         if (actual !== p.expectedMd5) {
           r.status = 'failed';
@@ -176,8 +200,10 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
           );
         }
         r.verified = true;
-        emit({ kind: 'verified', index: p.index, name: p.name, md5: actual });
+        verifying = undefined;
+        emit({ kind: 'verified', index: p.index, name: p.name, md5: actual, ...(p.encrypt === 'host' ? { checked: 'ciphertext' as const } : {}) });
       }
+      r.status = 'written';
       const doneEvent: FlashEvent = { kind: 'segment-done', index: p.index, name: p.name, bytes: writeBytes, sentBytes, seconds: ms / 1000, kbitPerSecond: kbps(total, ms) };
       if (changed && changed.changed < changed.total) doneEvent.detail = changedText(changed);
       emit(doneEvent);
@@ -200,6 +226,14 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       const region = `${hex(current.at)}–${hex(current.at + current.size)}`;
       const partial = `${current.acked} of ${current.size} bytes of segment "${r.name}" were acknowledged; the region ${region} holds partial data — flash it again`;
       message = cancelled ? `Cancelled while writing segment "${r.name}" at ${hex(offset)}: ${partial}.` : `${message} (${partial}.)`;
+    } else if (verifying && !(e instanceof VerifyError)) {
+      const r = results[verifying.index];
+      r.status = 'failed';
+      segment = r.name;
+      offset = verifying.offset;
+      message = cancelled
+        ? `Cancelled while verifying segment "${r.name}" at ${hex(verifying.offset)}: it was written but not verified; flash it again.`
+        : `Verifying segment "${r.name}" at ${hex(verifying.offset)} failed: ${message} It was written but not verified; flash it again.`;
     } else if (e instanceof FlashRefusedError) {
       segment = e.refusals[0]?.segment;
       offset = e.refusals[0]?.offset;

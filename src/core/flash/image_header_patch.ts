@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { FLASH_SIZES, flashSizeBytes, type ChipFacts } from '../chips';
 import { flashFreqNibble, flashModeByte, normalizeFlashSize } from '../formats/flash_params';
 import { parseImage } from '../formats/image_parse';
+import { InputError } from '../errors';
 import type { FlashSettings } from '../plan/flash_plan';
 
 export interface HeaderPatch {
@@ -26,7 +27,7 @@ function sizeNibble(setting: string, detected: number | undefined, segName: stri
     name = FLASH_SIZES.find((s) => flashSizeBytes(s) === bytes) ?? '4MB';
   }
   const i = name ? (FLASH_SIZES as readonly string[]).indexOf(name) : -1;
-  if (i < 0) throw new Error(`Flash size setting "${setting}" (for segment ${segName}) is not one of ${FLASH_SIZES.join(', ')}, detect or keep.`);
+  if (i < 0) throw new InputError(`Flash size setting "${setting}" (for segment ${segName}) is not one of ${FLASH_SIZES.join(', ')}, detect or keep.`, { segment: segName, setting: 'flash size' });
   return i;
 }
 
@@ -51,7 +52,7 @@ export function patchImageHeader(
   const out = Uint8Array.from(bytes);
   if (settings.mode !== 'keep') {
     const m = flashModeByte(settings.mode);
-    if (m === undefined) throw new Error(`Flash mode setting "${settings.mode}" is not qio, qout, dio, dout or keep.`);
+    if (m === undefined) throw new InputError(`Flash mode setting "${settings.mode}" is not qio, qout, dio, dout or keep.`, { setting: 'flash mode' });
     out[2] = m;
   }
   let sizeN = out[3] >> 4;
@@ -60,7 +61,7 @@ export function patchImageHeader(
   if (settings.freq !== 'keep') {
     const f = flashFreqNibble(chip.name, settings.freq);
     if (f === undefined) {
-      throw new Error(`Flash frequency setting "${settings.freq}" is not valid for ${chip.displayName}; use one of ${Object.keys(chip.flashFreq).join(', ')} or keep.`);
+      throw new InputError(`Flash frequency setting "${settings.freq}" is not valid for ${chip.displayName}; use one of ${Object.keys(chip.flashFreq).join(', ')} or keep.`, { setting: 'flash frequency' });
     }
     freqN = f;
   }

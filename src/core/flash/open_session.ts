@@ -5,6 +5,7 @@
  */
 import { flashSizeBytes, type ChipFacts } from '../chips';
 import { normalizeFlashSize } from '../formats/flash_params';
+import { ChipMismatchError } from '../errors';
 import { connectLoader } from '../protocol/connect';
 import { detectChip, type Detection } from '../protocol/chip_detect';
 import { readChipIdentity } from '../protocol/chip_identity';
@@ -81,8 +82,10 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
     const detection = await detectChip(session);
     const chip = detection.chip;
     if (opts.chip && opts.chip !== 'auto' && opts.chip !== chip.name) {
-      throw new Error(
+      throw new ChipMismatchError(
         `The chip on ${opts.port} is ${chip.displayName} (${detection.how}), but ${opts.chip} was expected. Pick the right port, or set the chip to "auto" or ${chip.name}.`,
+        chip.name,
+        opts.chip,
       );
     }
     session.chip = chip;

@@ -1,28 +1,27 @@
-/** Turn a FlashPlan into the list the flasher writes, choosing each segment's encryption. */
+/** Turn a FlashPlan into the list the flasher writes, each segment's encryption resolved once. */
 import type { FlashPlan } from '../plan/flash_plan';
+import { resolveSegmentEncryption, type EncryptChoices, type EncryptedBy, type WriteKind } from '../plan/segment_encryption';
 import type { WriteSegment } from './api';
 
 /**
- * `mode` 'plain' writes every segment as plaintext; 'encrypted' encrypts the segments the build
- * marks encrypted (or that `overrides` turns on), with `encryptMode` ('device': the chip encrypts,
- * 'host': the host encrypts with a key file). `overrides` maps a segment name (or its offset
- * as "0x10000") to true/false and wins over the build's flag.
+ * `kind` 'plain' writes every segment as plaintext; 'encrypted' encrypts the segments the build
+ * marks encrypted (or that `overrides` turns on), `by` the chip ('device') or the host ('host').
+ * See resolveSegmentEncryption (src/core/plan/segment_encryption.ts) for the rule.
  */
 export function segmentsFromPlan(
   plan: FlashPlan,
-  mode: 'plain' | 'encrypted',
-  encryptMode: 'device' | 'host',
+  kind: WriteKind,
+  by: EncryptedBy,
   overrides?: Record<string, boolean>,
+  more: Pick<EncryptChoices, 'allWhenNoneMarked'> = {},
 ): WriteSegment[] {
-  return plan.segments.map((s) => {
-    const key = `0x${s.offset.toString(16)}`;
-    const wanted = overrides?.[s.name] ?? overrides?.[key] ?? s.encrypt;
-    return {
-      name: s.name,
-      offset: s.offset,
-      bytes: s.bytes,
-      encrypt: mode === 'encrypted' && wanted ? encryptMode : 'off',
-      encryptedInBuild: s.encrypt,
-    };
-  });
+  const modes = resolveSegmentEncryption(plan.segments, { kind, by, ...(overrides ? { overrides } : {}), ...more });
+  return plan.segments.map((s, i) => ({
+    name: s.name,
+    offset: s.offset,
+    bytes: s.bytes,
+    encrypt: modes[i],
+    encryptedInBuild: s.encrypt,
+    ...(s.offsetText !== undefined ? { offsetText: s.offsetText } : {}),
+  }));
 }

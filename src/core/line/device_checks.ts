@@ -2,7 +2,7 @@
  * What the production line expects of every device (the chip, a minimum flash size), checked
  * per device once it is known and before anything is written: a mismatch refuses that device
  * only, as typed refusals (FlashOptions.checkDevice). The image/flash safety rules stay in
- * src/core/flash/safety_checks.ts; the per-MAC key comes from device_key_file.ts.
+ * src/core/rules; the per-MAC key comes from device_key_file.ts.
  */
 import { chipFacts, type ChipName } from '../chips';
 import type { DeviceInfo, FlashRefusal, WriteSegment } from '../flash/api';
@@ -21,20 +21,19 @@ export function deviceRefusals(device: DeviceInfo, expect: DeviceExpectations, s
   const first = segments[0];
   const at = { segment: first?.name ?? '(device)', offset: first?.offset ?? 0, overridable: false };
   const refusals: FlashRefusal[] = [];
+  const refuse = (code: 'device-chip' | 'device-flash-size', reason: string, advice: string) => refusals.push({ ...at, code, reason, advice, message: `${reason} ${advice}` });
   if (expect.chip && device.chip !== expect.chip) {
-    refusals.push({
-      ...at,
-      message: `This device is ${chipFacts(device.chip).displayName} (MAC ${device.mac || 'unknown'}), but the line flashes ${chipFacts(expect.chip).displayName} (${expect.chip}): nothing was written to it. Put it on a line for its chip.`,
-    });
+    refuse(
+      'device-chip',
+      `This device is ${chipFacts(device.chip).displayName} (MAC ${device.mac || 'unknown'}), but the line flashes ${chipFacts(expect.chip).displayName} (${expect.chip}): nothing was written to it.`,
+      'Put it on a line for its chip.',
+    );
   }
   if (expect.minFlashSize !== undefined) {
     if (device.flashSize === undefined) {
-      refusals.push({ ...at, message: `The flash size of this device could not be detected, and the line requires at least ${size(expect.minFlashSize)}: nothing was written to it.` });
+      refuse('device-flash-size', `The flash size of this device could not be detected, and the line requires at least ${size(expect.minFlashSize)}: nothing was written to it.`, 'Check the board, or lower the minimum flash size.');
     } else if (device.flashSize < expect.minFlashSize) {
-      refusals.push({
-        ...at,
-        message: `This device has ${size(device.flashSize)} of flash, less than the ${size(expect.minFlashSize)} the line requires: nothing was written to it.`,
-      });
+      refuse('device-flash-size', `This device has ${size(device.flashSize)} of flash, less than the ${size(expect.minFlashSize)} the line requires: nothing was written to it.`, 'Use a board with enough flash.');
     }
   }
   return refusals;

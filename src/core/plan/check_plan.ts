@@ -2,14 +2,25 @@
  * Checks a FlashPlan before anything touches hardware: every finding is a Problem that names
  * the segment, the file and the field, and says what to do.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
 import { chipFacts, flashSizeBytes, type ChipName } from '../chips';
 import { formatSize, hex } from '../formats/bytes';
-import { flashFreqNibble, flashModeByte, flashSizeName, flashSizeNibble, validFlashFreqs } from '../formats/flash_params';
+import { flashFreqNibble, flashModeByte, flashSizeNibble, validFlashFreqs } from '../formats/flash_params';
 import { looksLikeImage, parseImage } from '../formats/image_parse';
 import { parsePartitionTable } from '../formats/partition_binary';
 import { TYPE, partitionAt } from '../formats/partition_table';
-import type { FlashPlan, PlanSegment } from './flash_plan';
+import type { EncryptMode, FlashPlan, PlanSegment } from './flash_plan';
+import { DEFAULT_PARTITION_TABLE_OFFSET } from '../rules/encrypted_regions';
+import { layoutFindings } from '../rules/layout_rules';
+import { findingText } from '../rules/rule_finding';
 import { errorProblem, warningProblem, type Problem } from './problem';
 
 export interface CheckPlanOptions {
@@ -17,6 +28,10 @@ export interface CheckPlanOptions {
   deviceFlashSize?: number;
   /** Chip the connected device is. */
   connectedChip?: ChipName;
+  /** The connected device's flash encryption (Read Device Info), for the encrypted-region rule. */
+  deviceEncryption?: 'off' | 'development' | 'release';
+  /** How each segment will be written, when the write is chosen (the region rule waits until then). */
+  encryptChoice?: (s: PlanSegment) => EncryptMode;
 }
 
 function label(s: PlanSegment): string {
@@ -48,6 +63,8 @@ function checkFileAndBytes(s: PlanSegment, out: Problem[]): boolean {
         fieldOf(s),
       ),
     );
+  } else if (s.file && isDirectory(s.file)) {
+    out.push(errorProblem(`${label(s)}: ${s.file} is a folder, not a file. Give the image file inside it (e.g. ${s.file.replace(/[\\/]+$/, '')}/app.bin).`, s.file, fieldOf(s)));
   } else {
     out.push(errorProblem(`${label(s)}: the file is empty (0 bytes); nothing would be written. Rebuild it or remove the segment.`, s.file, fieldOf(s)));
   }
@@ -128,18 +145,6 @@ function checkImage(plan: FlashPlan, s: PlanSegment, chip: ChipName | undefined,
       ),
     );
   }
-
-  // Header flash size vs the device.
-  if (opts.deviceFlashSize) {
-    const effective = boot && flashSizeBytes(st.size) ? st.size : info.flashSize;
-    const bytes = effective ? flashSizeBytes(effective) : undefined;
-    if (bytes && bytes > opts.deviceFlashSize) {
-      const msg =
-        `${label(s)}: the ${boot ? 'bootloader' : 'app'} header says ${effective} flash but the connected device has ${formatSize(opts.deviceFlashSize)}. ` +
-        (boot ? `Flash with --flash-size detect or ${flashSizeName(Math.log2(opts.deviceFlashSize / 0x100000)) ?? 'the device size'}, or rebuild for this size.` : 'Rebuild for the device\'s flash size.');
-      out.push(boot ? errorProblem(msg, s.file, fieldOf(s)) : warningProblem(msg, s.file, fieldOf(s)));
-    }
-  }
 }
 
 export function checkPlan(plan: FlashPlan, opts: CheckPlanOptions = {}): Problem[] {
@@ -207,6 +212,9 @@ export function checkPlan(plan: FlashPlan, opts: CheckPlanOptions = {}): Problem
     }
   }
 
+  // The rules the flash job applies too (src/core/rules), with the facts the plan has.
+  out.push(...ruleProblems(plan, facts, opts));
+
   // Flash size.
   const size = knownFlashSize(plan, opts);
   if (size) {
@@ -269,6 +277,34 @@ export function checkPlan(plan: FlashPlan, opts: CheckPlanOptions = {}): Problem
     }
   }
   return out;
+}
+
+/** The layout rules of src/core/rules, as problems (a refusal is an error, a warning a warning). */
+function ruleProblems(plan: FlashPlan, facts: ReturnType<typeof chipFacts> | undefined, opts: CheckPlanOptions): Problem[] {
+  const segs = plan.segments
+    .filter((s) => s.bytes.length > 0)
+    .map((s) => ({
+      name: s.name,
+      offset: s.offset,
+      bytes: s.bytes,
+      encryptedInBuild: s.encrypt,
+      ...(opts.encryptChoice ? { encrypt: opts.encryptChoice(s) } : {}),
+      ...(s.offsetText !== undefined ? { offsetText: s.offsetText } : {}),
+    }));
+  const findings = layoutFindings(segs, {
+    chip: facts,
+    settings: plan.settings,
+    deviceFlashSize: opts.deviceFlashSize,
+    deviceEncryption: opts.deviceEncryption,
+    layout: plan.partitions?.length ? { partitions: plan.partitions, tableOffset: plan.partitionTableOffset ?? DEFAULT_PARTITION_TABLE_OFFSET, source: "the plan's partition table" } : undefined,
+  });
+  return findings.map((f) => {
+    const s = plan.segments.find((x) => x.name === f.segment && x.offset === f.offset);
+    const p = f.severity === 'refuse' ? errorProblem(findingText(f), s?.file, s ? fieldOf(s) : undefined) : warningProblem(findingText(f), s?.file, s ? fieldOf(s) : undefined);
+    p.code = f.code;
+    p.overridable = f.overridable;
+    return p;
+  });
 }
 
 /** checkPlan's findings that need the device (chip, flash size) — for after connecting. */

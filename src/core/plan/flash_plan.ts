@@ -59,6 +59,8 @@ export interface PlanSegment {
   image?: ImageInfo;
   /** Which input named this segment ("flasher_args.json flash_files 0x10000", "flash_args line 3"). */
   origin?: string;
+  /** The offset as the user typed it (offset/file pairs: "010" is read as decimal 10, and the rules say so). */
+  offsetText?: string;
 }
 
 export interface FlashPlan {

@@ -1,3 +1,5 @@
+import type { RuleCode } from '../rules/rule_finding';
+
 /** A finding about a plan or an input file: something a person can act on. */
 export interface Problem {
   severity: 'error' | 'warning';
@@ -6,6 +8,9 @@ export interface Problem {
   file?: string;
   /** The field, segment or setting at fault ("flash_files.0x8000", "segment app"). */
   field?: string;
+  /** Set when a rule of src/core/rules found it: which rule, and whether forcing lets the write through. */
+  code?: RuleCode;
+  overridable?: boolean;
 }
 
 export function hasErrors(problems: Problem[]): boolean {

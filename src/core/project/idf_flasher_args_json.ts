@@ -72,7 +72,7 @@ export function parseFlasherArgsJson(text: string, file: string): FlasherArgsJso
     return out;
   }
   if (!root || typeof root !== 'object' || Array.isArray(root)) {
-    out.problems.push(errorProblem(`${file}: expected a JSON object at the top level, found ${Array.isArray(root) ? 'an array' : typeof root}. Re-run the build to regenerate it.`, file));
+    out.problems.push(errorProblem(`${file}: expected a JSON object at the top level, found ${root === null ? 'null' : Array.isArray(root) ? 'an array' : typeof root}. Re-run the build to regenerate it.`, file));
     return out;
   }
   const obj = root as Record<string, unknown>;

@@ -16,6 +16,8 @@ export interface DraftSegment {
   /** Absolute path. */
   file: string;
   origin: string;
+  /** The offset as the user typed it (offset/file pairs). */
+  offsetText?: string;
   /** The build's own mark, when it has one. */
   encryptMark?: { value: boolean; source: string };
   role?: SegmentRole;
@@ -98,6 +100,7 @@ export async function buildSegments(drafts: DraftSegment[], ctx: BuildContext): 
     const part = partitions ? partitionAt(partitions, d.offset) : undefined;
     const role = table.seg && table.seg.offset === d.offset && table.seg.name === d.name ? 'partition-table' : roleOf(d, bytes, part, ctx, tableOffset);
     const seg: PlanSegment = { name: d.name, offset: d.offset, bytes, file: d.file, encrypt: false, role, origin: d.origin };
+    if (d.offsetText !== undefined) seg.offsetText = d.offsetText;
     if (part) seg.partition = part;
     if (role !== 'partition-table' && looksLikeImage(bytes)) {
       const parsed = parseImage(bytes, { chip: ctx.chip, file: d.file, field: `segment ${d.name}` });

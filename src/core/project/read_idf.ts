@@ -5,17 +5,18 @@
  * A per-target `<name>-flash_args` pair that the flash list does not name is never flashed.
  */
 import * as path from 'node:path';
-import { normalizeChipName, type ChipName } from '../chips';
+import { chipByImageId, normalizeChipName, type ChipName } from '../chips';
+import { looksLikeImage } from '../formats/image_parse';
 import { hex } from '../formats/bytes';
 import { normalizeFlashFreq, normalizeFlashSize } from '../formats/flash_params';
 import { partitionAt } from '../formats/partition_table';
 import type { FlashPlan, FlashSettings } from '../plan/flash_plan';
 import { errorProblem, warningProblem, type Problem } from '../plan/problem';
-import { isFile, listDir, readText } from './fs_util';
+import { isFile, listDir, readHead, readText } from './fs_util';
 import { parseFlashArgsFile, type FlashArgsFile } from './idf_flash_args_file';
 import { parseFlasherArgsJson, type FlasherArgsJson } from './idf_flasher_args_json';
 import { buildSegments, type DraftSegment } from './plan_builder';
-import { flashEncryptionMode, readSdkconfig, sdkNumber, sdkString, type Sdkconfig } from './sdkconfig';
+import { flashEncryptionMode, readSdkconfig, sdkNumber, sdkString, sdkTrue, type Sdkconfig } from './sdkconfig';
 
 export interface ReadIdfOptions {
   chip?: ChipName;
@@ -132,7 +133,7 @@ export async function readIdfBuild(buildDir: string, opts: ReadIdfOptions = {}):
   if (opts.chip && buildChip && opts.chip !== buildChip) {
     problems.push(warningProblem(`The build is for ${buildChip} but ${opts.chip} was asked for; the plan uses ${opts.chip} and the image checks will say where they disagree.`, json?.file, 'chip'));
   }
-  const chip = opts.chip ?? buildChip;
+  let chip = opts.chip ?? buildChip;
 
   // 3. The flash list.
   const jsonUsable = json !== undefined && !json.problems.some((p) => p.severity === 'error');
@@ -148,6 +149,8 @@ export async function readIdfBuild(buildDir: string, opts: ReadIdfOptions = {}):
           if (hit.rel !== img.file) {
             problems.push(warningProblem(`${jsonName}: "${img.name}" names ${img.file} at ${hex(img.offset)} but flash_files names ${hit.rel}; flash_files is used.`, json.file, img.name));
           }
+        } else if (img.name === 'bootloader' && secureBootOf(sdk)) {
+          problems.push(warningProblem(secureBootBootloader(secureBootOf(sdk)!, img.offset, img.file), json.file, img.name));
         } else {
           problems.push(
             warningProblem(
@@ -240,14 +243,33 @@ export async function readIdfBuild(buildDir: string, opts: ReadIdfOptions = {}):
       d.origin += ` → ${path.basename(sub.file)}`;
     }
   }
+  // ESP-IDF 3.x names the chip nowhere; its images carry chip id 0, which is the ESP32.
+  if (!chip) {
+    for (const d of drafts) {
+      const head = d.bytes ?? (await readHead(d.file, 24));
+      if (head && looksLikeImage(head)) {
+        const byId = chipByImageId(head[12] | (head[13] << 8));
+        if (byId) {
+          chip = byId.name;
+          break;
+        }
+      }
+    }
+  }
   const built = await buildSegments(drafts, { chip, tableOffset, flashEncryption: fe });
 
   // 7. Stray per-target pairs (never flashed).
   for (const f of perTarget) {
     const full = path.join(buildDir, f);
     const a = parseFlashArgsFile((await readText(full)) ?? '', full);
+    const secureBoot = secureBootOf(sdk);
     for (const p of a.pairs) {
       if (built.segments.some((s) => s.offset === p.offset)) continue;
+      if (f === 'bootloader-flash_args' && secureBoot) {
+        // Secure Boot keeps the bootloader out of `flash` on purpose: it is flashed once, by hand.
+        problems.push(warningProblem(secureBootBootloader(secureBoot, p.offset, p.file), full, p.file));
+        continue;
+      }
       // An image the JSON describes but the flash target leaves out was reported above.
       if (json?.images.some((i) => i.offset === p.offset && path.normalize(i.file) === path.normalize(p.file))) continue;
       const covered = built.partitions ? partitionAt(built.partitions, p.offset) : undefined;
@@ -287,4 +309,20 @@ export async function readIdfBuild(buildDir: string, opts: ReadIdfOptions = {}):
   if (built.tableOffset !== undefined) plan.partitionTableOffset = built.tableOffset;
   if (fe) plan.flashEncryption = fe;
   return { plan, problems };
+}
+
+/** 'V1' / 'V2' when the build enables Secure Boot (ESP-IDF 3.x says SECURE_BOOT_ENABLED for V1). */
+function secureBootOf(sdk: Sdkconfig | undefined): 'V1' | 'V2' | undefined {
+  if (sdkTrue(sdk, 'SECURE_BOOT_V2_ENABLED')) return 'V2';
+  if (sdkTrue(sdk, 'SECURE_BOOT_V1_ENABLED') || sdkTrue(sdk, 'SECURE_BOOT_ENABLED') || sdkTrue(sdk, 'SECURE_BOOT')) return 'V1';
+  return undefined;
+}
+
+/** What a Secure Boot build's bootloader is, and the one-time command that flashes it. */
+function secureBootBootloader(version: 'V1' | 'V2', offset: number, file: string): string {
+  return (
+    `The bootloader (${file} at ${hex(offset)}) is not flashed with the app: Secure Boot ${version} is enabled (sdkconfig), so ESP-IDF keeps the bootloader out of the ` +
+    `flash target on purpose and prints a one-time command for it. Flash it once, by itself: "idf.py bootloader-flash" (or flash the pair ${hex(offset)} ${file} alone)` +
+    (version === 'V1' ? '; a one-time-flash V1 bootloader can be written only once per chip.' : '.')
+  );
 }

@@ -11,6 +11,8 @@ import { buildSegments, type DraftSegment } from './plan_builder';
 export interface PlainPair {
   offset: number;
   file: string;
+  /** The offset as typed, so a finding can say how it was read ("010" is decimal 10). */
+  text?: string;
 }
 
 export async function readPlainPairsRaw(pairs: PlainPair[], opts: { chip?: ChipName; baseDir?: string } = {}): Promise<{ plan: FlashPlan; problems: Problem[] }> {
@@ -27,6 +29,7 @@ export async function readPlainPairsRaw(pairs: PlainPair[], opts: { chip?: ChipN
       offset: p.offset,
       file,
       origin: `pair ${i + 1} (${hex(p.offset)} ${p.file})`,
+      ...(p.text !== undefined ? { offsetText: p.text } : {}),
       encryptMark: { value: false, source: 'offset/file pairs carry no encrypted mark; mark the segment encrypted to write it encrypted' },
     });
   });

@@ -49,7 +49,7 @@ async function chooseEnv(projectDir: string, ini: PioIni, wanted: string | undef
   const known = [...new Set([...ini.envs, ...built])];
   if (wanted) {
     if (!known.includes(wanted)) {
-      problems.push(errorProblem(`${iniFile} has no env "${wanted}" (envs: ${known.join(', ') || 'none'}). Pass one of those with --env.`, iniFile, 'env'));
+      problems.push(errorProblem(`${iniFile} has no env "${wanted}" (envs: ${known.join(', ') || 'none'}). Choose one of those envs.`, iniFile, 'env'));
       return undefined;
     }
     return wanted;
@@ -60,7 +60,7 @@ async function chooseEnv(projectDir: string, ini: PioIni, wanted: string | undef
   times.sort((a, b) => b.t - a.t);
   const pick = times[0].t > 0 ? times[0].e : known[0];
   problems.push(
-    warningProblem(`${iniFile} has several envs (${known.join(', ')}) and no default_envs; using "${pick}" (${times[0].t > 0 ? 'most recently built' : 'first listed'}). Pass --env to choose.`, iniFile, 'env'),
+    warningProblem(`${iniFile} has several envs (${known.join(', ')}) and no default_envs; using "${pick}" (${times[0].t > 0 ? 'most recently built' : 'first listed'}). Choose the env to be sure.`, iniFile, 'env'),
   );
   return pick;
 }
@@ -183,6 +183,12 @@ export async function readPlatformioProject(projectDir: string, opts: ReadPlatfo
     });
     r.plan.source = buildDir;
     r.plan.inputs = [iniFile, ...(r.plan.inputs ?? [])];
+    // platformio.ini's board_build.* settings win here too (PlatformIO's own upload passes them).
+    const fromIni = iniSettings(ini, env, r.plan.settings);
+    if (fromIni.overridden.length > 0) {
+      r.plan.settings = fromIni.settings;
+      r.plan.settingsSource = `${r.plan.settingsSource ?? 'flasher_args.json'} + platformio.ini ${fromIni.overridden.join(', ')} (wins)`;
+    }
     return { plan: r.plan, problems: [...problems, ...r.problems], buildDir, env };
   }
 
@@ -196,7 +202,7 @@ export async function readPlatformioProject(projectDir: string, opts: ReadPlatfo
   const headerChip = headerChipId !== undefined ? chipByImageId(headerChipId)?.name : undefined;
   const chip = opts.chip ?? headerChip ?? chipFromBoard(board);
   if (!chip) {
-    problems.push(warningProblem(`Cannot tell the chip of PlatformIO env "${env}" (board ${board ?? 'unset'}, no image header); pass --chip.`, iniFile, 'board'));
+    problems.push(warningProblem(`Cannot tell the chip of PlatformIO env "${env}" (board ${board ?? 'unset'}, no image header); set the chip.`, iniFile, 'board'));
   }
   const sdk = await readSdkconfig([file('config/sdkconfig.json'), path.join(projectDir, `sdkconfig.${env}`), path.join(projectDir, 'sdkconfig.excerpt'), path.join(projectDir, 'sdkconfig')], problems, looked);
   if (sdk) inputs.push(sdk.file);
@@ -214,7 +220,7 @@ export async function readPlatformioProject(projectDir: string, opts: ReadPlatfo
     images = [];
     if (bootBytes) {
       if (bootOffset !== undefined) images.push({ offset: bootOffset, file: file('bootloader.bin'), name: 'bootloader' });
-      else problems.push(errorProblem(`bootloader.bin: its offset depends on the chip, which is unknown; pass --chip.`, file('bootloader.bin'), 'bootloader'));
+      else problems.push(errorProblem(`bootloader.bin: its offset depends on the chip, which is unknown; set the chip.`, file('bootloader.bin'), 'bootloader'));
     }
     if (ptBytes) images.push({ offset: tableOffset, file: file('partitions.bin'), name: 'partition-table' });
     if (appBytes) images.push({ offset: appOffset, file: file('firmware.bin'), name: 'app' });

@@ -7,13 +7,12 @@ import type { ChipName } from '../chips';
 import { checkPlan } from '../plan/check_plan';
 import type { FlashPlan } from '../plan/flash_plan';
 import { errorProblem, warningProblem, type Problem } from '../plan/problem';
-import { isDir, isFile, listDir, mtimeMs, readText } from './fs_util';
-import { readIdfBuild } from './read_idf';
+import { isDir, listDir, mtimeMs } from './fs_util';
+import { BUILD_READERS, readerFor, type FoundBuild } from './build_readers';
 import { readPlainPairsRaw, type PlainPair } from './read_plain';
-import { readPlatformioProject } from './read_platformio';
-import { readRustProject } from './read_rust';
 
-export type ProjectKind = 'esp-idf' | 'platformio' | 'rust' | 'plain' | 'none';
+/** A registered reader's kind (build_readers.ts), 'plain' (offset/file pairs) or 'none'. */
+export type ProjectKind = 'esp-idf' | 'platformio' | 'rust' | 'plain' | 'none' | (string & {});
 
 export interface ReadProjectOptions {
   /** PlatformIO env (default: default_envs, the only env, or the most recently built). */
@@ -39,44 +38,15 @@ export interface ReadProjectResult {
   looked: string[];
 }
 
-interface Found {
-  kind: 'esp-idf' | 'platformio' | 'rust';
-  /** ESP-IDF: the build folder; PlatformIO/Rust: the project folder. */
-  dir: string;
-  env?: string;
-  /** The file whose age says how recent the build is. */
-  marker: string;
-}
+type Found = FoundBuild;
 
-const IDF_MARKERS = ['flasher_args.json', 'flash_args', 'flash_project_args'];
 const SKIP_DIRS = new Set(['node_modules', 'target', '.git', '.pio', '.vscode', 'dist', 'out', 'managed_components', 'components']);
 
-async function firstFile(dir: string, names: string[], looked: string[]): Promise<string | undefined> {
-  for (const n of names) {
-    const f = path.join(dir, n);
-    looked.push(f);
-    if (await isFile(f)) return f;
-  }
-  return undefined;
-}
-
+/** The first registered reader that recognises `dir` (build_readers.ts). */
 async function detectHere(dir: string, looked: string[]): Promise<Found | undefined> {
-  const parts = dir.split(path.sep);
-  const n = parts.length;
-  if (n >= 3 && parts[n - 3] === '.pio' && parts[n - 2] === 'build') {
-    return { kind: 'platformio', dir: parts.slice(0, n - 3).join(path.sep) || path.sep, env: parts[n - 1], marker: dir };
-  }
-  const idfHere = await firstFile(dir, IDF_MARKERS, looked);
-  if (idfHere) return { kind: 'esp-idf', dir, marker: idfHere };
-  const pio = await firstFile(dir, ['platformio.ini'], looked);
-  if (pio) return { kind: 'platformio', dir, marker: pio };
-  const idfBuild = await firstFile(path.join(dir, 'build'), IDF_MARKERS, looked);
-  if (idfBuild) return { kind: 'esp-idf', dir: path.join(dir, 'build'), marker: idfBuild };
-  const cargo = await firstFile(dir, ['Cargo.toml'], looked);
-  if (cargo) return { kind: 'rust', dir, marker: cargo };
-  const cmake = await firstFile(dir, ['CMakeLists.txt'], looked);
-  if (cmake && /\bproject\.cmake\b|\bidf_component_register\b|\$ENV\{IDF_PATH\}/.test((await readText(cmake)) ?? '')) {
-    return { kind: 'esp-idf', dir: path.join(dir, 'build'), marker: cmake };
+  for (const reader of BUILD_READERS) {
+    const found = await reader.detect(dir, looked);
+    if (found) return found;
   }
   return undefined;
 }
@@ -148,16 +118,10 @@ export async function readProject(folder: string, opts: ReadProjectOptions = {})
     );
   }
   try {
-    if (found.kind === 'esp-idf') {
-      const r = await readIdfBuild(found.dir, { chip: opts.chip, looked });
-      return { plan: r.plan, problems: withChecks(r.plan, [...pre, ...r.problems], opts.check), kind: 'esp-idf', buildDir: found.dir, looked };
-    }
-    if (found.kind === 'platformio') {
-      const r = await readPlatformioProject(found.dir, { env: opts.env ?? found.env, chip: opts.chip, platformioCoreDir: opts.platformioCoreDir, looked });
-      return { plan: r.plan, problems: withChecks(r.plan, [...pre, ...r.problems], opts.check), kind: 'platformio', buildDir: r.buildDir, looked };
-    }
-    const r = await readRustProject(found.dir, { chip: opts.chip, bootloader: opts.bootloader, partitionTable: opts.partitionTable, looked });
-    return { plan: r.plan, problems: withChecks(r.plan, [...pre, ...r.problems], opts.check), kind: 'rust', buildDir: r.buildDir, looked };
+    const reader = readerFor(found.kind);
+    if (!reader) throw new Error(`no reader for ${found.kind}`);
+    const r = await reader.read(found, { env: opts.env, chip: opts.chip, bootloader: opts.bootloader, partitionTable: opts.partitionTable, platformioCoreDir: opts.platformioCoreDir, looked });
+    return { plan: r.plan, problems: withChecks(r.plan, [...pre, ...r.problems], opts.check), kind: found.kind as ProjectKind, buildDir: r.buildDir, looked };
   } catch (e) {
     // Readers turn bad input into problems; anything else is a bug, still reported as a problem.
     return {

@@ -96,7 +96,7 @@ function chipFromText(text: string | undefined): ChipName | undefined {
 async function loadTable(file: string, tableOffset: number, problems: Problem[]): Promise<{ bytes?: Uint8Array; partitions?: PartitionRef[] }> {
   const bytes = await readBytes(file);
   if (!bytes) {
-    problems.push(errorProblem(`Partition table ${file} does not exist; fix the path (--partition-table or espflash.toml partition_table).`, file, 'partition_table'));
+    problems.push(errorProblem(`Partition table ${file} does not exist; fix the path (the partition-table option or espflash.toml partition_table).`, file, 'partition_table'));
     return {};
   }
   if (looksLikePartitionTable(bytes)) return { bytes, partitions: parsePartitionTable(bytes, { file, tableOffset }).partitions };
@@ -162,7 +162,7 @@ export async function readRustProject(projectDir: string, opts: ReadRustOptions 
   if (!chip) {
     problems.push(
       errorProblem(
-        `Cannot tell which chip ${path.relative(projectDir, elf.file)} is for: target ${elf.triple} fits ${byTriple.join(', ') || 'no known chip'}. Pass --chip (or add --chip to the runner in .cargo/config.toml).`,
+        `Cannot tell which chip ${path.relative(projectDir, elf.file)} is for: target ${elf.triple} fits ${byTriple.join(', ') || 'no known chip'}. Set the chip (or add --chip to the espflash runner in .cargo/config.toml).`,
         elf.file,
         'chip',
       ),
@@ -248,7 +248,7 @@ export async function readRustProject(projectDir: string, opts: ReadRustOptions 
       warningProblem(
         `No ${missing} for this Rust project: the plan writes ${bootFile || tableFile ? 'what it has and ' : 'only '}the app at ${hex(appOffset)}` +
           `${appPart ? ` (partition ${appPart.label})` : ' (the default factory offset)'}. The device must already hold a compatible ${missing}. ` +
-          `Give --bootloader / --partition-table, or set bootloader / partition_table in espflash.toml. ` +
+          `Give the bootloader / partition-table options, or set bootloader / partition_table in espflash.toml. ` +
           `For flash encryption, use an ESP-IDF-built bootloader with encryption enabled (espflash's bundled ones are not).`,
         espflash ? espflashFile : cargoFile,
         !bootFile ? 'bootloader' : 'partition_table',

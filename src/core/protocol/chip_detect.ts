@@ -1,4 +1,5 @@
 /** Chip detection (esp-serial-protocol.md §3.3): GET_SECURITY_INFO chip id, else the magic register. */
+import { DeviceError } from '../errors';
 import { CHIP_MAGIC_REG, CHIP_NAMES, chipByImageId, chipByMagic, chipFacts, type ChipFacts } from '../chips';
 import { CommandFailedError, UnsupportedCommandError, isCancelled } from './loader_errors';
 import type { LoaderSession } from './loader_session';
@@ -28,8 +29,8 @@ export async function detectChip(session: LoaderSession): Promise<Detection> {
   if (security?.chipId !== undefined) {
     const chip = chipByImageId(security.chipId);
     if (!chip) {
-      throw new Error(
-        `The chip reports chip id ${security.chipId}, which this flasher does not know. Supported: ${knownIds()}. Update the extension or pass --chip explicitly.`,
+      throw new DeviceError(
+        `The chip reports chip id ${security.chipId}, which this flasher does not know. Supported: ${knownIds()}. Update the extension or set the chip explicitly.`,
       );
     }
     return { chip, security, secureDownloadMode: security.secureDownloadMode, how: `chip id ${security.chipId}` };
@@ -43,7 +44,7 @@ export async function detectChip(session: LoaderSession): Promise<Detection> {
       return { chip: chipFacts('esp32s2'), security, secureDownloadMode: true, how: 'READ_REG refused (Secure Download Mode)' };
     }
     if (securityError && !isCancelled(e)) {
-      throw new Error(
+      throw new DeviceError(
         `Cannot tell which chip is on ${session.port}: GET_SECURITY_INFO failed (${securityError.message}) and so did READ_REG of the chip magic (${(e as Error).message}). Reset the chip into download mode and try again.`,
       );
     }
@@ -51,8 +52,8 @@ export async function detectChip(session: LoaderSession): Promise<Detection> {
   }
   const chip = chipByMagic(magic);
   if (!chip) {
-    throw new Error(
-      `Unknown chip: the magic value 0x${magic.toString(16).padStart(8, '0')} at 0x40001000 matches no chip this flasher knows. Check the chip type, or pass --chip.`,
+    throw new DeviceError(
+      `Unknown chip: the magic value 0x${magic.toString(16).padStart(8, '0')} at 0x40001000 matches no chip this flasher knows. Check the chip type, or set the chip explicitly.`,
     );
   }
   return { chip, security, secureDownloadMode: security?.secureDownloadMode ?? false, how: `magic 0x${magic.toString(16).padStart(8, '0')}` };

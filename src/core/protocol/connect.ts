@@ -3,6 +3,7 @@
  * Reset lines missing (a pseudo-terminal answers ENOTTY) are not fatal: the remaining attempts
  * sync without resetting.
  */
+import { DeviceError } from '../errors';
 import type { BeforeReset } from '../flash/api';
 import {
   ESPRESSIF_VID,
@@ -129,5 +130,5 @@ export async function connectLoader(conn: LoaderConnection, before: BeforeReset 
     bootLog += conn.decoder.noiseText();
     conn.decoder.clearNoise();
   }
-  throw new Error(syncFailureMessage(conn.port, attempts, used, bootLog, resetLines));
+  throw new DeviceError(syncFailureMessage(conn.port, attempts, used, bootLog, resetLines));
 }

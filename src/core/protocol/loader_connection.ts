@@ -3,6 +3,7 @@
  * request/response matching (§1.3), status bytes right after the expected payload (§1.5),
  * "unsupported command" detection, deadlines on every wait and cancellation.
  */
+import { DeviceError } from '../errors';
 import type { Transport } from '../transport/transport';
 import { sleep, throwIfAborted } from './abort_wait';
 import {
@@ -100,7 +101,7 @@ export class LoaderConnection {
       const left = deadline - Date.now();
       if (left <= 0) {
         const crash = crashTextIn(this.decoder.noiseText());
-        if (crash) throw new Error(`The chip crashed while waiting for ${what} on ${this.port}: "${crash}". Reset it and try again.`);
+        if (crash) throw new DeviceError(`The chip crashed while waiting for ${what} on ${this.port}: "${crash}". Reset it and try again.`);
         throw new LoaderTimeoutError(what, timeoutMs, this.decoder.midFrame, this.port);
       }
       const chunk = await this.transport.read(Math.min(left, READ_SLICE_MS));
@@ -138,7 +139,7 @@ export class LoaderConnection {
         // A refusal carries no payload, only status bytes (2 from a stub, 4 from a ROM) —
         // e.g. the ESP32 stub answering GET_SECURITY_INFO, which it lacks.
         if (resp.data.length >= 2 && resp.data[0] !== 0) payloadLen = 0;
-        else throw new Error(`${opts.context ? opts.context + ': ' : ''}${name} reply too short (${resp.data.length} data bytes, expected ${payloadLen} + status).`);
+        else throw new DeviceError(`${opts.context ? opts.context + ': ' : ''}${name} reply too short (${resp.data.length} data bytes, expected ${payloadLen} + status).`);
       }
       const status = resp.data[payloadLen];
       const err = resp.data[payloadLen + 1];
@@ -148,7 +149,7 @@ export class LoaderConnection {
       }
       return { value: resp.value, payload: resp.data.subarray(0, payloadLen), data: resp.data };
     }
-    throw new Error(`No ${name} reply among ${MAX_PACKETS_PER_REPLY} packets from ${this.port}; the link is out of step. Reset the chip and reconnect.`);
+    throw new DeviceError(`No ${name} reply among ${MAX_PACKETS_PER_REPLY} packets from ${this.port}; the link is out of step. Reset the chip and reconnect.`);
   }
 
   /** Send a command and wait for its checked reply. */

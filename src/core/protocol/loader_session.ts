@@ -2,6 +2,7 @@
  * Typed commands of the loader protocol on top of a LoaderConnection, aware of which loader
  * answers (ROM or stub, and which stub: stub_capabilities.ts) and of the chip's facts (§2).
  */
+import { DeviceError } from '../errors';
 import type { ChipFacts } from '../chips';
 import { LoaderConnection, type CommandReply } from './loader_connection';
 import { CommandFailedError, UnsupportedCommandError } from './loader_errors';
@@ -217,7 +218,7 @@ export class LoaderSession {
     while (got < length) {
       const frame = await this.conn.readFrame(READ_FLASH_FRAME_TIMEOUT_MS, `flash data at 0x${(addr + got).toString(16)}`);
       if (frame.length < packetSize && got + frame.length < length) {
-        throw new Error(`READ_FLASH: short data frame (${frame.length} bytes) at 0x${(addr + got).toString(16)}; the link dropped bytes. Retry at a lower baud rate.`);
+        throw new DeviceError(`READ_FLASH: short data frame (${frame.length} bytes) at 0x${(addr + got).toString(16)}; the link dropped bytes. Retry at a lower baud rate.`);
       }
       const n = Math.min(frame.length, length - got);
       out.set(frame.subarray(0, n), got);
@@ -228,7 +229,7 @@ export class LoaderSession {
     const digest = await this.conn.readFrame(READ_FLASH_FRAME_TIMEOUT_MS, 'the READ_FLASH digest');
     const actual = createHash('md5').update(out).digest();
     if (digest.length !== 16 || !actual.equals(Buffer.from(digest))) {
-      throw new Error(`READ_FLASH of 0x${length.toString(16)} bytes at 0x${addr.toString(16)}: the data does not match the chip's MD5; the link corrupted data. Retry at a lower baud rate.`);
+      throw new DeviceError(`READ_FLASH of 0x${length.toString(16)} bytes at 0x${addr.toString(16)}: the data does not match the chip's MD5; the link corrupted data. Retry at a lower baud rate.`);
     }
     return out;
   }

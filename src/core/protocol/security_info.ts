@@ -1,4 +1,5 @@
 /** GET_SECURITY_INFO payload (esp-serial-protocol.md §3.6). */
+import { DeviceError } from '../errors';
 import { readU32le } from './packet';
 
 export interface SecurityInfo {
@@ -25,7 +26,7 @@ export const SECURITY_FLAG = {
 } as const;
 
 export function parseSecurityInfo(payload: Uint8Array): SecurityInfo {
-  if (payload.length < 12) throw new Error(`GET_SECURITY_INFO returned ${payload.length} bytes; expected 12 or 20.`);
+  if (payload.length < 12) throw new DeviceError(`GET_SECURITY_INFO returned ${payload.length} bytes; expected 12 or 20.`);
   const flags = readU32le(payload, 0);
   const info: SecurityInfo = {
     flags,

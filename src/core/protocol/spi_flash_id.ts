@@ -2,6 +2,7 @@
  * JEDEC flash ID (RDID 0x9F) through the SPI peripheral's "user command" registers, and the
  * flash size it implies (esp-serial-protocol.md §3.7). Register layout from the chip table.
  */
+import { DeviceError } from '../errors';
 import type { ChipFacts } from '../chips';
 import type { LoaderSession } from './loader_session';
 
@@ -29,7 +30,7 @@ export async function runSpiFlashCommand(session: LoaderSession, chip: ChipFacts
     await session.writeReg(reg(0), CMD_USR);
     let done = false;
     for (let i = 0; i < 10 && !done; i++) done = ((await session.readReg(reg(0))) & CMD_USR) === 0;
-    if (!done) throw new Error(`SPI flash command 0x${opcode.toString(16)} did not complete; the flash chip does not answer (check flash wiring/power or SPI pins).`);
+    if (!done) throw new DeviceError(`SPI flash command 0x${opcode.toString(16)} did not complete; the flash chip does not answer (check flash wiring/power or SPI pins).`);
     return await session.readReg(reg(spi.w0));
   } finally {
     await session.writeReg(reg(spi.usr), oldUsr);

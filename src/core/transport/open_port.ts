@@ -1,9 +1,11 @@
 /**
- * Open a port by name: a serial device path, or "virtual:<chip>[:option=value…]", which starts a
- * virtual chip behind a pseudo-terminal (src/sim) and opens its path with the real serialport
- * binding. close() releases the port and stops the virtual chip.
+ * Open a port by name: a serial device path, or "virtual:<chip>[:option=value…]", opened by the
+ * virtual-port opener an entry point registered (virtual_port_registry.ts; the core never
+ * imports src/sim). close() releases the port (and stops a virtual chip).
  */
+import { InputError } from '../errors';
 import { SerialTransport } from './serial_transport';
+import { virtualPortOpener } from './virtual_port_registry';
 import type { Transport } from './transport';
 import { claimPort, holderOf, PortBusyError } from './port_owners';
 import { extraPort } from './port_list';
@@ -80,29 +82,9 @@ export async function openUnowned(port: string, baud = ESP_ROM_BAUD, opts: OpenP
     const transport = await openDevicePath(port, baud);
     return { transport, close: () => transport.close() };
   }
-  // Loaded only when a virtual port is asked for.
-  const { startPtyChip } = await import('../../sim/pty_chip');
-  const { parseVirtualPortSpec } = await import('../../sim/virtual_port_spec');
-  const spec = parseVirtualPortSpec(port);
-  if (!spec) throw new Error(`"${port}" is not a virtual port spec; use virtual:<chip>[:option=value…].`);
-  const started = await startPtyChip(spec);
-  let transport: Transport;
-  try {
-    transport = await openDevicePath(started.path, baud, `${port.trim()} (${started.path})`);
-  } catch (e) {
-    await started.close();
-    throw e;
+  const open = virtualPortOpener();
+  if (!open) {
+    throw new InputError(`"${port.trim()}" is a virtual port, but virtual chips are not available here (no virtual-port opener registered). Give a serial device path.`, { setting: 'port' });
   }
-  opts.onVirtualChip?.(started.chip);
-  return {
-    transport,
-    virtualChip: started.chip,
-    async close() {
-      try {
-        await transport.close();
-      } finally {
-        await started.close();
-      }
-    },
-  };
+  return open(port, baud, opts);
 }

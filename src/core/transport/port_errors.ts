@@ -1,9 +1,11 @@
 /** Turn serial-port failures into messages a person can act on. */
+import { statSync } from 'node:fs';
+import { PortIoError } from '../errors';
 
 export class PortOpenError extends Error {
   constructor(
     readonly port: string,
-    readonly reason: 'not-found' | 'busy' | 'permission' | 'other',
+    readonly reason: 'not-found' | 'busy' | 'permission' | 'not-serial' | 'other',
     message: string,
   ) {
     super(message);
@@ -14,6 +16,8 @@ export class PortOpenError extends Error {
 export function describeOpenError(port: string, err: unknown, platform: NodeJS.Platform = process.platform): PortOpenError {
   const raw = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: string } | undefined)?.code ?? '';
+  const notSerial = notASerialDevice(port, raw, code);
+  if (notSerial) return new PortOpenError(port, 'not-serial', notSerial);
   if (/ENOENT|No such file|not found|cannot find|File not found/i.test(raw) || code === 'ENOENT') {
     return new PortOpenError(
       port,
@@ -38,6 +42,22 @@ export function describeOpenError(port: string, err: unknown, platform: NodeJS.P
   return new PortOpenError(port, 'other', `Could not open serial port ${port}: ${raw}`);
 }
 
+/** A regular file, a folder or a device without a serial line (/dev/null) given as the port: what it is and what to do. */
+export function notASerialDevice(port: string, raw = '', code = ''): string | undefined {
+  let what: string | undefined;
+  try {
+    const st = statSync(port);
+    if (st.isDirectory()) what = 'a folder';
+    else if (st.isFile()) what = 'a regular file';
+    else if (!st.isCharacterDevice()) what = 'not a character device';
+  } catch {
+    return undefined; // missing: reported as not found
+  }
+  if (!what && (code === 'ENOTTY' || /Inappropriate ioctl|ENOTTY/i.test(raw))) what = 'a device without a serial line (it has no terminal settings)';
+  if (!what) return undefined;
+  return `${port} is ${what}, not a serial port${raw ? ` (${raw})` : ''}. Give the board's serial port (/dev/ttyUSB0, /dev/ttyACM0, COM3), or virtual:<chip> for a virtual chip.`;
+}
+
 /** ioctl failures that mean "this device has no modem control lines" (pseudo-terminals, some bridges). */
 export function isNoControlLines(err: unknown): boolean {
   const raw = err instanceof Error ? err.message : String(err);
@@ -49,7 +69,7 @@ export function isNoControlLines(err: unknown): boolean {
 export function describeIoError(port: string, what: string, err: unknown): Error {
   const raw = err instanceof Error ? err.message : String(err);
   if (/EIO|Input\/output error|ENXIO|No such device|disconnected|ENODEV|bad file descriptor|EBADF/i.test(raw)) {
-    return new Error(`The serial port ${port} went away while ${what} (${raw}): the device was unplugged, lost power or re-enumerated. Reconnect it and try again.`);
+    return new PortIoError(`The serial port ${port} went away while ${what} (${raw}): the device was unplugged, lost power or re-enumerated. Reconnect it and try again.`, port, true);
   }
-  return new Error(`${what[0].toUpperCase()}${what.slice(1)} on ${port} failed: ${raw}`);
+  return new PortIoError(`${what[0].toUpperCase()}${what.slice(1)} on ${port} failed: ${raw}`, port, false);
 }

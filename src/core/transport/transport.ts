@@ -32,7 +32,7 @@ export interface Transport {
 /** The device has no DTR/RTS (a pseudo-terminal answers "Inappropriate ioctl for device"). */
 export class ControlLinesUnsupportedError extends Error {
   constructor(port: string, cause?: string) {
-    super(`The port ${port} has no DTR/RTS control lines${cause ? ` (${cause})` : ''}; reset by hand or use --before no-reset.`);
+    super(`The port ${port} has no DTR/RTS control lines${cause ? ` (${cause})` : ''}; reset by hand into download mode, or connect without reset (no-reset).`);
     this.name = 'ControlLinesUnsupportedError';
   }
 }

@@ -1,6 +1,7 @@
 /** Steps several commands share: workspace trust, the project to flash, the plan check. */
 import * as vscode from 'vscode';
 import type { ChipName } from '../../core/chips';
+import type { WriteSegment } from '../../core/flash/api';
 import type { FlashPlan } from '../../core/plan/flash_plan';
 import type { CommandArgs } from '../command_args';
 import type { Ctx, LoadedProject } from '../ctx';
@@ -45,14 +46,19 @@ export async function projectWithPlan(ctx: Ctx, args: CommandArgs, operation: st
  * The core's plan check with what is known about the device on this port. Errors stop the
  * job with a modal that lists them; warnings go to the output.
  */
-export async function planCheckPasses(ctx: Ctx, plan: FlashPlan, port: string, operation: string): Promise<boolean> {
+export async function planCheckPasses(ctx: Ctx, plan: FlashPlan, port: string, operation: string, segments: WriteSegment[] = []): Promise<boolean> {
   const device = ctx.device && ctx.device.port === port ? ctx.device.info : undefined;
   let problems;
   try {
     problems = ctx.core.checkPlan(plan, {
       deviceFlashSize: device?.flashSize,
       connectedChip: device?.chip as ChipName | undefined,
+      deviceEncryption: device?.flashEncryption,
+      encryptChoice: (s) => segments.find((w) => w.name === s.name && w.offset === s.offset)?.encrypt ?? 'off',
     });
+    // The rules of src/core/rules are judged again by the flash job with the device's own facts:
+    // it refuses them, typed, and the job runner offers the override where one is allowed.
+    problems = problems.filter((p) => !p.code);
   } catch (e) {
     ctx.log('warn', `${operation}: the plan check failed to run (${errorText(e)}); the device checks still apply.`);
     return true;

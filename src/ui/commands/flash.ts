@@ -100,7 +100,7 @@ export async function runFlash(
   if (args.folder) again.folder = args.folder;
   if (only) again.segment = only;
   ctx.lastRun = { command: commandOf(kind), title: operation, args: [again] };
-  if (!(await planCheckPasses(ctx, plan, port, operation))) return undefined;
+  if (!(await planCheckPasses(ctx, plan, port, operation, segments))) return undefined;
 
   const encryptedNames = segments.filter((s) => s.encrypt !== 'off').map((s) => `${s.name} (${s.encrypt})`);
   const summary = `${segments.map((s) => s.name).join(', ')}${encryptedNames.length ? `; encrypted: ${encryptedNames.join(', ')}` : '; all plain'}`;

@@ -21,7 +21,7 @@ describe('Build and Flash: the build runs as a task, the plan is read again, the
   });
 
   it('runs idf.py build in the terminal and flashes what it built', async function () {
-    const api = await extensionApi();
+    await extensionApi(); // activates the extension
     const buildDir = workspaceBuildDir();
     const plain = expectedSegments().find((s) => !s.encrypt);
     if (!plain) this.skip(); // the generated sample build has no plain image to stamp

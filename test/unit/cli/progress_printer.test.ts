@@ -39,6 +39,20 @@ describe('cli progress printer', () => {
     assert.equal(lines[1], 'Wrote 1000 bytes at 0x00010000 in 1.0 seconds (8 kbit/s)');
   });
 
+  it('host-encrypted data: says only the ciphertext could be checked', () => {
+    const { lines } = run([
+      start,
+      { kind: 'verified', index: 0, name: 'app', md5: 'ab', checked: 'ciphertext' },
+      { kind: 'segment-done', index: 0, name: 'app', bytes: 1000, sentBytes: 1000, seconds: 1, kbitPerSecond: 8 },
+    ]);
+    assert.match(lines[2], /^Hash of ciphertext verified \(only the ciphertext could be checked: the chip's key cannot be read/);
+  });
+
+  it('does not call padding compression: more bytes sent than written is said as such', () => {
+    const { lines } = run([start, { kind: 'segment-done', index: 0, name: 'app', bytes: 3072, sentBytes: 16384, seconds: 1, kbitPerSecond: 8 }]);
+    assert.deepEqual(lines.slice(1), ['Wrote 3072 bytes (16384 bytes sent, with sector padding and retries) at 0x00010000 in 1.0 seconds (8 kbit/s)']);
+  });
+
   it('prints "Hash of data verified." after the segment summary, as esptool does', () => {
     const { lines } = run([
       start,

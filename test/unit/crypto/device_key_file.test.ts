@@ -26,7 +26,7 @@ describe('crypto: per-device key files', () => {
     assert.ok(resolveHostKey({ keyFile: path.join(dir, 'single.bin'), keyDir: dir }, { chip: 'esp32c3', mac: 'aa:bb:cc:dd:ee:ff' }).bytes.equals(k2));
     assert.throws(
       () => resolveHostKey({ keyDir: dir }, { chip: 'esp32c3', mac: '11:22:33:44:55:66' }),
-      new RegExp(`^Error: No key for device 11:22:33:44:55:66 in .*: expected .*112233445566\\.bin\\. Put this device's key file there`),
+      new RegExp(`^InputError: No key for device 11:22:33:44:55:66 in .*: expected .*112233445566\\.bin\\. Put this device's key file there`),
     );
     assert.throws(() => resolveHostKey({ keyDir: dir }, { chip: 'esp32c3' }), /needs the device's MAC address/);
     assert.throws(() => resolveHostKey({}, { chip: 'esp32c3' }), /Segments with encryption 'host' need a key: give a key file or a per-device key directory\./);

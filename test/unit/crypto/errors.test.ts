@@ -22,9 +22,9 @@ describe('crypto: key refusals', () => {
   it('wrong key size for the scheme', () => {
     assert.throws(
       () => keyFromBytes(rnd.bytes(20), 'esp32-aes', 'k.bin'),
-      /^Error: Key file k\.bin holds 20 bytes, which is not a key for the ESP32 AES-256 scheme: that takes 24- or 32-byte keys \(raw binary as espsecure writes them\)\. Check that the key file and the chip \(or --aes-xts\) belong together\.$/,
+      /^InputError: Key file k\.bin holds 20 bytes, which is not a key for the ESP32 AES-256 scheme: that takes 24- or 32-byte keys \(raw binary as espsecure writes them\)\. Check that the key file and the chip \(or the XTS-AES choice\) belong together\.$/,
     );
-    assert.throws(() => keyFromBytes(rnd.bytes(48), 'xts-aes'), /^Error: The key holds 48 bytes, which is not a key for XTS-AES: that takes 16-, 32- or 64-byte keys/);
+    assert.throws(() => keyFromBytes(rnd.bytes(48), 'xts-aes'), /^InputError: The key holds 48 bytes, which is not a key for XTS-AES: that takes 16-, 32- or 64-byte keys/);
   });
 
   it('a key of the other scheme says so', () => {
@@ -32,7 +32,7 @@ describe('crypto: key refusals', () => {
     assert.throws(() => keyFromBytes(rnd.bytes(24), 'xts-aes'), /\(24 bytes is a key size of the ESP32 AES-256 scheme\)/);
     assert.throws(
       () => keyForChip(rnd.bytes(64), 'esp32', 'k.bin'),
-      /^Error: Key file k\.bin holds 64 bytes, which is not a flash-encryption key for ESP32 \(64 bytes is a key size of XTS-AES\): ESP32 uses the ESP32 AES-256 scheme with 24- or 32-byte keys\. Give that chip's key file/,
+      /^InputError: Key file k\.bin holds 64 bytes, which is not a flash-encryption key for ESP32 \(64 bytes is a key size of XTS-AES\): ESP32 uses the ESP32 AES-256 scheme with 24- or 32-byte keys\. Give that chip's key file/,
     );
     const esp32Key = keyFromBytes(rnd.bytes(32), 'esp32-aes', 'k.bin');
     assert.equal(
@@ -45,7 +45,7 @@ describe('crypto: key refusals', () => {
   it('a key size the chip cannot hold, from the chip table', () => {
     assert.throws(
       () => keyForChip(rnd.bytes(64), 'esp32c3', 'k.bin'),
-      /Key file k\.bin holds 64 bytes \(XTS-AES-256 key\), but ESP32-C3 takes 32-byte keys \(XTS-AES-128 key\)\. Use a key of that size \(esp-flasher generate-key --chip esp32c3 makes one\)\./,
+      /Key file k\.bin holds 64 bytes \(XTS-AES-256 key\), but ESP32-C3 takes 32-byte keys \(XTS-AES-128 key\)\. Use a key of that size \(the generate-key command makes one for esp32c3\)\./,
     );
     assert.throws(() => keyForChip(rnd.bytes(16), 'esp32s3'), /but ESP32-S3 takes 32- or 64-byte keys \(XTS-AES-128 key or XTS-AES-256 key\)/);
     assert.equal(keyForChip(rnd.bytes(16), 'esp32c2').sizeBits, 128);
@@ -70,7 +70,7 @@ describe('crypto: key refusals', () => {
 
     it('missing file', () => {
       const f = path.join(dir, 'nope.bin');
-      assert.throws(() => loadKeyFile(f, 'esp32'), new RegExp(`^Error: Key file ${f.replace(/[.\\/]/g, '\\$&')} not found\\. .*generate-key`));
+      assert.throws(() => loadKeyFile(f, 'esp32'), new RegExp(`^InputError: Key file ${f.replace(/[.\\/]/g, '\\$&')} not found\\. .*generate-key`));
     });
 
     it('a file far too big to be a key', () => {

@@ -18,11 +18,4 @@ describe('flash/validate_segments', () => {
   it('refuses overlapping segments, naming both', () => {
     assert.throws(() => validateSegments([seg('a', 0x1000, 0x2000), seg('b', 0x2000, 0x100)]), /Segments "a" \(0x1000–0x3000\) and "b" \(starts 0x2000\) overlap/);
   });
-
-  it('refuses two segments that share a 4 KiB sector (one erase would damage the other)', () => {
-    assert.throws(
-      () => validateSegments([seg('partition-table', 0x8000, 0xc00), seg('extra', 0x8c00, 0x100)]),
-      /Segments "partition-table" \(ends 0x8c00\) and "extra" \(starts 0x8c00\) share the 4 KiB flash sector at 0x8000/,
-    );
-  });
 });

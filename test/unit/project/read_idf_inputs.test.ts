@@ -142,6 +142,41 @@ describe('ESP-IDF reader: damaged and disagreeing inputs', () => {
     assert.match(r.problems[0].message, /describes "bootloader" \(bootloader\/bootloader\.bin at 0x0\) but flash_files does not list it.*left out of the plan/);
   });
 
+  it('Secure Boot V1: the bootloader kept out of `flash` on purpose is explained with its one-time command, not called left over', async () => {
+    const b = await sample();
+    edit(path.join(b, 'flasher_args.json'), (s) => {
+      const j = JSON.parse(s);
+      delete j.flash_files['0x0'];
+      delete j.bootloader;
+      return JSON.stringify(j);
+    });
+    edit(path.join(b, 'flash_args'), (s) => s.replace('0x0 bootloader/bootloader.bin\n', ''));
+    edit(path.join(b, 'config/sdkconfig.json'), (s) => JSON.stringify({ ...JSON.parse(s), SECURE_BOOT: true, SECURE_BOOT_V1_ENABLED: true }));
+    const r = await readProject(b);
+    assert.ok(!r.plan.segments.some((s) => s.name === 'bootloader'));
+    const w = r.problems.filter((p) => /bootloader/.test(p.message));
+    assert.equal(w.length, 1, show(r.problems));
+    assert.match(w[0].message, /Secure Boot V1 is enabled \(sdkconfig\), so ESP-IDF keeps the bootloader out of the flash target on purpose.*"idf\.py bootloader-flash"/);
+    assert.doesNotMatch(w[0].message, /left over/);
+  });
+
+  it('ESP-IDF 3.x: no chip named anywhere, image chip id 0 is the ESP32', async () => {
+    const b = await writeSampleIdfBuild(tmp.make(), { chip: 'esp32' });
+    edit(path.join(b, 'flasher_args.json'), (s) => {
+      const j = JSON.parse(s);
+      delete j.extra_esptool_args;
+      delete j.chip;
+      return JSON.stringify(j);
+    });
+    edit(path.join(b, 'config/sdkconfig.json'), (s) => {
+      const j = JSON.parse(s);
+      delete j.IDF_TARGET;
+      return JSON.stringify(j);
+    });
+    const r = await readProject(b);
+    assert.equal(r.plan.chip, 'esp32', show(r.problems));
+  });
+
   it('encrypted_flash_args that disagrees with flasher_args.json: warning, the JSON wins', async () => {
     const b = await sample({ flashEncryption: 'development' });
     edit(path.join(b, 'encrypted_flash_args'), (s) => s.replace('0x110000 storage.bin', '').replace('--encrypt-files\n', '--encrypt-files\n0x110000 storage.bin\n'));

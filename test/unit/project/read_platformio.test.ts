@@ -85,6 +85,13 @@ describe('PlatformIO reader', () => {
     assert.ok(r.problems.some((p) => p.severity === 'error' && /segment storage at 0x110000 .*the file does not exist/.test(p.message)), show(r.problems));
   });
 
+  it('board_build.flash_mode from platformio.ini wins even when the build folder holds flasher_args.json', async () => {
+    const { dir } = await pioProject({ chip: 'esp32s3', ini: '[env:dev]\nboard = esp32-s3-devkitc-1\nframework = espidf\nboard_build.flash_mode = dout\n', keepIdfFiles: true });
+    const r = await readProject(dir);
+    assert.equal(r.plan.settings.mode, 'dout');
+    assert.match(r.plan.settingsSource ?? '', /flasher_args\.json.* \+ platformio\.ini board_build\.flash_mode \(wins\)/);
+  });
+
   it('idedata.json: PlatformIO\'s own flash list wins', async () => {
     const { dir, build } = await pioProject({ chip: 'esp32c3', ini: '[env:dev]\nboard = b\nframework = arduino\n' });
     writeFileSync(
@@ -110,7 +117,7 @@ describe('PlatformIO reader', () => {
     const r = await readProject(dir);
     assert.match(r.buildDir!, /\.pio\/build\/dev$/);
     const unknown = await readProject(dir, { env: 'nope' });
-    assert.match(unknown.problems[0].message, /platformio\.ini has no env "nope" \(envs: dev, other\)\. Pass one of those with --env\./);
+    assert.match(unknown.problems[0].message, /platformio\.ini has no env "nope" \(envs: dev, other\)\. Choose one of those envs\./);
     const unbuilt = await readProject(dir, { env: 'other' });
     assert.match(unbuilt.problems[0].message, /^PlatformIO env "other" has not been built: .* does not exist\. Run "pio run -e other" first\./);
     assert.equal(unbuilt.plan.segments.length, 0);

@@ -92,7 +92,7 @@ describe('Rust (cargo) reader', () => {
     const { dir } = cargoProject();
     const r = await readProject(dir);
     assert.equal(r.plan.segments.length, 0);
-    assert.match(r.problems[0].message, /Cannot tell which chip target\/riscv32imc-unknown-none-elf\/release\/blinky is for: target riscv32imc-unknown-none-elf fits esp32c2, esp32c3\. Pass --chip/);
+    assert.match(r.problems[0].message, /Cannot tell which chip target\/riscv32imc-unknown-none-elf\/release\/blinky is for: target riscv32imc-unknown-none-elf fits esp32c2, esp32c3\. Set the chip/);
     const withChip = await readProject(dir, { chip: 'esp32c2' });
     assert.equal(withChip.plan.chip, 'esp32c2');
     assert.equal(withChip.plan.segments[0].image?.chipId, 12);

@@ -24,7 +24,7 @@ describe('chip detection (§3.3)', () => {
 
   it('names the unknown chip id and what to do', async () => {
     const t = fakeRom({ securityInfo: securityInfo(0, 0, [], 99) });
-    await assert.rejects(detectChip(session(t)), /chip id 99, which this flasher does not know.*pass --chip/);
+    await assert.rejects(detectChip(session(t)), /chip id 99, which this flasher does not know.*set the chip explicitly/);
   });
 
   it('names an unknown magic value', async () => {

@@ -11,7 +11,8 @@ describe('ui/error_advice', () => {
     assert.equal(a.kind, 'port-busy');
     assert.equal(a.message, '/dev/ttyUSB0 is held by another program.');
     assert.match(a.detail, /serial monitor/);
-    assert.equal(adviseError(new Error('Error: Cannot lock port'), 'COM3').kind, 'port-busy');
+    // Text alone is not read: an untyped error that merely says "Cannot lock port" stays 'other'.
+    assert.equal(adviseError(new Error('Error: Cannot lock port'), 'COM3').kind, 'other');
     assert.equal(adviseError(Object.assign(new Error('x'), { code: 'EBUSY' }), 'p').kind, 'port-busy');
   });
 
@@ -31,32 +32,21 @@ describe('ui/error_advice', () => {
 
   it('turns a refused flash result into a refusal, from the core refusal list, and says whether all can be overridden', () => {
     const tail = ' Written: nothing. Not written: app.';
-    const over = flashResultError(
-      {
-        error: 'Nothing was written. Segment "app" at 0x10000 is plaintext but the device has flash encryption on. (--force overrides this check.)' + tail,
-        refusals: [{ message: 'Segment "app" at 0x10000 is plaintext but the device has flash encryption on. (--force overrides this check.)', overridable: true }],
-      },
-      'fallback',
-    );
+    const plaintext = { code: 'plaintext-in-encrypted-region', segment: 'app', offset: 0x10000, overridable: true, reason: 'Segment "app" at 0x10000 is plaintext but the device has flash encryption on.', advice: 'Write it encrypted.' };
+    const over = flashResultError({ error: 'Nothing was written. ' + plaintext.reason + tail, refusals: [{ ...plaintext, message: `${plaintext.reason} ${plaintext.advice}` }] }, 'fallback');
     const a = adviseError(over, 'p');
     assert.equal(a.kind, 'refusal');
     assert.equal(a.overridable, true);
     assert.equal(a.message, 'ESP Flasher refused to write: Segment "app" at 0x10000 is plaintext but the device has flash encryption on.');
-    const mixed = flashResultError(
-      {
-        error: 'Nothing was written. ESP32 ROM cannot encrypt: use the stub.' + tail,
-        refusals: [
-          { message: 'ESP32 ROM cannot encrypt: use the stub.', overridable: false },
-          { message: 'Segment "app" is for ESP32-C3. (--force overrides this check.)', overridable: true },
-        ],
-      },
-      'fallback',
-    );
+    assert.match(a.detail, /Write it encrypted\. Override it only if you are sure/);
+    const rom = { code: 'loader-cannot-encrypt', segment: 'app', offset: 0x10000, overridable: false, reason: 'ESP32 ROM cannot encrypt.', advice: 'Use the stub.' };
+    const chip = { code: 'image-chip', segment: 'app', offset: 0x10000, overridable: true, reason: 'Segment "app" is for ESP32-C3.', advice: 'Build for ESP32.' };
+    const mixed = flashResultError({ error: 'Nothing was written.' + tail, refusals: [rom, chip] }, 'fallback');
     const b = adviseError(mixed, 'p');
     assert.equal(b.kind, 'refusal');
     assert.equal(b.overridable, false);
-    assert.match(b.detail, /cannot be overridden/);
-    assert.equal(b.message, 'ESP Flasher refused to write: ESP32 ROM cannot encrypt: use the stub. Segment "app" is for ESP32-C3.');
+    assert.match(b.detail, /Use the stub\. Build for ESP32\. This check cannot be overridden/);
+    assert.equal(b.message, 'ESP Flasher refused to write: ESP32 ROM cannot encrypt. Segment "app" is for ESP32-C3.');
     // A failed result without refusals is not a refusal, whatever its text says.
     assert.notEqual(adviseError(flashResultError({ error: 'No serial data received.' }, 'x')).kind, 'refusal');
     assert.equal(flashResultError({}, 'see the output').message, 'see the output');
@@ -65,6 +55,12 @@ describe('ui/error_advice', () => {
   it('recognises a thrown refusal with a list of refusals', () => {
     const e = Object.assign(new Error('refused'), { name: 'FlashRefusedError', refusals: [{ overridable: true }, { overridable: true }] });
     assert.deepEqual([adviseError(e).kind, adviseError(e).overridable], ['refusal', true]);
+  });
+
+  it('says a regular file, a folder or /dev/null given as the port is not a serial port', () => {
+    const a = adviseError(portOpenError('not-serial', '/tmp is a folder, not a serial port.'), '/tmp');
+    assert.equal(a.kind, 'port-missing');
+    assert.equal(a.message, '/tmp is not a serial port.');
   });
 
   it('recognises cancellation and passes anything else through', () => {

@@ -1,0 +1,50 @@
+/**
+ * The core's error classes: each says what kind of failure it is, so the faces (CLI, editor)
+ * decide how to show it from the class and its fields, never by reading the message text.
+ */
+
+/** Base: a failure a person can act on; `advice` says what to do, when it is not in the message. */
+export class FlasherError extends Error {
+  constructor(
+    message: string,
+    readonly advice?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input: a segment, offset, file or setting that cannot be used as given. Nothing was written. */
+export class InputError extends FlasherError {
+  constructor(
+    message: string,
+    readonly where?: { segment?: string; offset?: number; file?: string; setting?: string },
+  ) {
+    super(message);
+  }
+}
+
+/** The connected chip is not the one the job is for. */
+export class ChipMismatchError extends FlasherError {
+  constructor(
+    message: string,
+    readonly found: string,
+    readonly expected: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The port failed while open (unplugged, lost power, re-enumerated). */
+export class PortIoError extends FlasherError {
+  constructor(
+    message: string,
+    readonly port: string,
+    readonly gone: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** The chip or the link misbehaved: no sync, a crash, lost contact, a malformed or missing reply. */
+export class DeviceError extends FlasherError {}
