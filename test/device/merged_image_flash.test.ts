@@ -109,7 +109,11 @@ describe('flash of a merged image (virtual chips through a pty)', function () {
     assert.equal(regions.length, 3, 'bootloader, partition table and app are encrypted');
     const esp32 = await startPtyChip({ chip: 'esp32', encryption: 'development', key });
     try {
-      const r = await cli('flash', '--port', esp32.path, '--baud', '921600', encFile);
+      // Ciphertext written raw looks like plaintext to the rulebook: refused by region unless forced.
+      const refused = await cli('flash', '--port', esp32.path, '--baud', '921600', encFile);
+      assert.equal(refused.code, 1);
+      assert.match(refused.err, /\[plaintext-in-encrypted-region\] Refusing to write segment "esp32-encrypted" at 0x0 as plaintext/);
+      const r = await cli('flash', '--port', esp32.path, '--baud', '921600', '--force', encFile);
       assert.equal(r.code, 0, `${r.out}\n${r.err}`);
       const plain = new Uint8Array(readFileSync(plainFile));
       for (const g of regions) {
