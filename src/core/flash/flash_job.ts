@@ -16,6 +16,7 @@ import { prepareSegment, segmentPart, type PreparedSegment } from './prepare_seg
 import { safetyRefusals, type Refusal } from './safety_checks';
 import { SegmentWriteError, writeSegment } from './segment_writer';
 import { validateSegments } from './validate_segments';
+import { isCompressed } from './write_method';
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
@@ -135,7 +136,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       const writeBytes = parts.reduce((n, x) => n + x.image.length, 0);
       const total = parts.reduce((n, x) => n + x.data.length, 0);
       const incremental = changed && changed.changed < changed.total ? `only the changed sectors: ${changedText(changed)}${rangesText(changed)}` : undefined;
-      const method = [p.methodText, p.patchNote, incremental].filter(Boolean).join('; ');
+      const uncompressed = s.session.compressedWritesOff && isCompressed(p.method) ? `sent uncompressed: ${s.session.compressedWritesOff}` : undefined;
+      const method = [p.methodText, uncompressed, p.patchNote, incremental].filter(Boolean).join('; ');
       emit({ kind: 'segment-start', index: p.index, name: p.name, offset: parts[0].offset, size: writeBytes, method });
       const start = Date.now();
       let sentBytes = 0;
