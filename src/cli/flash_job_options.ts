@@ -32,7 +32,10 @@ export function jobConnectOptions(o: Options, plan: FlashPlan | undefined, userC
     const a = oneOf<AfterReset>(plan?.after, AFTER_CHOICES);
     if (a) connect.after = a;
   }
-  if (o.has('stub')) connect.stub = true;
+  if (o.has('stub')) {
+    connect.stub = true;
+    connect.stubRequired = true;
+  }
   else if (connect.stub === undefined && plan?.stub === false) {
     connect.stub = false;
     notes.push('The build asks for the ROM loader (stub: false); using it. Add --stub to use the faster flasher stub.');

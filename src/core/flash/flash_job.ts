@@ -91,7 +91,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
   let current: { index: number; at: number; acked: number; size: number } | undefined;
   try {
     validateSegments(segments);
-    open = await openSession(opts, { stub: opts.stub ?? true, flashSizeSetting: opts.settings?.size }, emit, port);
+    open = await openSession(opts, { stub: opts.stub ?? true, stubRequired: opts.stubRequired, flashSizeSetting: opts.settings?.size }, emit, port);
     const s = open;
     const key = hostKey(segments, opts, s, emit);
     const { refusals, overridden } = safetyRefusals(
@@ -100,6 +100,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         chip: s.chip,
         security: s.security,
         stub: s.session.isStub,
+        stubFailure: s.stubFailure,
         flashSize: s.flashSize,
         hostKeyGiven: !!key,
         hostFlashCryptConfig: opts.hostKey?.flashCryptConfig,

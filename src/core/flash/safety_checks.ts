@@ -15,6 +15,8 @@ export interface SafetyContext {
   security: DeviceSecurity;
   /** The flasher stub is running (otherwise the ROM loader writes). */
   stub: boolean;
+  /** Why the stub was wanted but did not start (the ROM loader writes instead). */
+  stubFailure?: string;
   /** Flash size in bytes, when known (detected or set). */
   flashSize?: number;
   /** A host key (file or directory) was given. */
@@ -38,6 +40,12 @@ export function checkChipCanEncrypt(s: WriteSegment, ctx: SafetyContext): string
 /** ESP32 ROM without the stub writes plaintext while the host meant to encrypt (§4.2 rule 2, §12). */
 export function checkLoaderCanEncrypt(s: WriteSegment, ctx: SafetyContext): string | undefined {
   if (s.encrypt !== 'device' || ctx.stub || ctx.chip.romEncryptedFlag || ctx.chip.cryptScheme === 'none') return undefined;
+  if (ctx.stubFailure) {
+    return (
+      `Refusing ${where(s)}: the flasher stub did not start, and the ${ctx.chip.displayName} ROM loader cannot encrypt while writing — it would silently write plaintext. ` +
+      `Use host encryption with the key file (--encrypt-key), or get the stub running (another --stub-dir, or power-cycle the chip into download mode). The stub's failure: ${ctx.stubFailure}`
+    );
+  }
   return (
     `Refusing ${where(s)}: the ${ctx.chip.displayName} ROM loader cannot encrypt while writing — it would silently write plaintext. ` +
     `Flash with the stub (do not pass --no-stub), or use host encryption with the key file.`
