@@ -133,10 +133,10 @@ function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
 
-/** A rejection that left the block unconsumed (safe to re-send): checksum, length, receive errors. */
+/** A rejection that left the block unconsumed (safe to re-send): checksum, length, receive, frame-format errors. */
 function blockRejected(e: unknown): boolean {
   if (!(e instanceof CommandFailedError)) return false;
-  if (e.status === 0x01) return e.errorCode === 0x07 || e.errorCode === 0x04;
+  if (e.status === 0x01) return e.errorCode === 0x07 || e.errorCode === 0x04 || e.errorCode === 0x05;
   return e.status === 0xc1 || e.status === 0xc0;
 }
 

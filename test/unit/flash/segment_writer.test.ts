@@ -201,6 +201,14 @@ describe('segment writer', () => {
     assert.equal(seqOf(dataReqs[1]), 0);
   });
 
+  it('ROM: a block rejected as malformed (0x05: the frame never reached the writer) is re-sent', async () => {
+    let n = 0;
+    const t = new FakeTransport((req) => [resp(req.op, { status: req.op === Op.FLASH_DATA && n++ === 1 ? [1, 5, 0, 0] : [0, 0, 0, 0] })]);
+    const p = prep(new Uint8Array(0xc00).fill(0x33), false, 'off', false);
+    await writeSegment(session(t, false), p);
+    assert.deepEqual(t.requests.filter((r) => r.op === Op.FLASH_DATA).map(seqOf), [0, 1, 1, 2]);
+  });
+
   it('knows how many bytes each compressed block expands to', () => {
     const raw = data(100_000);
     const z = pako.deflate(raw, { level: 9 });
