@@ -13,7 +13,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const SHARED = path.resolve(__dirname, '../../..', '../shared');
-export const QEMU_DIR = path.join(SHARED, 'qemu');
+/** ../shared/qemu, or $ESP_QEMU_DIR (another copy of the same layout). */
+export const QEMU_DIR = process.env.ESP_QEMU_DIR ? path.resolve(process.env.ESP_QEMU_DIR) : path.join(SHARED, 'qemu');
 export const CORPUS = path.join(SHARED, 'corpus');
 export const LOCK_FILE = '/tmp/esp-qemu.lock';
 const RUNTIME_LIBS = 'apt-get install -y libglib2.0-0 libfdt1 libgcrypt20 libpcre2-8-0 socat';

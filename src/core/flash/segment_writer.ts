@@ -226,7 +226,8 @@ async function sendStopAndWait(session: LoaderSession, plan: Plan, seq: number, 
     } catch (e) {
       const again = attempt < ATTEMPTS && (blockRejected(e) || (resendOnTimeout && e instanceof LoaderTimeoutError));
       if (!again) throw e;
-      await session.conn.drain(50);
+      // A loader that lost bytes while busy (erasing) may still be busy: wait longer each time.
+      await session.conn.drain(attempt === 1 ? 100 : 1000);
     }
   }
 }
