@@ -7,7 +7,9 @@
  * skipped, and its tests show as pending.
  */
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { runCli } from '../../src/cli/main';
 import { cli, type CliRun } from '../device/cli_run';
 import { CORPUS, QEMU_DIR, QemuDownload, Workspace, bootCheck, ringUnavailable, sha256, stopAll, takeQemuLock, type QemuChip } from './qemu_ring';
 
@@ -156,9 +158,8 @@ if (unavailable) {
         for (let i = 0; i < 300 && !/by hand now/.test(getOut()); i++) await new Promise((r) => setTimeout(r, 100));
         await dev.reset();
       };
-      // The CLI prints as it goes; capture the warning through a second reader of its output.
+      // The CLI prints as it goes: the test "presses RESET" once the warning asks for it.
       let seen = '';
-      const { runCli } = await import('../../src/cli/main');
       const dev = await QemuDownload.start('esp32', ws);
       let code: number;
       try {
@@ -171,7 +172,7 @@ if (unavailable) {
       assert.equal(code, 0, seen);
       assert.match(seen, /Warning: The flasher stub \(.*stubs-esptool-4\.12\/2\/esp32\.json\) did not start: no "OHAI" within 3 s after MEM_END\. The eFuses just read show neither Secure Boot nor Secure Download Mode/);
       assert.match(seen, /Using ROM loader \(the flasher stub did not start\)/);
-      const want = (await import('node:fs')).readFileSync(pt);
+      const want = readFileSync(pt);
       assert.deepEqual(ws.flashBytes().subarray(0x8000, 0x8000 + want.length), want);
 
       // The same on development-mode eFuses with --encrypt: refused, nothing written.
