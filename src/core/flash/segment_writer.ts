@@ -23,7 +23,9 @@ import { isCompressed } from './write_method';
  * while n is still being inflated and written lands in n's buffer (FLASH_DEFL_DATA 0xC700
  * "inflate error") or replaces the pending block n+1 (one ACK never comes: a stall). On QEMU's
  * ESP32 an encrypted compressed block takes 200–450 ms to write while the next arrives in 180 ms
- * at 921600 baud, so depth 1 failed 5 runs in 12 there; depth 0 passed every run.
+ * at 921600 baud, so depth 1 failed 10 runs in 12 there; depth 0 passed every run.
+ * esp-flasher-stub (esptool's set 2, esptool-js 0.7) also has two receive buffers (src/slip.c
+ * v0.7.0: SLIP_NUM_BUFFERS 2; src/frame_buffer.c v1.1.0) and drops the bytes of a third frame.
  */
 export const DEFAULT_PIPELINE_DEPTH = 0;
 const ATTEMPTS = 3;
