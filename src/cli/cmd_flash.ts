@@ -18,7 +18,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'no-skip', kind: 'flag', help: 'Write every segment whole (default: skip what the flash holds, write only changed 4 KiB sectors)' },
   { name: 'no-compress', kind: 'flag', help: 'Send data uncompressed' },
   { name: 'force', kind: 'flag', help: 'Override the refusals that can be overridden (plaintext onto encrypted flash, chip id…)' },
-  { name: 'stub', kind: 'flag', help: 'Use the flasher stub even when the build asks for the ROM loader' },
+    { name: 'stub', kind: 'flag', help: 'Use the flasher stub even when the build asks for the ROM loader, and fail rather than continue on the ROM loader if it does not start' },
   // Production line (line_flash.ts): --port may repeat; --ports, --report, --watch, --retry-failed.
   ...CONNECT_OPTIONS.map((s) => (s.name === 'port' ? { ...s, repeatable: true, help: `${s.help}; repeat it (or use --ports) to flash several devices at once` } : s)),
   ...LINE_OPTIONS,

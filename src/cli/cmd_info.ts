@@ -57,6 +57,7 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
     ...connect,
     baud: connect.baud ?? 115200,
     stub: o.has('stub'),
+    stubRequired: o.has('stub'),
     after: connect.after ?? 'no-reset',
     signal: ctx.signal,
     onEvent,

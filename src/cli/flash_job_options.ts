@@ -22,6 +22,8 @@ export function jobConnectOptions(o: Options, plan: FlashPlan | undefined, userC
   if (merged.before) connect.before = merged.before;
   if (merged.after) connect.after = merged.after;
   if (!merged.stub) connect.stub = false;
+  // --stub insists: a stub that does not start is an error, not a fallback to the ROM loader.
+  if (o.has('stub')) connect.stubRequired = true;
   const notes = merged.notes.map((n) => (n.includes('ROM loader') ? `${n} Add --stub to use the faster flasher stub.` : n));
   return { connect, notes };
 }

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { WriteSegment } from '../../src/core/flash/api';
+import type { FlashEvent } from '../../src/core/flash/events';
 import { eraseFlash, eraseRegion, readDeviceInfo, readFlash, verifySegments } from '../../src/core/flash/device_ops';
 import { flashSegments } from '../../src/core/flash/flash_job';
 import { Op } from '../../src/core/protocol/opcodes';
@@ -130,14 +131,14 @@ describe('device operations through a pseudo-terminal', function () {
     }
   });
 
-  it('recovers from a corrupted data frame: stub restarts the segment, ROM re-sends the block', async () => {
+  it('recovers from a corrupted data frame: the stub and the ROM get the rejected block again, nothing else', async () => {
     pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
     const seg: WriteSegment = { name: 'app', offset: 0x10000, bytes: generatedImage('esp32c3', 150_000, 'f'), encrypt: 'off' };
     pty.chip.faults.corruptFrame({ direction: 'in', opcode: Op.FLASH_DEFL_DATA, nth: 2 });
     const warnings: string[] = [];
     const r1 = await flashSegments([seg], { port: pty.path, onEvent: (e) => e.kind === 'warning' && warnings.push(e.message) });
     assert.equal(r1.ok, true, r1.error);
-    assert.ok(warnings.some((w) => /restarting segment "app" from its start \(attempt 2 of 3\)/.test(w)), warnings.join('\n'));
+    assert.deepEqual(warnings.filter((w) => /restarting|FLASH_DEFL_DATA/.test(w)), []);
     assert.deepEqual(Buffer.from(pty.chip.readFlash(0x10000, seg.bytes.length)), Buffer.from(seg.bytes));
 
     pty.chip.reset('download');
@@ -147,4 +148,24 @@ describe('device operations through a pseudo-terminal', function () {
     assert.equal(r2.ok, true, r2.error);
     assert.deepEqual(Buffer.from(pty.chip.readFlash(0x80000, seg2.bytes.length)), Buffer.from(seg2.bytes));
   });
+
+  it('a lost ACK of a compressed stub block restarts the segment uncompressed and writes each byte once', async () => {
+    pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+    const seg: WriteSegment = { name: 'app', offset: 0x10000, bytes: generatedImage('esp32c3', 150_000, 'g'), encrypt: 'off' };
+    const seg2: WriteSegment = { name: 'data', offset: 0x60000, bytes: generatedImage('esp32c3', 40_000, 'h'), encrypt: 'off' };
+    pty.chip.faults.dropFrame({ direction: 'out', opcode: Op.FLASH_DEFL_DATA, nth: 2 });
+    const events: FlashEvent[] = [];
+    const r = await flashSegments([seg, seg2], { port: pty.path, skipUnchanged: false, onEvent: (e) => events.push(e) });
+    assert.equal(r.ok, true, `${r.error}\n${eventText(events)}`);
+    const warnings = events.flatMap((e) => (e.kind === 'warning' && /FLASH_DEFL_DATA|restarting/.test(e.message) ? [e.message] : []));
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0], /^No serial data received for the FLASH_DEFL_DATA reply .* restarting segment "app" from its start, uncompressed \(attempt 2 of 3\)\.$/);
+    const second = events.find((e) => e.kind === 'segment-start' && e.name === 'data');
+    assert.match(second?.kind === 'segment-start' ? second.method : '', /sent uncompressed: a compressed write of segment "app" failed part-way/);
+    assert.deepEqual(Buffer.from(pty.chip.readFlash(0x10000, seg.bytes.length)), Buffer.from(seg.bytes));
+    assert.deepEqual(Buffer.from(pty.chip.readFlash(0x60000, seg2.bytes.length)), Buffer.from(seg2.bytes));
+    assert.equal(r.segments[0].verified, true);
+    assert.equal(r.segments[1].verified, true);
+  });
+
 });

@@ -26,6 +26,8 @@ export interface ConnectOptions {
   connectAttempts?: number;
   /** Upload and use the flasher stub (default true). */
   stub?: boolean;
+  /** The stub was insisted on (--stub): one that does not start fails the job instead of falling back to the ROM loader. */
+  stubRequired?: boolean;
   /** Directory of stub JSON files (esptool format) used before the bundled esptool-js ones. */
   stubDir?: string;
   /** Cancels the job; the port is released and the result says what was written. */

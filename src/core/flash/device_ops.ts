@@ -24,7 +24,7 @@ async function withSession<T>(opts: ConnectOptions, wants: SessionWants, work: (
       // listener bugs are not ours to fail on
     }
   };
-  const s = await openSession(opts, wants, emit);
+  const s = await openSession(opts, { ...wants, stubRequired: opts.stubRequired }, emit);
   try {
     const result = await work(s, emit);
     await s.after(opts.after ?? 'hard-reset');

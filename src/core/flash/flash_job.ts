@@ -18,6 +18,7 @@ import { layoutFromDevice, layoutWithoutDevice } from '../rules/device_layout';
 import type { FlashLayout } from '../rules/encrypted_regions';
 import { SegmentWriteError, writeSegment } from './segment_writer';
 import { validateSegments } from './validate_segments';
+import { isCompressed } from './write_method';
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
@@ -109,7 +110,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
   let verifying: { index: number; offset: number } | undefined;
   try {
     validateSegments(segments);
-    open = await openSession(opts, { stub: opts.stub ?? true, flashSizeSetting: opts.settings?.size }, emit, port);
+    open = await openSession(opts, { stub: opts.stub ?? true, stubRequired: opts.stubRequired, flashSizeSetting: opts.settings?.size }, emit, port);
     const s = open;
     const deviceRefusals = opts.checkDevice?.(s.deviceInfo()) ?? [];
     if (deviceRefusals.length) throw new FlashRefusedError(deviceRefusals);
@@ -122,6 +123,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         security: s.security,
         stub: s.session.isStub,
         loader: s.caps,
+        stubFailure: s.stubFailure,
         flashSize: s.flashSize,
         hostKeyGiven: !!key,
         hostFlashCryptConfig: opts.hostKey?.flashCryptConfig,
@@ -161,7 +163,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       const writeBytes = parts.reduce((n, x) => n + x.image.length, 0);
       const total = parts.reduce((n, x) => n + x.data.length, 0);
       const incremental = changed && changed.changed < changed.total ? `only the changed sectors: ${changedText(changed)}${rangesText(changed)}` : undefined;
-      const method = [p.methodText, p.patchNote, incremental].filter(Boolean).join('; ');
+      const uncompressed = s.session.compressedWritesOff && isCompressed(p.method) ? `sent uncompressed: ${s.session.compressedWritesOff}` : undefined;
+      const method = [p.methodText, uncompressed, p.patchNote, incremental].filter(Boolean).join('; ');
       emit({ kind: 'segment-start', index: p.index, name: p.name, offset: parts[0].offset, size: writeBytes, method });
       const start = Date.now();
       let sentBytes = 0;

@@ -3,7 +3,7 @@
  * chip, read its security state and MAC, start the stub, switch baud, attach the flash and find
  * its size. Shared by flashSegments and the device operations.
  */
-import { flashSizeBytes, type ChipFacts } from '../chips';
+import { CHIP_MAGIC_REG, flashSizeBytes, type ChipFacts } from '../chips';
 import { normalizeFlashSize } from '../formats/flash_params';
 import { ChipMismatchError } from '../errors';
 import { connectLoader } from '../protocol/connect';
@@ -11,18 +11,18 @@ import { detectChip, type Detection } from '../protocol/chip_detect';
 import { readChipIdentity } from '../protocol/chip_identity';
 import { readDeviceSecurity, readMac, type DeviceSecurity } from '../protocol/device_security';
 import { LoaderConnection } from '../protocol/loader_connection';
-import { CancelledError } from '../protocol/loader_errors';
+import { CancelledError, LoaderTimeoutError } from '../protocol/loader_errors';
 import type { LoaderSession } from '../protocol/loader_session';
 import { Op } from '../protocol/opcodes';
 import { flashSizeFromId, readFlashId } from '../protocol/spi_flash_id';
 import { stubCapabilities } from '../protocol/stub_capabilities';
 import { checkStubDir, loadStub } from '../protocol/stub_images';
-import { uploadStub } from '../protocol/stub_upload';
+import { StubStartError, stubSilentError, uploadStub } from '../protocol/stub_upload';
 import { CountingTransport } from '../transport/counting_transport';
 import { ESP_ROM_BAUD, openTransport, type OpenedPort } from '../transport/open_port';
 import { ESPRESSIF_VID, hardReset } from '../transport/reset_strategies';
 import { ControlLinesUnsupportedError } from '../transport/transport';
-import type { AfterReset, ConnectOptions, DeviceInfo } from './api';
+import type { AfterReset, BeforeReset, ConnectOptions, DeviceInfo } from './api';
 import type { FlashEvent } from './events';
 import type { LoaderCaps } from './write_method';
 
@@ -30,6 +30,8 @@ export const DEFAULT_BAUD = 460800;
 
 export interface SessionWants {
   stub: boolean;
+  /** The user insisted on the stub: one that does not start is an error, not a fallback to the ROM loader. */
+  stubRequired?: boolean;
   /** Flash size setting ("4MB", "detect", "keep") used for SPI_SET_PARAMS when given explicitly. */
   flashSizeSetting?: string;
 }
@@ -49,6 +51,8 @@ export interface OpenSession {
   flashSize?: number;
   resetLines: boolean;
   caps: LoaderCaps;
+  /** Why the stub was wanted but the ROM loader answers instead (it did not start). */
+  stubFailure?: string;
   deviceInfo(): DeviceInfo;
   /** Run the after-action (hard reset, …). Errors become warnings. */
   after(action: AfterReset): Promise<void>;
@@ -78,7 +82,7 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
       onWarning: (message) => emit({ kind: 'warning', message }),
     });
     emit({ kind: 'connected', port: opts.port });
-    const session = connected.session;
+    let session = connected.session;
     const detection = await detectChip(session);
     const chip = detection.chip;
     if (opts.chip && opts.chip !== 'auto' && opts.chip !== chip.name) {
@@ -100,29 +104,42 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
     emit({ kind: 'chip', chip: chip.name, description });
 
     // Stub: what it can do comes from its identity (stub_capabilities.ts), never from probing it.
-    if (wants.stub && !detection.secureDownloadMode) {
-      if (!connected.stubAlreadyRunning) {
-        const stub = loadStub(chip, opts.stubDir);
-        await uploadStub(session, stub);
+    // One that does not start (no OHAI, or silent at its first command) leaves the chip running
+    // nothing we can talk to: reset it into the ROM loader and carry on there, unless the stub was
+    // insisted on.
+    let stubFailure: string | undefined;
+    if (connected.stubAlreadyRunning) {
+      session.stub = stubCapabilities(undefined);
+    } else if (wants.stub && !detection.secureDownloadMode) {
+      const stub = loadStub(chip, opts.stubDir);
+      try {
+        await uploadStub(session, stub, undefined, { secureBoot: security.secureBoot, secureDownloadMode: detection.secureDownloadMode });
         session.stub = stubCapabilities(stub.identity);
+        // One cheap command proves the stub answers (every loader reads registers).
+        await session.readReg(CHIP_MAGIC_REG).catch((e: unknown) => {
+          throw e instanceof LoaderTimeoutError ? stubSilentError(stub, e) : e;
+        });
         if (!stub.identity.release) {
           emit({ kind: 'warning', message: `The stub ${stub.file} is not one ESP Flasher knows (image ${stub.identity.hash}): using the conservative set (no compressed encrypted writes; encrypted writes ask with the FLASH_BEGIN flag).` });
         }
-      } else {
-        session.stub = stubCapabilities(undefined);
+      } catch (e) {
+        if (!(e instanceof StubStartError) || wants.stubRequired) throw e;
+        stubFailure = e.detail;
+        session = await backToRom(conn, chip, detection.secureDownloadMode, opts.before, connected.resetLines, e, emit);
       }
+    }
+    if (session.isStub) {
       emit({
         kind: 'stub',
         running: true,
-        detail: connected.stubAlreadyRunning ? 'a stub was already running (not identified: conservative capabilities)' : `stub uploaded: ${session.stub.name} (${session.stub.licence})`,
+        detail: connected.stubAlreadyRunning ? 'a stub was already running (not identified: conservative capabilities)' : `stub uploaded: ${session.stub?.name} (${session.stub?.licence})`,
       });
     } else {
-      if (connected.stubAlreadyRunning) session.stub = stubCapabilities(undefined);
       emit({
         kind: 'stub',
-        running: session.isStub,
-        detail: session.isStub
-          ? 'a stub was already running (not identified: conservative capabilities)'
+        running: false,
+        detail: stubFailure
+          ? 'ROM loader (the flasher stub did not start)'
           : detection.secureDownloadMode
             ? 'ROM loader (Secure Download Mode forbids the stub)'
             : 'ROM loader (stub not used)',
@@ -170,6 +187,7 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
       flashSize,
       resetLines: connected.resetLines,
       caps,
+      stubFailure,
       deviceInfo: () => {
         const info: DeviceInfo = {
           chip: chip.name,
@@ -203,6 +221,35 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
     await closePort().catch(() => undefined);
     throw e;
   }
+}
+
+/** Attempts when the person must reset the chip by hand (about 15 s of SYNCs). */
+const BY_HAND_ATTEMPTS = 20;
+
+/**
+ * The stub did not start: reset the chip into download mode (reset lines, or by hand when the
+ * port has none or resets were declined) and connect to the ROM loader again.
+ */
+async function backToRom(conn: LoaderConnection, chip: ChipFacts, sdm: boolean, before: BeforeReset | undefined, resetLines: boolean, why: StubStartError, emit: Emit): Promise<LoaderSession> {
+  const useLines = resetLines && before !== 'no-reset' && before !== 'no-reset-no-sync';
+  const cannotEncrypt = chip.romEncryptedFlag ? '' : ` (the ${chip.displayName} ROM loader cannot encrypt: device-encrypted segments will be refused)`;
+  const how = useLines
+    ? 'resetting the chip into download mode'
+    : 'reset the chip into download mode by hand now (hold BOOT, press and release RESET)';
+  emit({ kind: 'warning', message: `${why.detail} Continuing with the ROM loader, which is slower${cannotEncrypt}: ${how}.` });
+  const again = await connectLoader(conn, useLines ? (before ?? 'default-reset') : 'no-reset', {
+    attempts: useLines ? undefined : BY_HAND_ATTEMPTS,
+    onAttempt: (attempt, strategy) => emit({ kind: 'connecting', port: conn.port, attempt, strategy }),
+  }).catch((e: unknown) => {
+    if (e instanceof CancelledError) throw e;
+    throw new Error(`${why.message} Going back to the ROM loader failed too: ${(e as Error).message}`);
+  });
+  if (again.stubAlreadyRunning) throw new Error(`${why.message} After the reset a stub still answers instead of the ROM loader; power-cycle the chip into download mode and flash with --no-stub.`);
+  emit({ kind: 'connected', port: conn.port });
+  const session = again.session;
+  session.chip = chip;
+  session.secureDownloadMode = sdm;
+  return session;
 }
 
 /** CHANGE_BAUDRATE, then confirm with SYNC at the new rate; resynchronise deliberately if that fails (§12). */

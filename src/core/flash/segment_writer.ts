@@ -1,9 +1,11 @@
 /**
  * Sends one prepared segment: BEGIN, the data blocks, END (stub) — with the §2.4 timeouts.
  * ROM: 0x400 blocks, stop-and-wait, a rejected block re-sent (3 attempts), no END.
- * Stub: 0x4000 blocks kept flowing back to back (`pipelineDepth` blocks in flight beyond the
- * one awaited); a failure with blocks in flight restarts the segment from BEGIN (3 attempts in
- * total), since the stub would take a later block in the failed one's place.
+ * Stub: 0x4000 blocks; by default the next block goes out when the previous one is ACKed (the
+ * stub ACKs a block when it starts working on it and receives the next meanwhile), optionally
+ * `pipelineDepth` more. A block the stub rejected unread is re-sent; any other failure restarts
+ * the segment from BEGIN (3 attempts in total) — uncompressed when a compressed attempt failed,
+ * since the stub may keep inflated bytes of the aborted stream.
  */
 import pako from 'pako';
 import { CommandFailedError, LoaderTimeoutError, UnsupportedCommandError, isCancelled } from '../protocol/loader_errors';
@@ -11,8 +13,21 @@ import type { FlashDataOp, LoaderSession } from '../protocol/loader_session';
 import { Op } from '../protocol/opcodes';
 import { DEFAULT_TIMEOUT_MS, WRITE_MS_PER_MB, scaledTimeout, stubBlockTimeout } from '../protocol/timeouts';
 import type { PreparedSegment } from './prepare_segments';
+import { chooseWireMethod } from './write_method';
 
-export const DEFAULT_PIPELINE_DEPTH = 1;
+/**
+ * Blocks sent ahead of the one awaited (stub writes). 0, as esptool does: a stub buffers exactly
+ * one block besides the one it is working on. The legacy stub (esptool-legacy-flasher-stub
+ * v1.11.1, flasher_stub/stub_flasher.c: `uart_buf_t` holds buf_a and buf_b, and the UART
+ * interrupt swaps them at every frame end) ACKs block n when it starts on it; a third block sent
+ * while n is still being inflated and written lands in n's buffer (FLASH_DEFL_DATA 0xC700
+ * "inflate error") or replaces the pending block n+1 (one ACK never comes: a stall). On QEMU's
+ * ESP32 an encrypted compressed block takes 200–450 ms to write while the next arrives in 180 ms
+ * at 921600 baud, so depth 1 failed 10 runs in 12 there; depth 0 passed every run.
+ * esp-flasher-stub (esptool's set 2, esptool-js 0.7) also has two receive buffers (src/slip.c
+ * v0.7.0: SLIP_NUM_BUFFERS 2; src/frame_buffer.c v1.1.0) and drops the bytes of a third frame.
+ */
+export const DEFAULT_PIPELINE_DEPTH = 0;
 const ATTEMPTS = 3;
 
 export interface WriteProgress {
@@ -28,17 +43,23 @@ export interface WriteOptions {
   onWarning?: (message: string) => void;
 }
 
-/** Uncompressed bytes each compressed block expands to (for timeouts and progress). */
+/**
+ * Uncompressed bytes each compressed block carries: the zlib stream inflated block by block,
+ * flushing after each (Z_SYNC_FLUSH), so every byte is counted for the block whose input
+ * produced it (pako otherwise hands output over in 64 KiB lumps).
+ */
 export function inflatedBlockSizes(zlib: Uint8Array, blockSize: number): number[] {
   const sizes: number[] = [];
-  const inf = new pako.Inflate();
+  const inf = new pako.Inflate({ chunkSize: 0x10000 });
   let produced = 0;
   inf.onData = (chunk: Uint8Array) => {
     produced += chunk.length;
   };
   for (let at = 0; at < zlib.length; at += blockSize) {
     const before = produced;
-    inf.push(zlib.subarray(at, at + blockSize), at + blockSize >= zlib.length);
+    const last = at + blockSize >= zlib.length;
+    inf.push(zlib.subarray(at, at + blockSize), last ? pako.constants.Z_FINISH : pako.constants.Z_SYNC_FLUSH);
+    if (inf.err) throw new Error(`Internal error: the compressed data does not inflate (${inf.msg || inf.err}).`);
     sizes.push(produced - before);
   }
   return sizes;
@@ -65,6 +86,7 @@ interface Plan {
   blocks: Uint8Array[];
   /** Uncompressed bytes per block (what each block covers in flash). */
   covers: number[];
+  compressed: boolean;
   beginSize: number;
   /** BEGIN's 5th word, as the write method decided. */
   encryptWord?: 0 | 1;
@@ -73,35 +95,41 @@ interface Plan {
   timeouts: number[];
 }
 
-/** Blocks, sizes and timeouts for the write method chosen in prepare_segments (p.wire). */
-function planWrite(session: LoaderSession, p: PreparedSegment): Plan {
-  const w = p.wire;
+/**
+ * Blocks, sizes and timeouts for the write method chosen in prepare_segments (p.wire), or its
+ * uncompressed variant once compressed writes are off for this session (a compressed write failed
+ * part-way: the stub may keep inflated bytes of the aborted stream).
+ */
+function planWrite(session: LoaderSession, p: PreparedSegment, allowCompressed: boolean): Plan {
+  const w = p.wire.compressed && !allowCompressed && session.chip ? chooseWireMethod(p.encrypt, { chip: session.chip, stub: session.stub, secureDownloadMode: session.secureDownloadMode }, false) : p.wire;
   const bs = w.blockSize;
   const fromWire = { beginOp: w.beginOp, dataOp: w.dataOp, endOp: w.endOp, encryptWord: w.beginEncryptWord, blockSize: bs, sendsEnd: w.sendsEnd };
+  // The stub ACKs a block when it starts on it, so the wait for block n covers the work of
+  // block n−1 (its inflated size; the erase allowance also covers a stub writing earlier
+  // output late, e.g. the legacy stub's 32 KiB output buffer).
+  const stubTimeouts = (covers: number[]) => covers.map((_, i) => stubBlockTimeout(i > 0 ? covers[i - 1] : 0));
   if (w.compressed && p.compressed) {
     const blocks = split(p.compressed, bs, false);
     const covers = inflatedBlockSizes(p.compressed, bs);
-    const timeouts = session.isStub
-      ? covers.map((_, i) => stubBlockTimeout(i > 0 ? covers[i - 1] : 0))
-      : covers.map((n) => scaledTimeout(WRITE_MS_PER_MB, n));
     return {
       ...fromWire,
       blocks,
       covers,
+      compressed: true,
       // The stub takes the exact size; the ROM a multiple of its block size (§2).
       beginSize: session.isStub ? p.data.length : Math.ceil(p.data.length / bs) * bs,
-      timeouts,
+      timeouts: session.isStub ? stubTimeouts(covers) : covers.map((n) => scaledTimeout(WRITE_MS_PER_MB, n)),
     };
   }
   const blocks = split(p.data, bs, true);
   const covers = blocks.map((_, i) => Math.min(bs, p.data.length - i * bs));
-  const timeouts = session.isStub ? covers.map((_, i) => stubBlockTimeout(i > 0 ? covers[i - 1] : 0)) : covers.map(() => DEFAULT_TIMEOUT_MS);
   return {
     ...fromWire,
     blocks,
     covers,
+    compressed: false,
     beginSize: p.data.length,
-    timeouts,
+    timeouts: session.isStub ? stubTimeouts(covers) : covers.map(() => DEFAULT_TIMEOUT_MS),
   };
 }
 
@@ -109,22 +137,26 @@ function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
 
-/** A rejection that left the block unconsumed (safe to re-send): checksum, length, receive errors. */
+/** A rejection that left the block unconsumed (safe to re-send): checksum, length, receive, frame-format errors. */
 function blockRejected(e: unknown): boolean {
   if (!(e instanceof CommandFailedError)) return false;
-  if (e.status === 0x01) return e.errorCode === 0x07 || e.errorCode === 0x04;
+  if (e.status === 0x01) return e.errorCode === 0x07 || e.errorCode === 0x04 || e.errorCode === 0x05;
   return e.status === 0xc1 || e.status === 0xc0;
 }
 
 /** Write one segment; resolves with the payload bytes sent (all attempts). Throws on failure or cancel. */
 export async function writeSegment(session: LoaderSession, p: PreparedSegment, opts: WriteOptions = {}): Promise<{ sentBytes: number; ackedBytes: number }> {
-  const plan = planWrite(session, p);
   const depth = session.isStub ? Math.max(0, opts.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH) : 0;
-  const context = (seq: number) => `segment "${p.name}" block ${seq} at ${hex(p.writeOffset + seq * plan.blockSize)}`;
+  const context = (seq: number) => `segment "${p.name}" block ${seq} at ${hex(p.writeOffset + seq * p.wire.blockSize)}`;
   let sentBytes = 0;
   let acked = { written: 0, sent: 0 };
   for (let attempt = 1; ; attempt++) {
+    const plan = planWrite(session, p, session.compressedWritesOff === undefined);
     acked = { written: 0, sent: 0 };
+    const ack = (seq: number) => {
+      acked = { written: acked.written + plan.covers[seq], sent: acked.sent + plan.blocks[seq].length };
+      opts.onProgress?.(acked);
+    };
     try {
       const begin = { size: plan.beginSize, blocks: plan.blocks.length, blockSize: plan.blockSize, offset: p.writeOffset, encryptWord: plan.encryptWord, context: `segment "${p.name}" at ${hex(p.writeOffset)}` };
       const sendBegin = () => (plan.beginOp === Op.FLASH_DEFL_BEGIN ? session.flashDeflBegin(begin) : session.flashBegin(begin));
@@ -136,24 +168,33 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
         if (attempt === 1 || !(e instanceof CommandFailedError) || e.status === 0x01) throw e;
         await sendBegin();
       }
-      if (depth === 0) {
+      if (!session.isStub) {
+        // ROM: it writes before it answers. A rejected block is re-sent; an unanswered one too
+        // when re-sending cannot double data (neither compressed nor encrypted).
+        const resendOnTimeout = !plan.compressed && (p.encrypt === 'off' || p.encrypt === 'host');
         for (let seq = 0; seq < plan.blocks.length; seq++) {
-          sentBytes += await sendStopAndWait(session, plan, seq, context(seq), p.encrypt === 'off' || p.encrypt === 'host');
-          acked = { written: acked.written + plan.covers[seq], sent: acked.sent + plan.blocks[seq].length };
-          opts.onProgress?.(acked);
+          sentBytes += await sendStopAndWait(session, plan, seq, context(seq), resendOnTimeout);
+          ack(seq);
         }
-      } else {
-        let next = 0;
-        for (let seq = 0; seq < plan.blocks.length; seq++) {
-          while (next < plan.blocks.length && next - seq <= depth) {
-            await session.sendData(plan.dataOp, next, plan.blocks[next]);
-            sentBytes += plan.blocks[next].length;
-            next++;
-          }
+        return { sentBytes, ackedBytes: acked.written };
+      }
+      let next = 0;
+      for (let seq = 0; seq < plan.blocks.length; seq++) {
+        while (next < plan.blocks.length && next - seq <= depth) {
+          await session.sendData(plan.dataOp, next, plan.blocks[next]);
+          sentBytes += plan.blocks[next].length;
+          next++;
+        }
+        try {
           await session.waitData(plan.dataOp, plan.timeouts[seq], context(seq));
-          acked = { written: acked.written + plan.covers[seq], sent: acked.sent + plan.blocks[seq].length };
-          opts.onProgress?.(acked);
+        } catch (e) {
+          // With nothing else in flight, a block rejected unread (checksum, length) is re-sent
+          // once; the stub took nothing from it. Anything else restarts the segment below.
+          if (!(next === seq + 1 && blockRejected(e))) throw e;
+          await session.conn.drain(50);
+          sentBytes += await sendStopAndWait(session, plan, seq, context(seq), false);
         }
+        ack(seq);
       }
       if (plan.sendsEnd) {
         // The stub ACKs before writing: its last write result arrives with END (§1.6).
@@ -162,17 +203,25 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
       }
       return { sentBytes, ackedBytes: acked.written };
     } catch (e) {
-      if (isCancelled(e) || e instanceof UnsupportedCommandError || attempt >= ATTEMPTS || depth === 0) throw withOffset(e, p, acked.written);
+      if (isCancelled(e) || e instanceof UnsupportedCommandError || attempt >= ATTEMPTS || !session.isStub) throw withOffset(e, p, acked.written);
       const curable = blockRejected(e) || e instanceof LoaderTimeoutError;
       if (!curable) throw withOffset(e, p, acked.written);
-      opts.onWarning?.(`${(e as Error).message.replace(/\.$/, '')} — restarting segment "${p.name}" from its start (attempt ${attempt + 1} of ${ATTEMPTS}).`);
-      await session.conn.drain(100);
+      let how = 'from its start';
+      if (plan.compressed) {
+        // The aborted stream may have left inflated bytes in the stub that the next compressed
+        // stream would write first: from here on this session writes uncompressed.
+        session.compressedWritesOff = `a compressed write of segment "${p.name}" failed part-way`;
+        how = 'from its start, uncompressed';
+      }
+      opts.onWarning?.(`${(e as Error).message.replace(/\.$/, '')} — restarting segment "${p.name}" ${how} (attempt ${attempt + 1} of ${ATTEMPTS}).`);
+      // Let the stub finish what it still holds (at most one block behind the ACKs) before BEGIN.
+      await session.conn.drain(Math.min(2000, plan.timeouts[Math.min(plan.timeouts.length - 1, 1)] ?? 500));
     }
   }
 }
 
-/** Send block `seq` and wait; re-send a rejected block, and an unanswered one unless encrypted (§2.4). */
-async function sendStopAndWait(session: LoaderSession, plan: Plan, seq: number, context: string, retryTimeouts: boolean): Promise<number> {
+/** Send block `seq` and wait; re-send a rejected block, and an unanswered one when allowed (§2.4). */
+async function sendStopAndWait(session: LoaderSession, plan: Plan, seq: number, context: string, resendOnTimeout: boolean): Promise<number> {
   let sent = 0;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -181,9 +230,10 @@ async function sendStopAndWait(session: LoaderSession, plan: Plan, seq: number, 
       await session.waitData(plan.dataOp, plan.timeouts[seq], context);
       return sent;
     } catch (e) {
-      const again = attempt < ATTEMPTS && (blockRejected(e) || (retryTimeouts && e instanceof LoaderTimeoutError));
+      const again = attempt < ATTEMPTS && (blockRejected(e) || (resendOnTimeout && e instanceof LoaderTimeoutError));
       if (!again) throw e;
-      await session.conn.drain(50);
+      // A loader that lost bytes while busy (erasing) may still be busy: wait longer each time.
+      await session.conn.drain(attempt === 1 ? 100 : 1000);
     }
   }
 }

@@ -42,6 +42,12 @@ export class LoaderSession {
   /** What the running stub can do (known release or the conservative set); set when the stub starts. */
   stub?: StubRelease;
   secureDownloadMode = false;
+  /**
+   * Set (to the reason) once a compressed write failed part-way on a stub: a stub may keep
+   * inflated output of the aborted stream (the legacy stub's static 32 KiB buffer position
+   * survives FLASH_DEFL_BEGIN), so later writes in this session go uncompressed.
+   */
+  compressedWritesOff?: string;
 
   constructor(readonly conn: LoaderConnection) {}
 

@@ -23,6 +23,8 @@ export interface SafetyContext {
   stub: boolean;
   /** The loader that will write, when connected (its capabilities decide device encryption; write_method.ts). */
   loader?: LoaderCaps;
+  /** Why the stub was wanted but did not start (the ROM loader writes instead). */
+  stubFailure?: string;
   /** Flash size in bytes, when known (detected or set). */
   flashSize?: number;
   /** A host key (file or directory) was given. */
@@ -52,6 +54,12 @@ export function checkLoaderCanEncrypt(s: WriteSegment, ctx: SafetyContext): Said
   // a stub is assumed able to encrypt (every stub route in stub_capabilities.ts does).
   const why = ctx.loader ? deviceEncryptionUnavailable(ctx.loader) : ctx.stub ? undefined : deviceEncryptionUnavailable({ chip: ctx.chip, secureDownloadMode: false });
   if (!why) return undefined;
+  if (ctx.stubFailure) {
+    return {
+      reason: `Refusing ${where(s)}: the flasher stub did not start, and ${why} (the stub's failure: ${ctx.stubFailure}).`,
+      advice: 'Use host encryption with the key file, or get the stub running (another stub folder, or power-cycle the chip into download mode).',
+    };
+  }
   return {
     reason: `Refusing ${where(s)}: ${why}.`,
     advice: 'Flash with the stub (not the ROM loader), or use host encryption with the key file.',

@@ -1,5 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import pako from 'pako';
 import { chipFacts } from '../../../src/core/chips';
 import { prepareSegment } from '../../../src/core/flash/prepare_segments';
@@ -9,6 +12,7 @@ import { LoaderSession } from '../../../src/core/protocol/loader_session';
 import { Op } from '../../../src/core/protocol/opcodes';
 import { ESP_FLASHER_STUB_1_2_2 } from '../../../src/core/protocol/stub_capabilities';
 import { FakeTransport, resp, type Request } from '../protocol/fake_transport';
+import { CORPUS } from '../formats/shared_corpus';
 
 const c3 = chipFacts('esp32c3');
 
@@ -39,7 +43,7 @@ const ops = (reqs: Request[]) => reqs.map((r) => r.op);
 const seqOf = (r: Request) => Buffer.from(r.data).readUInt32LE(4);
 
 describe('segment writer', () => {
-  it('stub: sends the next block before the previous ACK arrives (pipelined), ends with FLASH_DEFL_END {1}', async () => {
+  it('stub with pipelineDepth 1: sends the next block before the previous ACK arrives, ends with FLASH_DEFL_END {1}', async () => {
     const log: string[] = [];
     const t = new FakeTransport((req, dev) => {
       if (req.op === Op.FLASH_DEFL_DATA) {
@@ -55,7 +59,7 @@ describe('segment writer', () => {
     const p = prep(data(200_000), true);
     assert.equal(p.method, 'compressed');
     const progress: number[] = [];
-    const r = await writeSegment(session(t, true), p, { onProgress: (x) => progress.push(x.written) });
+    const r = await writeSegment(session(t, true), p, { pipelineDepth: 1, onProgress: (x) => progress.push(x.written) });
     const blocks = Math.ceil(p.compressed!.length / 0x4000);
     assert.ok(blocks >= 3);
     assert.equal(log[0], 'recv 0');
@@ -70,7 +74,27 @@ describe('segment writer', () => {
     assert.deepEqual([...end.data], [1, 0, 0, 0]);
   });
 
-  it('stub: a block rejected while another is in flight restarts the segment from BEGIN', async () => {
+  it('stub by default: the next block goes out only after the previous ACK (one block besides the one the stub works on)', async () => {
+    const log: string[] = [];
+    const t = new FakeTransport((req, dev) => {
+      if (req.op === Op.FLASH_DEFL_DATA) {
+        log.push(`recv ${seqOf(req)}`);
+        setTimeout(() => {
+          log.push(`ack ${seqOf(req)}`);
+          dev.deliver(resp(req.op, { status: [0, 0] }));
+        }, 5);
+        return [];
+      }
+      return [resp(req.op, { status: [0, 0] })];
+    });
+    const p = prep(data(200_000), true);
+    await writeSegment(session(t, true), p);
+    const blocks = Math.ceil(p.compressed!.length / 0x4000);
+    const expected = Array.from({ length: blocks }, (_, i) => [`recv ${i}`, `ack ${i}`]).flat();
+    assert.deepEqual(log, expected);
+  });
+
+  it('stub: a block rejected while another is in flight restarts the segment from BEGIN, uncompressed, without doubling data', async () => {
     let rejected = false;
     const warnings: string[] = [];
     const t = new FakeTransport((req) => {
@@ -81,9 +105,66 @@ describe('segment writer', () => {
       return [resp(req.op, { status: [0, 0] })];
     });
     const p = prep(data(200_000), true);
+    const s = session(t, true);
+    await writeSegment(s, p, { pipelineDepth: 1, onWarning: (m) => warnings.push(m) });
+    const reqs = ops(t.requests);
+    assert.equal(reqs.filter((o) => o === Op.FLASH_DEFL_BEGIN).length, 1);
+    assert.match(warnings[0], /^segment "app" block 1 at 0x14000: FLASH_DEFL_DATA failed — stub error 0xc100: bad data checksum — restarting segment "app" from its start, uncompressed \(attempt 2 of 3\)\.$/);
+    // The second attempt: FLASH_BEGIN, then exactly the segment's bytes once, then FLASH_END.
+    const second = t.requests.slice(reqs.indexOf(Op.FLASH_BEGIN));
+    assert.equal(second[0].op, Op.FLASH_BEGIN);
+    assert.equal(Buffer.from(second[0].data).readUInt32LE(0), p.data.length);
+    const sent = Buffer.concat(second.filter((r) => r.op === Op.FLASH_DATA).map((r) => Buffer.from(r.data.subarray(16))));
+    assert.deepEqual(sent.subarray(0, p.data.length), Buffer.from(p.data));
+    assert.ok(sent.subarray(p.data.length).every((b) => b === 0xff));
+    assert.equal(second[second.length - 1].op, Op.FLASH_END);
+    assert.match(s.compressedWritesOff ?? '', /compressed write of segment "app" failed/);
+    // Later segments in the same session go uncompressed too.
+    const before = t.requests.length;
+    await writeSegment(s, { ...p, name: 'next' });
+    assert.equal(t.requests[before].op, Op.FLASH_BEGIN);
+  });
+
+  it('stub: a block rejected with nothing else in flight is re-sent alone (the stub took nothing from it)', async () => {
+    let rejected = false;
+    const t = new FakeTransport((req) => {
+      if (req.op === Op.FLASH_DEFL_DATA && seqOf(req) === 2 && !rejected) {
+        rejected = true;
+        return [resp(req.op, { status: [0xc1, 0] })];
+      }
+      return [resp(req.op, { status: [0, 0] })];
+    });
+    const p = prep(data(200_000), true);
+    const warnings: string[] = [];
     await writeSegment(session(t, true), p, { onWarning: (m) => warnings.push(m) });
-    assert.equal(ops(t.requests).filter((o) => o === Op.FLASH_DEFL_BEGIN).length, 2);
-    assert.match(warnings[0], /^segment "app" block 1 at 0x14000: FLASH_DEFL_DATA failed — stub error 0xc100: bad data checksum — restarting segment "app" from its start \(attempt 2 of 3\)\.$/);
+    const seqs = t.requests.filter((r) => r.op === Op.FLASH_DEFL_DATA).map(seqOf);
+    const blocks = Math.ceil(p.compressed!.length / 0x4000);
+    assert.deepEqual(seqs, [0, 1, 2, ...Array.from({ length: blocks - 2 }, (_, i) => i + 2)]);
+    assert.deepEqual(warnings, []);
+    assert.equal(ops(t.requests).filter((o) => o === Op.FLASH_DEFL_BEGIN).length, 1);
+  });
+
+  it('stub: an unanswered compressed block restarts the segment uncompressed; "N of M bytes acknowledged" counts inflated bytes', async function () {
+    this.timeout(30_000); // one block timeout (about 4 s) and the quiet wait before BEGIN
+    let silent = 0;
+    const t = new FakeTransport((req) => {
+      if (req.op === Op.FLASH_DEFL_DATA && seqOf(req) === 3) {
+        silent++;
+        return [];
+      }
+      if (req.op === Op.FLASH_DATA) return [resp(req.op, { status: [0xc4, 0] })];
+      return [resp(req.op, { status: [0, 0] })];
+    });
+    const p = prep(data(200_000), true);
+    const sizes = inflatedBlockSizes(p.compressed!, 0x4000);
+    const progress: number[] = [];
+    await assert.rejects(writeSegment(session(t, true), p, { onProgress: (x) => progress.push(x.written) }), (e: unknown) => {
+      assert.ok(e instanceof SegmentWriteError);
+      assert.match(e.message, /FLASH_DATA failed — stub error 0xc400/);
+      return true;
+    });
+    assert.equal(silent, 1);
+    assert.deepEqual(progress.slice(0, 3), [sizes[0], sizes[0] + sizes[1], sizes[0] + sizes[1] + sizes[2]]);
   });
 
   it('stub: a write error reported with END fails the segment', async () => {
@@ -121,11 +202,45 @@ describe('segment writer', () => {
     assert.equal(seqOf(dataReqs[1]), 0);
   });
 
+  it('ROM: a block rejected as malformed (0x05: the frame never reached the writer) is re-sent', async () => {
+    let n = 0;
+    const t = new FakeTransport((req) => [resp(req.op, { status: req.op === Op.FLASH_DATA && n++ === 1 ? [1, 5, 0, 0] : [0, 0, 0, 0] })]);
+    const p = prep(new Uint8Array(0xc00).fill(0x33), false, 'off', false);
+    await writeSegment(session(t, false), p);
+    assert.deepEqual(t.requests.filter((r) => r.op === Op.FLASH_DATA).map(seqOf), [0, 1, 1, 2]);
+  });
+
   it('knows how many bytes each compressed block expands to', () => {
     const raw = data(100_000);
     const z = pako.deflate(raw, { level: 9 });
     const sizes = inflatedBlockSizes(z, 0x400);
     assert.equal(sizes.length, Math.ceil(z.length / 0x400));
     assert.equal(sizes.reduce((a, b) => a + b, 0), raw.length);
+    assertPrefixesMatchZlib(z, 0x400, sizes);
+  });
+
+  const app11 = path.join(CORPUS, '11-esp32c3-storage', 'st7789.bin');
+  (existsSync(app11) ? it : it.skip)(`block accounting on corpus 11's app (${existsSync(app11) ? 'st7789.bin' : 'shared corpus not present: skipped'})`, () => {
+    const raw = new Uint8Array(readFileSync(app11));
+    const z = pako.deflate(raw, { level: 9 });
+    for (const bs of [0x400, 0x4000]) {
+      const sizes = inflatedBlockSizes(z, bs);
+      assert.equal(sizes.reduce((a, b) => a + b, 0), raw.length);
+      // Every block but possibly the tail ones carries data: no 64 KiB lumps.
+      const empty = sizes.slice(0, -1).filter((n) => n === 0).length;
+      assert.equal(empty, 0, `block size ${bs}: ${empty} of ${sizes.length} blocks cover 0 bytes`);
+      assert.ok(Math.max(...sizes) < 0x10000, `block size ${bs}: largest block ${Math.max(...sizes)} bytes`);
+      assertPrefixesMatchZlib(z, bs, sizes);
+    }
   });
 });
+
+/** Independent check: node's zlib, inflating each prefix with a sync flush, yields the running sums. */
+function assertPrefixesMatchZlib(z: Uint8Array, bs: number, sizes: number[]): void {
+  let sum = 0;
+  for (let i = 0; i < sizes.length - 1; i++) {
+    sum += sizes[i];
+    const out = zlib.inflateSync(z.subarray(0, (i + 1) * bs), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    assert.equal(out.length, sum, `prefix of ${i + 1} blocks`);
+  }
+}

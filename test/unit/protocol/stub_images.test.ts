@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { CHIP_NAMES, chipFacts } from '../../../src/core/chips';
 import { ESP_FLASHER_STUB_0_7_0, ESP_FLASHER_STUB_1_2_2, LEGACY_STUB_1_11_1, UNKNOWN_STUB, stubCapabilities } from '../../../src/core/protocol/stub_capabilities';
 import { StubImageError, checkStubDir, esptoolJsFolder, loadStub, parseStubJson } from '../../../src/core/protocol/stub_images';
-import { uploadStub } from '../../../src/core/protocol/stub_upload';
+import { StubStartError, uploadStub } from '../../../src/core/protocol/stub_upload';
 import { LoaderConnection } from '../../../src/core/protocol/loader_connection';
 import { LoaderSession } from '../../../src/core/protocol/loader_session';
 import { Op } from '../../../src/core/protocol/opcodes';
@@ -57,6 +57,20 @@ describe('flasher stub images and upload', () => {
     const t = new FakeTransport((req) => [resp(req.op)]);
     const s = new LoaderSession(new LoaderConnection(t));
     await assert.rejects(uploadStub(s, { entry: 1, text: new Uint8Array(4), textStart: 0, file: 'stub.json' }), /The flasher stub \(stub\.json\) did not start: no "OHAI".*--no-stub/);
+  });
+
+  it('blames Secure Boot for a missing OHAI only when the eFuses show it', async function () {
+    this.timeout(15_000);
+    const stub = { entry: 1, text: new Uint8Array(4), textStart: 0, file: 'stub.json' };
+    const upload = (ctx: { secureBoot: boolean; secureDownloadMode: boolean }) => uploadStub(new LoaderSession(new LoaderConnection(new FakeTransport((req) => [resp(req.op)]))), stub, undefined, ctx);
+    await assert.rejects(upload({ secureBoot: true, secureDownloadMode: false }), /did not start: no "OHAI" within 3 s after MEM_END\. This chip has Secure Boot on, which can forbid running code from RAM\. Flash without the stub \(--no-stub\)\.$/);
+    await assert.rejects(upload({ secureBoot: false, secureDownloadMode: false }), (e: unknown) => {
+      assert.ok(e instanceof StubStartError);
+      assert.equal(e.reason, 'no-greeting');
+      assert.match(e.message, /The eFuses just read show neither Secure Boot nor Secure Download Mode/);
+      assert.doesNotMatch(e.message, /can forbid/);
+      return true;
+    });
   });
 
   it('recognises the esptool-js 0.7.0 stubs as esp-flasher-stub v1.2.2 for every chip in the table', () => {
