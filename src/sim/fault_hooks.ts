@@ -13,6 +13,8 @@ export interface FrameSelector {
   nth?: number;
   /** Count only frames with this opcode. */
   opcode?: number;
+  /** Count only frames that arrive while the stub runs (true) or while the ROM loader answers (false). */
+  inStub?: boolean;
 }
 
 export interface CorruptSpec extends FrameSelector {
@@ -69,7 +71,7 @@ export class FaultHooks {
    * (forever when omitted, until `resume()` or `clear()`). With `when`, the stall starts at the
    * nth matching incoming frame, which is itself swallowed.
    */
-  stall(ms?: number, when?: { nth?: number; opcode?: number }): void {
+  stall(ms?: number, when?: { nth?: number; opcode?: number; inStub?: boolean }): void {
     if (when) {
       this.stallTriggers.push({ sel: checkSel({ direction: 'in', ...when }), seen: 0, extra: { ms } });
       return;
@@ -120,11 +122,11 @@ export class FaultHooks {
   }
 
   /** @internal Apply drop/corrupt/stall faults to a frame; undefined = the frame is gone. */
-  filterFrame(direction: Direction, frame: Uint8Array, now: number): Uint8Array | undefined {
+  filterFrame(direction: Direction, frame: Uint8Array, now: number, inStub?: boolean): Uint8Array | undefined {
     const op = frameOpcode(direction, frame);
     let gone = false;
     if (direction === 'in') {
-      for (const t of this.fired(this.stallTriggers, direction, op)) {
+      for (const t of this.fired(this.stallTriggers, direction, op, inStub)) {
         this.startStall(t.extra.ms, now);
         gone = true;
       }
@@ -176,10 +178,11 @@ export class FaultHooks {
   }
 
   /** Count a frame against the armed faults of a list; return those that fire on it. */
-  private fired<T>(list: Armed<T>[], direction: Direction, op: number | undefined): Armed<T>[] {
+  private fired<T>(list: Armed<T>[], direction: Direction, op: number | undefined, inStub?: boolean): Armed<T>[] {
     const hits: Armed<T>[] = [];
     for (const a of list) {
       if (a.sel.direction !== direction || !matches(a, op)) continue;
+      if (a.sel.inStub !== undefined && inStub !== undefined && a.sel.inStub !== inStub) continue;
       a.seen++;
       if (a.seen === (a.sel.nth ?? 1)) hits.push(a);
     }

@@ -530,7 +530,7 @@ export class VirtualChip {
     const now = performance.now();
     for (const frame of this.slip.push(b)) {
       this.stats.framesIn++;
-      const f = this.faults.filterFrame('in', frame, now);
+      const f = this.faults.filterFrame('in', frame, now, this.loader.inStub);
       if (!f || this.faults.stalled(now)) continue;
       this.queue.push(f);
     }

@@ -54,11 +54,12 @@ describe('stub that does not start: fallback to the ROM loader', function () {
 
   it('silent right after OHAI: the same fallback', async () => {
     pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
-    pty.chip.faults.stall(undefined, { opcode: Op.FLASH_BEGIN });
+    // The stub greets, then hangs: its first command (a READ_REG that confirms it answers) gets nothing.
+    pty.chip.faults.stall(undefined, { opcode: Op.READ_REG, inStub: true });
     const seg: WriteSegment = { name: 'app', offset: 0x20000, bytes: generatedImage('esp32c3', 20_000, 'fb2'), encrypt: 'off' };
     const run = await flashWithHandReset(pty, [seg]);
     assert.equal(run.result.ok, true, `${run.result.error}\n${eventText(run.events)}`);
-    assert.ok(run.warnings.some((m) => /said "OHAI" but did not answer its first command: No serial data received for the FLASH_BEGIN reply/.test(m) && /Continuing with the ROM loader/.test(m)), run.warnings.join('\n'));
+    assert.ok(run.warnings.some((m) => /said "OHAI" but did not answer its first command: No serial data received for the READ_REG reply/.test(m) && /Continuing with the ROM loader/.test(m)), run.warnings.join('\n'));
     assert.deepEqual(Buffer.from(pty.chip.readFlash(0x20000, seg.bytes.length)), Buffer.from(seg.bytes));
   });
 
@@ -69,7 +70,7 @@ describe('stub that does not start: fallback to the ROM loader', function () {
     const seg: WriteSegment = { name: 'app', offset: 0x10000, bytes: generatedImage('esp32', 30_000, 'fb3'), encrypt: 'device' };
     const run = await flashWithHandReset(pty, [seg]);
     assert.equal(run.result.ok, false);
-    assert.match(run.result.error ?? '', /Refusing segment "app" at 0x10000: the flasher stub did not start, and the ESP32 ROM loader cannot encrypt while writing — it would silently write plaintext\./);
+    assert.match(run.result.error ?? '', /Refusing segment "app" at 0x10000: the flasher stub did not start, and the ESP32 ROM loader cannot encrypt while writing — it would silently write plaintext \(the stub's failure: The flasher stub .* did not start: no "OHAI"/);
     assert.match(run.warnings.join('\n'), /the ESP32 ROM loader cannot encrypt: device-encrypted segments will be refused/);
     assert.deepEqual(Buffer.from(pty.chip.readFlash(0x10000, 0x10000)), before);
   });
