@@ -31,6 +31,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'encrypt-image', summary: 'Encrypt a file for a flash address with a key file (host encryption)', load: () => require('./cmd_encrypt_image') },
   { name: 'decrypt-image', summary: 'Decrypt flash contents read back, with a key file', load: () => require('./cmd_decrypt_image') },
   { name: 'generate-key', summary: 'Write a new random flash-encryption key file', load: () => require('./cmd_generate_key') },
+  { name: 'virtual', summary: 'serve <spec>: a virtual chip on a pseudo-terminal for other programs, with wire counters', load: () => require('./cmd_virtual') },
 ];
 
 export function version(): string {
