@@ -20,7 +20,7 @@ import { ROM_ERR, STUB_ERR } from './loader_status';
 import { countCommand, newSimStats, SimStats } from './sim_stats';
 import { SLIP_END, SlipFrameReader, slipEncode } from './slip_frames';
 import { jedecSizeId, SpiFlashRegisters } from './spi_flash_regs';
-import { DATASHEET_TIMINGS, FlashTimings, resolveTimings, wireMs } from './timing_model';
+import { defaultTimings, FlashTimings, resolveTimings, wireMs } from './timing_model';
 
 export interface VirtualChipOptions {
   chip: ChipName;
@@ -43,7 +43,7 @@ export interface VirtualChipOptions {
    * UART + flash timing model (off by default). `true` = datasheet figures (timing_model.ts);
    * an object overrides single figures.
    */
-  timing?: boolean | { eraseSectorMs?: number; eraseBlockMs?: number; programPageMs?: number; chipEraseMsPerMiB?: number; replyLatencyMs?: number };
+  timing?: boolean | Partial<FlashTimings>;
   /**
    * In-process transport only: DTR/RTS exist (default true). The chip then starts running
    * "firmware" (boot log, ignores SYNC) until the reset sequence puts it in download mode.
@@ -127,9 +127,9 @@ export class VirtualChip {
       secureBoot: opts.secureBoot ?? false,
       mac: opts.mac ? Uint8Array.from(opts.mac) : defaultMac(this.chip),
     });
-    const t = resolveTimings(opts.timing);
+    const t = resolveTimings(opts.timing, this.chip.name);
     this.timingEnabled = t !== undefined;
-    this.timings = t ?? { ...DATASHEET_TIMINGS };
+    this.timings = t ?? defaultTimings(this.chip.name);
     this.flash = new FlashMemory(flashSize);
     this.spiRegs = new SpiFlashRegisters(this.chip.spi, flashSize);
     this.loader = new LoaderCommands({
