@@ -55,6 +55,19 @@ export interface VirtualChipOptions {
   bootLog?: boolean;
 }
 
+/**
+ * One handled request, for benchmarks: when the chip took it up, when its last reply byte is
+ * on the wire (the timing model's clock; performance.now() ms), and the byte counters then.
+ */
+export interface TraceEvent {
+  op: number | undefined;
+  takenAt: number;
+  repliedAt: number;
+  /** Host bytes that had arrived (all of this request's), and chip bytes sent, at that point. */
+  bytesIn: number;
+  bytesOut: number;
+}
+
 /** firmware: running the app (ignores the loader); download: ROM or stub loader; reset: EN held low. */
 export type ChipMode = 'firmware' | 'download' | 'reset';
 
@@ -97,6 +110,9 @@ export class VirtualChip {
   private disconnectedNow = false;
   private sleepers = new Set<() => void>();
   private disconnectListeners = new Set<() => void>();
+  private traceListeners = new Set<(e: TraceEvent) => void>();
+  /** Host bytes that have arrived at the chip (stats.bytesIn counts them when the host sends). */
+  private arrivedIn = 0;
   private currentTransport?: InProcessTransport;
 
   constructor(opts: VirtualChipOptions) {
@@ -278,6 +294,12 @@ export class VirtualChip {
     };
   }
 
+  /** Observe every handled request (benchmarks); returns an unsubscribe function. */
+  onTrace(listener: (e: TraceEvent) => void): () => void {
+    this.traceListeners.add(listener);
+    return () => this.traceListeners.delete(listener);
+  }
+
   /** @internal Subscribe to disconnects; returns an unsubscribe function. */
   onDisconnect(listener: () => void): () => void {
     this.disconnectListeners.add(listener);
@@ -364,6 +386,7 @@ export class VirtualChip {
 
   private onWireIn(bytes: Uint8Array, hostBaud: number | undefined): void {
     if (this.closed || this.disconnectedNow) return;
+    this.arrivedIn += bytes.length;
     let b = bytes;
     if (hostBaud !== undefined && !baudsMatch(hostBaud, this.chipBaud)) {
       if (this.modeNow === 'download' && !this.loader.inStub && !this.romSynced) {
@@ -427,6 +450,10 @@ export class VirtualChip {
       if (this.closed || this.modeNow !== 'download') return;
     }
     for (const r of res.replies) this.sendFrame(r);
+    if (this.traceListeners.size) {
+      const e: TraceEvent = { op: res.op, takenAt: start, repliedAt: Math.max(performance.now(), this.txFreeAt), bytesIn: this.arrivedIn, bytesOut: this.stats.bytesOut };
+      for (const l of this.traceListeners) l(e);
+    }
     if (this.timingEnabled) this.busyUntil = res.replyAfterWork ? performance.now() : Math.max(performance.now(), start + res.workMs);
     const action = res.action;
     if (!action) return;
