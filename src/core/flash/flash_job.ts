@@ -4,6 +4,7 @@
  * cancellation. Never throws for device or input problems: the result (and a 'failed' event)
  * says what went wrong and what was written.
  */
+import { createHash } from 'node:crypto';
 import { resolveHostKey } from '../crypto/device_key_file';
 import type { FlashKey } from '../crypto/flash_crypto';
 import { CancelledError, isCancelled } from '../protocol/loader_errors';
@@ -11,8 +12,8 @@ import type { FlashOptions, FlashResult, SegmentResult, WriteSegment } from './a
 import type { FlashEvent } from './events';
 import type { OpenedPort } from '../transport/open_port';
 import { openSession, type OpenSession } from './open_session';
-import { changedText, findChangedSectors, type ChangedSectors } from './changed_sectors';
-import { prepareSegment, segmentPart, type PreparedSegment } from './prepare_segments';
+import { changedText, compareSegment, type ChangedSectors } from './changed_sectors';
+import { deflateAhead, finishWireLayout, prepareSegment, segmentPart, type PreparedSegment } from './prepare_segments';
 import { safetyRefusals, type Refusal } from './safety_checks';
 import { SegmentWriteError, writeSegment } from './segment_writer';
 import { validateSegments } from './validate_segments';
@@ -56,7 +57,7 @@ function hostKey(segments: WriteSegment[], opts: FlashOptions, s: OpenSession, e
 }
 
 /** Prepare the write list for an open session (shared with verifySegments). */
-export function prepareAll(segments: WriteSegment[], opts: FlashOptions, s: OpenSession, key: FlashKey | undefined): PreparedSegment[] {
+export function prepareAll(segments: WriteSegment[], opts: FlashOptions, s: OpenSession, key: FlashKey | undefined, deferCompression = false): PreparedSegment[] {
   return segments.map((seg, i) =>
     prepareSegment(seg, i, {
       loader: s.caps,
@@ -64,6 +65,7 @@ export function prepareAll(segments: WriteSegment[], opts: FlashOptions, s: Open
       detectedFlashSize: s.detectedFlashSize,
       secureBoot: s.security.secureBoot,
       compress: opts.compress ?? true,
+      deferCompression,
       key,
       flashCryptConfig: seg.encrypt === 'device' ? (s.security.flashCryptConfig ?? opts.hostKey?.flashCryptConfig) : opts.hostKey?.flashCryptConfig,
     }),
@@ -90,6 +92,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
   let current: { index: number; at: number; acked: number; size: number } | undefined;
   try {
     validateSegments(segments);
+    // Compress while connecting (zlib runs in the thread pool); host-encrypted data is ciphertext, not worth it.
+    if (opts.compress ?? true) deflateAhead(segments.filter((x) => x.encrypt !== 'host').map((x) => x.bytes));
     open = await openSession(opts, { stub: opts.stub ?? true, flashSizeSetting: opts.settings?.size }, emit, port);
     const s = open;
     const key = hostKey(segments, opts, s, emit);
@@ -108,7 +112,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     for (const r of overridden) emit({ kind: 'warning', message: `Forced past a refusal: ${r.message}` });
     if (refusals.length) throw new FlashRefusedError(refusals);
     if (s.flashSize === undefined) emit({ kind: 'warning', message: 'Flash size unknown: segments were not checked against it.' });
-    const prepared = prepareAll(segments, opts, s, key);
+    const prepared = prepareAll(segments, opts, s, key, true);
     emit({ kind: 'plan', totalBytes: prepared.reduce((n, p) => n + p.image.length, 0), segments: prepared.length });
 
     const skipUnchanged = opts.skipUnchanged ?? true;
@@ -119,19 +123,21 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       let parts: PreparedSegment[] = [p];
       let changed: ChangedSectors | undefined;
       if (skipUnchanged && p.expected && p.expectedMd5) {
-        const have = await s.session.flashMd5(p.offset, p.image.length, `checking segment "${p.name}"`);
-        if (have === p.expectedMd5) {
+        // Per 64 KiB block, then per 4 KiB sector where a block differs, pipelined.
+        const cmp = await compareSegment((regions) => s.session.flashMd5Many(regions, `comparing segment "${p.name}" with the flash at ${hex(p.offset)}`), p.offset, p.expected);
+        if (cmp.identical) {
           r.status = 'skipped';
           r.verified = true;
-          emit({ kind: 'skipped', index: p.index, name: p.name, reason: `flash at ${hex(p.offset)} already holds it (MD5 ${have})` });
+          emit({ kind: 'skipped', index: p.index, name: p.name, reason: `flash at ${hex(p.offset)} already holds it (MD5 ${p.expectedMd5})` });
           continue;
         }
-        // Not identical: find the 4 KiB sectors that differ and write only those.
-        changed = await findChangedSectors((addr, size) => s.session.flashMd5(addr, size, `comparing segment "${p.name}" at ${hex(addr)}`), p.offset, p.expected);
+        // Not identical: write only the 4 KiB sectors that differ.
+        changed = cmp;
         if (changed.changed < changed.total) parts = changed.ranges.map((g) => segmentPart(p, g.start, g.end, s.caps));
         r.changedSectors = changed.changed;
         r.totalSectors = changed.total;
       }
+      if (parts.length === 1 && parts[0] === p) parts = [await finishWireLayout(p, s.caps)];
       const writeBytes = parts.reduce((n, x) => n + x.image.length, 0);
       const total = parts.reduce((n, x) => n + x.data.length, 0);
       const incremental = changed && changed.changed < changed.total ? `only the changed sectors: ${changedText(changed)}${rangesText(changed)}` : undefined;
@@ -163,17 +169,19 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       r.seconds = ms / 1000;
       current = undefined;
       if (verify && p.expectedMd5) {
-        const actual = await s.session.flashMd5(p.offset, p.image.length, `verifying segment "${p.name}"`);
-        if (actual !== p.expectedMd5) {
+        // When the comparison found the rest of the segment right, only the written ranges can still differ.
+        const partial = changed && !changed.wholeSegment && changed.changed < changed.total ? changed.ranges : undefined;
+        const bad = partial ? await verifyRanges(s, p, partial) : await verifyWhole(s, p);
+        if (bad) {
           r.status = 'failed';
           throw new VerifyError(
             p.name,
-            p.offset,
-            `Verification failed for segment "${p.name}" at ${hex(p.offset)}: flash MD5 ${actual}, expected ${p.expectedMd5}. The data was corrupted on the way or the flash is failing; flash again, at a lower baud rate if it repeats.`,
+            bad.at,
+            `Verification failed for segment "${p.name}" at ${hex(bad.at)}: flash MD5 ${bad.actual}, expected ${bad.expected}${bad.what}. The data was corrupted on the way or the flash is failing; flash again, at a lower baud rate if it repeats.`,
           );
         }
         r.verified = true;
-        emit({ kind: 'verified', index: p.index, name: p.name, md5: actual });
+        emit({ kind: 'verified', index: p.index, name: p.name, md5: p.expectedMd5 });
       }
       const doneEvent: FlashEvent = { kind: 'segment-done', index: p.index, name: p.name, bytes: writeBytes, sentBytes, seconds: ms / 1000, kbitPerSecond: kbps(total, ms) };
       if (changed && changed.changed < changed.total) doneEvent.detail = changedText(changed);
@@ -234,6 +242,34 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     if (open) await open.close().catch(() => undefined);
     else await port?.close().catch(() => undefined);
   }
+}
+
+interface VerifyMismatch {
+  at: number;
+  actual: string;
+  expected: string;
+  what: string;
+}
+
+async function verifyWhole(s: OpenSession, p: PreparedSegment): Promise<VerifyMismatch | undefined> {
+  const actual = await s.session.flashMd5(p.offset, p.image.length, `verifying segment "${p.name}"`);
+  return actual === p.expectedMd5 ? undefined : { at: p.offset, actual, expected: p.expectedMd5!, what: '' };
+}
+
+/**
+ * Verify only the written ranges: the comparison before writing found the rest of the segment
+ * equal, so these are all that can still differ. The first range that does not match, if any.
+ */
+async function verifyRanges(s: OpenSession, p: PreparedSegment, ranges: { start: number; end: number }[]): Promise<VerifyMismatch | undefined> {
+  const have = await s.session.flashMd5Many(
+    ranges.map((g) => ({ addr: g.start, size: g.end - g.start })),
+    `verifying the sectors written in segment "${p.name}"`,
+  );
+  for (let i = 0; i < ranges.length; i++) {
+    const want = createHash('md5').update(p.expected!.subarray(ranges[i].start - p.offset, ranges[i].end - p.offset)).digest('hex');
+    if (have[i] !== want) return { at: ranges[i].start, actual: have[i], expected: want, what: ` for the rewritten range ${hex(ranges[i].start)}–${hex(ranges[i].end)}` };
+  }
+  return undefined;
 }
 
 /** ", in 0x4f000–0x50000" for the first few changed ranges of a segment. */

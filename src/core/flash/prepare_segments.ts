@@ -3,6 +3,8 @@
  * host encryption, ROM sector alignment, compression, and the MD5 the flash must then hold.
  */
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
 import pako from 'pako';
 import type { ChipFacts } from '../chips';
 import { encryptFlashData, type FlashKey } from '../crypto/flash_crypto';
@@ -23,6 +25,8 @@ export interface PreparedSegment {
   data: Uint8Array;
   /** zlib stream of `data` when the method is compressed. */
   compressed?: Uint8Array;
+  /** Compression was deferred (PrepareContext.deferCompression): finishWireLayout() does it before writing. */
+  compressionPending?: boolean;
   method: WriteMethod;
   methodText: string;
   encrypt: WriteSegment['encrypt'];
@@ -48,6 +52,11 @@ export interface PrepareContext {
   detectedFlashSize?: number;
   secureBoot: boolean;
   compress: boolean;
+  /**
+   * Leave the compression for later (finishWireLayout): a segment found unchanged is never
+   * compressed, and one compressed ahead (deflateAhead) is not compressed twice.
+   */
+  deferCompression?: boolean;
   /** Key for 'host' segments (required) and for verifying 'device' segments (optional). */
   key?: FlashKey;
   flashCryptConfig?: number;
@@ -94,7 +103,8 @@ export function prepareSegment(s: WriteSegment, index: number, ctx: PrepareConte
     expected = undefined;
     noVerifyReason = 'the loader has no SPI_FLASH_MD5 (Secure Download Mode or ESP8266 ROM)';
   }
-  const wire = wireLayout(image, s.offset, l, chooseMethod(s.encrypt, l, ctx.compress));
+  const wanted = chooseMethod(s.encrypt, l, ctx.compress);
+  const wire = ctx.deferCompression && isCompressed(wanted) ? { ...alignForLoader(image, s.offset, l), method: wanted, compressionPending: true } : wireLayout(image, s.offset, l, wanted);
   const prepared: PreparedSegment = {
     index,
     name: s.name,
@@ -114,6 +124,21 @@ export function prepareSegment(s: WriteSegment, index: number, ctx: PrepareConte
   return prepared;
 }
 
+/** Where the write starts and what it sends: the ROM needs a sector-aligned start. */
+function alignForLoader(image: Uint8Array, offset: number, l: LoaderCaps): { writeOffset: number; data: Uint8Array } {
+  if (l.stub || offset % FLASH_SECTOR === 0) return { writeOffset: offset, data: image };
+  // 0xFF in front (the sector is erased anyway, §2.3).
+  const writeOffset = offset - (offset % FLASH_SECTOR);
+  const data = new Uint8Array(image.length + (offset - writeOffset)).fill(0xff);
+  data.set(image, offset - writeOffset);
+  return { writeOffset, data };
+}
+
+/** Compression keeps the method only when it shrinks the data. */
+function withCompressed(data: Uint8Array, compressed: Uint8Array, wanted: WriteMethod): { compressed?: Uint8Array; method: WriteMethod } {
+  return compressed.length < data.length ? { compressed, method: wanted } : { method: uncompressedVariant(wanted) };
+}
+
 /** What goes on the wire for `image` at `offset`: ROM sector alignment, then compression when it shrinks the data. */
 export function wireLayout(
   image: Uint8Array,
@@ -121,20 +146,41 @@ export function wireLayout(
   l: LoaderCaps,
   wanted: WriteMethod,
 ): { writeOffset: number; data: Uint8Array; compressed?: Uint8Array; method: WriteMethod } {
-  let writeOffset = offset;
-  let data = image;
-  if (!l.stub && offset % FLASH_SECTOR !== 0) {
-    // The ROM needs a sector-aligned start: 0xFF in front (the sector is erased anyway, §2.3).
-    writeOffset = offset - (offset % FLASH_SECTOR);
-    data = new Uint8Array(image.length + (offset - writeOffset)).fill(0xff);
-    data.set(image, offset - writeOffset);
-  }
-  if (isCompressed(wanted)) {
-    const compressed = pako.deflate(data, { level: 9 });
-    if (compressed.length < data.length) return { writeOffset, data, compressed, method: wanted };
-    return { writeOffset, data, method: uncompressedVariant(wanted) };
-  }
+  const { writeOffset, data } = alignForLoader(image, offset, l);
+  if (isCompressed(wanted)) return { writeOffset, data, ...withCompressed(data, pako.deflate(data, { level: 9 }), wanted) };
   return { writeOffset, data, method: wanted };
+}
+
+const deflateAsync = promisify(zlib.deflate);
+/** Compressions started early (deflateAhead), by the exact bytes object they compress. */
+const ahead = new WeakMap<Uint8Array, Promise<Uint8Array | undefined>>();
+
+/**
+ * Start compressing these byte arrays now, off the event loop (zlib in libuv's thread pool, level
+ * 9 like pako's), so the work overlaps connecting to the chip. finishWireLayout() takes the result
+ * when the segment's wire data is that same array (no header patch, no ROM alignment).
+ */
+export function deflateAhead(datas: Uint8Array[]): void {
+  for (const d of datas) {
+    if (ahead.has(d) || d.length === 0) continue;
+    ahead.set(
+      d,
+      deflateAsync(d, { level: 9 }).then(
+        (b) => new Uint8Array(b.buffer, b.byteOffset, b.length),
+        () => undefined,
+      ),
+    );
+  }
+}
+
+/** Do a deferred compression (taking a deflateAhead result when there is one). */
+export async function finishWireLayout(p: PreparedSegment, l: LoaderCaps): Promise<PreparedSegment> {
+  if (!p.compressionPending) return p;
+  const early = ahead.get(p.data);
+  const compressed = (early && (await early)) ?? new Uint8Array(await deflateAsync(p.data, { level: 9 }));
+  const { compressionPending: _pending, ...rest } = p;
+  const wire = withCompressed(p.data, compressed, p.method);
+  return { ...rest, ...wire, methodText: describeMethod(wire.method, l) };
 }
 
 /**
@@ -147,7 +193,7 @@ export function segmentPart(p: PreparedSegment, start: number, end: number, l: L
     throw new Error(`Internal error: part 0x${start.toString(16)}–0x${end.toString(16)} is outside segment "${p.name}".`);
   }
   const image = p.image.subarray(start - p.offset, end - p.offset);
-  const { compressed: _whole, expected: _e, expectedMd5: _m, ...rest } = p;
+  const { compressed: _whole, expected: _e, expectedMd5: _m, compressionPending: _pending, ...rest } = p;
   const wire = wireLayout(image, start, l, p.method);
   return { ...rest, offset: start, image, ...wire, methodText: describeMethod(wire.method, l) };
 }
