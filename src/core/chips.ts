@@ -117,6 +117,12 @@ export interface ChipFacts {
   imageFlashSegmentMinTail: number;
   /** CPU architecture (ELF machine: Xtensa 94, RISC-V 243). */
   arch: 'xtensa' | 'riscv';
+  /**
+   * The ROM loader's CHANGE_BAUDRATE cannot be relied on before the stub runs: on Espressif's
+   * QEMU ESP32 (real ECO3 ROM) neither esptool 4.12 nor ESP Flasher hears the ROM again after
+   * switching to 921600, so the stub is uploaded at 115200 there.
+   */
+  romBaudChangeUnproven?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -170,6 +176,7 @@ const CHIPS: Record<ChipName, ChipFacts> = {
   esp32: {
     name: 'esp32',
     displayName: 'ESP32',
+    romBaudChangeUnproven: true,
     imageChipId: 0,
     magicValues: [0x00f01d83],
     securityInfo: 'none',

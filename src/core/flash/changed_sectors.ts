@@ -43,7 +43,7 @@ export function piecesOf(start: number, end: number, unit: number): Piece[] {
 
 const md5hex = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 
-/** MD5s (lower-case hex) of several regions, in order; the loader may take them pipelined. */
+/** MD5s (lower-case hex) of several regions, in order (one batch; see LoaderSession.flashMd5Many). */
 export type FlashMd5Many = (regions: { addr: number; size: number }[]) => Promise<string[]>;
 
 export interface SegmentComparison extends ChangedSectors {
@@ -63,7 +63,7 @@ export function oneByOne(md5At: FlashMd5): FlashMd5Many {
 /**
  * Compare `expected` (what [offset, offset + expected.length) must hold) with the flash, with
  * SPI_FLASH_MD5 alone and every byte hashed about once: the 64 KiB blocks first (a batch the
- * loader can take pipelined), then the 4 KiB sectors of the blocks that differ (one more
+ * hasher gets at once), then the 4 KiB sectors of the blocks that differ (one more
  * batch). No block differs: identical. Every block of a larger segment differs (e.g. erased
  * flash): all of it is rewritten without asking per sector. A one-block segment is compared
  * sector by sector once its block differs.

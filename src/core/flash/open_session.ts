@@ -99,7 +99,7 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
         const stub = loadStub(chip, opts.stubDir);
         // Where the ROM can change its baud, upload the stub at the transfer baud (it keeps the
         // UART as the ROM left it); 7 KiB take 0.6 s at 115200, 80 ms at 921600.
-        if (chip.romHasEsp32Commands && target > transport.baudRate) await switchBaud(session, conn, transport, target, emit);
+        if (chip.romHasEsp32Commands && !chip.romBaudChangeUnproven && target > transport.baudRate) await switchBaud(session, conn, transport, target, emit);
         await uploadStub(session, stub);
       }
       session.stubGeneration = await detectStubGeneration(session);

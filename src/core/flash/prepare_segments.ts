@@ -3,8 +3,6 @@
  * host encryption, ROM sector alignment, compression, and the MD5 the flash must then hold.
  */
 import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import * as zlib from 'node:zlib';
 import pako from 'pako';
 import type { ChipFacts } from '../chips';
 import { encryptFlashData, type FlashKey } from '../crypto/flash_crypto';
@@ -52,10 +50,7 @@ export interface PrepareContext {
   detectedFlashSize?: number;
   secureBoot: boolean;
   compress: boolean;
-  /**
-   * Leave the compression for later (finishWireLayout): a segment found unchanged is never
-   * compressed, and one compressed ahead (deflateAhead) is not compressed twice.
-   */
+  /** Leave the compression for later (finishWireLayout): a segment found unchanged is never compressed. */
   deferCompression?: boolean;
   /** Key for 'host' segments (required) and for verifying 'device' segments (optional). */
   key?: FlashKey;
@@ -151,35 +146,13 @@ export function wireLayout(
   return { writeOffset, data, method: wanted };
 }
 
-const deflateAsync = promisify(zlib.deflate);
-/** Compressions started early (deflateAhead), by the exact bytes object they compress. */
-const ahead = new WeakMap<Uint8Array, Promise<Uint8Array | undefined>>();
-
-/**
- * Start compressing these byte arrays now, off the event loop (zlib in libuv's thread pool, level
- * 9 like pako's), so the work overlaps connecting to the chip. finishWireLayout() takes the result
- * when the segment's wire data is that same array (no header patch, no ROM alignment).
- */
-export function deflateAhead(datas: Uint8Array[]): void {
-  for (const d of datas) {
-    if (ahead.has(d) || d.length === 0) continue;
-    ahead.set(
-      d,
-      deflateAsync(d, { level: 9 }).then(
-        (b) => new Uint8Array(b.buffer, b.byteOffset, b.length),
-        () => undefined,
-      ),
-    );
-  }
-}
-
-/** Do a deferred compression (taking a deflateAhead result when there is one). */
-export async function finishWireLayout(p: PreparedSegment, l: LoaderCaps): Promise<PreparedSegment> {
+/** Do a deferred compression (right before the segment is written). */
+export function finishWireLayout(p: PreparedSegment, l: LoaderCaps): PreparedSegment {
   if (!p.compressionPending) return p;
-  const early = ahead.get(p.data);
-  const compressed = (early && (await early)) ?? new Uint8Array(await deflateAsync(p.data, { level: 9 }));
   const { compressionPending: _pending, ...rest } = p;
-  const wire = withCompressed(p.data, compressed, p.method);
+  // pako, not node:zlib: a node:zlib stream of corpus 12's app made esptool's stub set 1 end
+  // with "not enough data" (0xC800) on the QEMU ESP32; pako's streams are what it was proven with.
+  const wire = withCompressed(p.data, pako.deflate(p.data, { level: 9 }), p.method);
   return { ...rest, ...wire, methodText: describeMethod(wire.method, l) };
 }
 

@@ -208,29 +208,14 @@ export class LoaderSession {
   }
 
   /**
-   * SPI_FLASH_MD5 of several regions, pipelined: up to 4 requests in flight to a stub, 2 to a ROM
-   * (whose 128-byte UART FIFO must hold the queued ones while it hashes). Replies come in order.
-   * On a failure the replies still on their way are drained before the error is passed on.
+   * SPI_FLASH_MD5 of several regions, in order, one request at a time. Not pipelined: esptool's
+   * legacy stub (set 1) drops a request that arrives while it is hashing — on Espressif's QEMU
+   * ESP32 with the real ROM, 4 queued requests got 3 replies — so a second one in flight only
+   * saves a round trip where that is safe, and no loader is known to make it safe.
    */
   async flashMd5Many(regions: { addr: number; size: number }[], context?: string): Promise<string[]> {
-    const depth = this.isStub ? 4 : 2;
     const out: string[] = [];
-    let next = 0;
-    try {
-      for (let i = 0; i < regions.length; i++) {
-        while (next < regions.length && next - i < depth) {
-          await this.conn.send(Op.SPI_FLASH_MD5, u32le(regions[next].addr, regions[next].size, 0, 0));
-          next++;
-        }
-        // This reply waits for the hashing of every request before it that is still queued.
-        const queued = regions.slice(i, next).reduce((n, r) => n + r.size, 0);
-        const r = await this.conn.waitResponse(Op.SPI_FLASH_MD5, { timeoutMs: scaledTimeout(MD5_MS_PER_MB, queued), payload: this.isStub ? 16 : 32, context });
-        out.push(this.isStub ? Buffer.from(r.payload).toString('hex') : Buffer.from(r.payload).toString('latin1').toLowerCase());
-      }
-    } catch (e) {
-      if (next > out.length + 1 && !this.conn.aborted) await this.conn.drain(100).catch(() => undefined);
-      throw e;
-    }
+    for (const r of regions) out.push(await this.flashMd5(r.addr, r.size, context));
     return out;
   }
 
