@@ -13,7 +13,7 @@ import type { FlashEvent } from './events';
 import type { OpenedPort } from '../transport/open_port';
 import { openSession, type OpenSession } from './open_session';
 import { changedText, compareSegment, type ChangedSectors } from './changed_sectors';
-import { finishWireLayout, prepareSegment, segmentPart, type PreparedSegment } from './prepare_segments';
+import { deflateAhead, dropAhead, finishWireLayout, prepareSegment, segmentPart, type PreparedSegment } from './prepare_segments';
 import { safetyRefusals, type Refusal } from './safety_checks';
 import { SegmentWriteError, writeSegment } from './segment_writer';
 import { validateSegments } from './validate_segments';
@@ -92,6 +92,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
   let current: { index: number; at: number; acked: number; size: number } | undefined;
   try {
     validateSegments(segments);
+    // Compress while connecting and while the chip hashes (host-encrypted data is ciphertext: not worth it).
+    if (opts.compress ?? true) deflateAhead(segments.filter((x) => x.encrypt !== 'host').map((x) => x.bytes));
     open = await openSession(opts, { stub: opts.stub ?? true, flashSizeSetting: opts.settings?.size }, emit, port);
     const s = open;
     const key = hostKey(segments, opts, s, emit);
@@ -135,7 +137,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         r.changedSectors = changed.changed;
         r.totalSectors = changed.total;
       }
-      if (parts.length === 1 && parts[0] === p) parts = [finishWireLayout(p, s.caps)];
+      if (parts.length === 1 && parts[0] === p) parts = [await finishWireLayout(p, s.caps)];
       const writeBytes = parts.reduce((n, x) => n + x.image.length, 0);
       const total = parts.reduce((n, x) => n + x.data.length, 0);
       const incremental = changed && changed.changed < changed.total ? `only the changed sectors: ${changedText(changed)}${rangesText(changed)}` : undefined;
@@ -237,6 +239,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     if (refusals) result.refusals = refusals;
     return result;
   } finally {
+    dropAhead(segments.map((x) => x.bytes));
     if (open) await open.close().catch(() => undefined);
     else await port?.close().catch(() => undefined);
   }

@@ -50,7 +50,10 @@ export interface PrepareContext {
   detectedFlashSize?: number;
   secureBoot: boolean;
   compress: boolean;
-  /** Leave the compression for later (finishWireLayout): a segment found unchanged is never compressed. */
+  /**
+   * Leave the compression for later (finishWireLayout): a segment found unchanged is never
+   * compressed by it, and one compressed ahead (deflateAhead) is not compressed twice.
+   */
   deferCompression?: boolean;
   /** Key for 'host' segments (required) and for verifying 'device' segments (optional). */
   key?: FlashKey;
@@ -146,13 +149,71 @@ export function wireLayout(
   return { writeOffset, data, method: wanted };
 }
 
-/** Do a deferred compression (right before the segment is written). */
-export function finishWireLayout(p: PreparedSegment, l: LoaderCaps): PreparedSegment {
+/** Compressions started early (deflateAhead), by the exact bytes object they compress. */
+const ahead = new WeakMap<Uint8Array, Promise<Uint8Array>>();
+const stopAhead = new WeakMap<Uint8Array, () => void>();
+const AHEAD_CHUNK = 16 * 1024;
+
+/**
+ * Start compressing these byte arrays now, 16 KiB at a time between other work on the event loop
+ * (while the job connects and the chip hashes), so writing does not wait for it later. pako fed in
+ * pieces without flushing makes the same stream as pako.deflate in one go.
+ */
+export function deflateAhead(datas: Uint8Array[]): void {
+  for (const d of datas) {
+    if (ahead.has(d) || d.length === 0) continue;
+    ahead.set(
+      d,
+      new Promise<Uint8Array>((resolve, reject) => {
+        const z = new pako.Deflate({ level: 9 });
+        let at = 0;
+        let stopped = false;
+        stopAhead.set(d, () => {
+          stopped = true;
+          reject(new Error('compression no longer needed'));
+        });
+        const step = (): void => {
+          if (stopped) return;
+          try {
+            const end = Math.min(d.length, at + AHEAD_CHUNK);
+            z.push(d.subarray(at, end), end >= d.length);
+            at = end;
+            if (at < d.length) setImmediate(step);
+            else if (z.err) reject(new Error(z.msg || `deflate error ${z.err}`));
+            else resolve(z.result);
+          } catch (e) {
+            reject(e as Error);
+          }
+        };
+        setImmediate(step);
+      }),
+    );
+    // A failure here only means finishWireLayout compresses again.
+    ahead.get(d)!.catch(() => undefined);
+  }
+}
+
+/** Stop compressions started by deflateAhead that are still running (the job is over). */
+export function dropAhead(datas: Uint8Array[]): void {
+  for (const d of datas) {
+    stopAhead.get(d)?.();
+    stopAhead.delete(d);
+    ahead.delete(d);
+  }
+}
+
+/**
+ * Do a deferred compression (right before the segment is written), taking a deflateAhead result
+ * when the wire data is that same array (no header patch, no ROM alignment).
+ */
+export async function finishWireLayout(p: PreparedSegment, l: LoaderCaps): Promise<PreparedSegment> {
   if (!p.compressionPending) return p;
   const { compressionPending: _pending, ...rest } = p;
   // pako, not node:zlib: a node:zlib stream of corpus 12's app made esptool's stub set 1 end
   // with "not enough data" (0xC800) on the QEMU ESP32; pako's streams are what it was proven with.
-  const wire = withCompressed(p.data, pako.deflate(p.data, { level: 9 }), p.method);
+  const early = ahead.get(p.data);
+  const compressed = (early && (await early.catch(() => undefined))) ?? pako.deflate(p.data, { level: 9 });
+  const wire = withCompressed(p.data, compressed, p.method);
   return { ...rest, ...wire, methodText: describeMethod(wire.method, l) };
 }
 
