@@ -12,7 +12,7 @@ import type { FlashOptions, FlashResult, SegmentResult, WriteSegment } from './a
 import type { FlashEvent } from './events';
 import type { OpenedPort } from '../transport/open_port';
 import { openSession, type OpenSession } from './open_session';
-import { changedText, compareSegment, type ChangedSectors } from './changed_sectors';
+import { changedText, compareSegment, MD5_BLOCK, type ChangedSectors, type FlashMd5Many } from './changed_sectors';
 import { deflateAhead, dropAhead, finishWireLayout, prepareSegment, segmentPart, type PreparedSegment } from './prepare_segments';
 import { safetyRefusals, type Refusal } from './safety_checks';
 import { SegmentWriteError, writeSegment } from './segment_writer';
@@ -88,12 +88,12 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
   };
   const results: SegmentResult[] = segments.map((s) => ({ name: s.name, offset: s.offset, status: 'not-written', bytes: s.bytes.length, sentBytes: 0, seconds: 0, verified: false }));
   let open: OpenSession | undefined;
+  /** Data being compressed ahead of its write (deflateAhead), stopped when the job ends. */
+  const compressing: Uint8Array[] = [];
   /** The write in progress: segment, where this run starts, bytes acknowledged of its `size`. */
   let current: { index: number; at: number; acked: number; size: number } | undefined;
   try {
     validateSegments(segments);
-    // Compress while connecting and while the chip hashes (host-encrypted data is ciphertext: not worth it).
-    if (opts.compress ?? true) deflateAhead(segments.filter((x) => x.encrypt !== 'host').map((x) => x.bytes));
     open = await openSession(opts, { stub: opts.stub ?? true, flashSizeSetting: opts.settings?.size }, emit, port);
     const s = open;
     const key = hostKey(segments, opts, s, emit);
@@ -123,8 +123,24 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       let parts: PreparedSegment[] = [p];
       let changed: ChangedSectors | undefined;
       if (skipUnchanged && p.expected && p.expectedMd5) {
-        // Per 64 KiB block, then per 4 KiB sector where a block differs.
-        const cmp = await compareSegment((regions) => s.session.flashMd5Many(regions, `comparing segment "${p.name}" with the flash at ${hex(p.offset)}`), p.offset, p.expected);
+        // Per 64 KiB block, then per 4 KiB sector where a block differs. Once two blocks differ
+        // the segment will most likely be written whole: compress it while the chip hashes on.
+        const what = `comparing segment "${p.name}" with the flash at ${hex(p.offset)}`;
+        let differing = 0;
+        const hasher: FlashMd5Many = async (regions) => {
+          const out: string[] = [];
+          for (const g of regions) {
+            const have = await s.session.flashMd5(g.addr, g.size, what);
+            out.push(have);
+            const want = createHash('md5').update(p.expected!.subarray(g.addr - p.offset, g.addr - p.offset + g.size)).digest('hex');
+            if (p.compressionPending && g.size === MD5_BLOCK && have !== want && ++differing === 2) {
+              deflateAhead([p.data]);
+              compressing.push(p.data);
+            }
+          }
+          return out;
+        };
+        const cmp = await compareSegment(hasher, p.offset, p.expected);
         if (cmp.identical) {
           r.status = 'skipped';
           r.verified = true;
@@ -239,7 +255,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     if (refusals) result.refusals = refusals;
     return result;
   } finally {
-    dropAhead(segments.map((x) => x.bytes));
+    dropAhead(compressing);
     if (open) await open.close().catch(() => undefined);
     else await port?.close().catch(() => undefined);
   }
