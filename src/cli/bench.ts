@@ -1,12 +1,18 @@
 /**
- * `npm run bench`: write a 1 MiB real app image into virtual chips with the UART + flash timing
+ * `npm run bench`: ESP Flasher next to esptool 4.12 (bench_compare.ts), and the write-speed
+ * table of the virtual chip.
+ *
+ *   npm run bench                            sections stub, rom, rom-enc and qemu (when ../shared/qemu is there)
+ *   npm run bench -- --section stub          only these sections (repeatable): stub, rom, rom-enc, qemu, wire
+ *   npm run bench -- --runs 3                three interleaved runs per tool, medians shown
+ *
+ * Section "wire": write a 1 MiB real app image into virtual chips with the UART + flash timing
  * model on, at 115200 and 921600 baud, compressed and device-encrypted, through the ROM loader
  * and the flasher stub; print seconds, effective kbit/s, bytes on the wire and the fraction
  * of the wire limit (baud/10 bytes per second) the bytes actually sent used.
  *
- *   npm run bench                     all 8 rows (921600 one after another, 115200 in parallel)
- *   npm run bench -- --json           the same as JSON
- *   npm run bench -- --baud 921600    only these rows (also --loader stub|rom, --mode compressed|encrypted)
+ *   npm run bench -- --section wire --json           as JSON
+ *   npm run bench -- --section wire --baud 921600    only these rows (also --loader stub|rom, --mode compressed|encrypted)
  *
  * The full bench ends with the production-line section (bench_line.ts, also `npm run bench:line`).
  *
@@ -25,6 +31,8 @@ import { flashSegments } from '../core/flash/flash_job';
 import { startPtyChip } from '../sim/pty_chip';
 import { Options, UsageError, formatOptionHelp, parseArgs, type OptionSpec } from './args';
 import { sharedDir } from './demo';
+import { COMPARE_SECTIONS, formatCompareTable, qemuMissing, qemuRows, romRow, stubChain, type CompareRow, type CompareSection } from './bench_compare';
+import { buildCli, esptoolMissing } from './bench_peers';
 
 export const BENCH_SIZE = 1024 * 1024;
 /** The corpus app the bench writes, trimmed to exactly 1 MiB (it is 1 064 208 bytes). */
@@ -56,7 +64,12 @@ export interface BenchRow extends BenchCase {
   wireFraction: number;
 }
 
+const SECTIONS = [...COMPARE_SECTIONS, 'wire'] as const;
+type Section = (typeof SECTIONS)[number];
+
 const OPTIONS: OptionSpec[] = [
+  { name: 'section', kind: 'value', valueName: 'NAME', repeatable: true, help: `Only these sections (repeatable): ${SECTIONS.join(', ')} (default: all but wire)` },
+  { name: 'runs', kind: 'value', valueName: 'N', help: 'Interleaved runs per tool in the esptool sections (default 1; medians shown)' },
   { name: 'json', kind: 'flag', help: 'Print the results as JSON' },
   { name: 'baud', kind: 'value', valueName: 'BAUD', repeatable: true, help: 'Only this baud rate (115200 or 921600; repeatable)' },
   { name: 'mode', kind: 'value', valueName: 'MODE', repeatable: true, help: 'Only compressed or encrypted (repeatable)' },
@@ -66,7 +79,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'debug', kind: 'flag', help: 'Print stack traces on errors' },
 ];
 
-/** The image: the corpus app trimmed/padded to `size`, else a generated app. */
+/** The image: the corpus app trimmed/padded to `size` (0: as it is), else a generated app. */
 export async function benchImage(size: number): Promise<{ bytes: Uint8Array; chip: ChipName; source: string }> {
   const file = path.join(sharedDir(), 'corpus', BENCH_APP.set, BENCH_APP.file);
   let data: Uint8Array | undefined;
@@ -91,6 +104,7 @@ export async function benchImage(size: number): Promise<{ bytes: Uint8Array; chi
       await fs.rm(tmp, { recursive: true, force: true });
     }
   }
+  if (size === 0) return { bytes: data, chip, source: source.replace(/ (trimmed|padded with 0xFF) to 0 bytes$/, '') };
   const bytes = new Uint8Array(size).fill(0xff);
   bytes.set(data.subarray(0, size));
   return { bytes, chip, source };
@@ -168,9 +182,64 @@ function pick<T extends string>(o: Options, name: string, all: readonly T[]): T[
 export async function runBench(args: string[], out: (l: string) => void): Promise<number> {
   const o = new Options(parseArgs(args, OPTIONS, 'bench'), 'bench');
   if (o.has('help')) {
-    out(['Usage: npm run bench -- [options]', '', 'Write speed against virtual chips with the timing model on.', '', ...formatOptionHelp(OPTIONS)].join('\n'));
+    out(['Usage: npm run bench -- [options]', '', 'ESP Flasher next to esptool 4.12 on the same virtual chip and on QEMU, and write speed against virtual chips with the timing model on.', '', ...formatOptionHelp(OPTIONS)].join('\n'));
     return 0;
   }
+  const sections = pick<Section>(o, 'section', SECTIONS);
+  const chosen = o.values('section').length ? sections : sections.filter((x) => x !== 'wire');
+  let code = 0;
+  const compare = chosen.filter((x): x is CompareSection => x !== 'wire');
+  if (compare.length) code = Math.max(code, await runCompare(o, compare, out));
+  if (chosen.includes('wire')) code = Math.max(code, await runWireTable(o, out));
+  return code;
+}
+
+async function runCompare(o: Options, sections: CompareSection[], out: (l: string) => void): Promise<number> {
+  const runs = o.number('runs') ?? 1;
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError('--runs: a whole number ≥ 1.');
+  const baud = o.values('baud').length ? Number(o.values('baud')[0]) : 921600;
+  const shared = sharedDir();
+  const json = o.has('json');
+  const log = json ? () => undefined : out;
+  const missing = esptoolMissing(shared);
+  if (missing) {
+    out(`esptool sections skipped: ${missing}.`);
+    return 0;
+  }
+  log('Building dist/cli.js (the bench runs the bundled CLI, as users do)...');
+  buildCli();
+  // The whole app file (a valid image: ESP Flasher checks what it flashes), not trimmed.
+  const image = await benchImage(0);
+  log(`Image: ${image.source}. Virtual ${image.chip}, timing model on, stub protocol "current", ${baud} baud; ${runs} interleaved run(s) per tool.`);
+  const ctx = { shared, runs, baud, image: image.bytes, chip: image.chip, log };
+  const rows: CompareRow[] = [];
+  const skipped: string[] = [];
+  const started = Date.now();
+  for (const section of sections) {
+    if (section === 'stub') rows.push(...(await stubChain(ctx)));
+    else if (section === 'rom') rows.push(await romRow(ctx, false));
+    else if (section === 'rom-enc') rows.push(await romRow(ctx, true));
+    else if (section === 'qemu') {
+      const why = qemuMissing(shared);
+      if (why) skipped.push(`qemu: ${why}`);
+      else rows.push(...(await qemuRows(ctx)));
+    }
+  }
+  const total = (Date.now() - started) / 1000;
+  if (json) {
+    out(JSON.stringify({ image: image.source, baud, runs, totalSeconds: total, skipped, rows: rows.map((r) => ({ ...r, goal: r.goal ? { text: r.goal.text, limit: r.goal.limit, value: r.goal.value(r) } : undefined })) }, null, 2));
+  } else {
+    out('');
+    for (const line of formatCompareTable(rows)) out(line);
+    out('');
+    out('Whole command: from starting the program to its exit. Write: from the BEGIN before the first data block to the last block\'s reply, on the virtual chip\'s clock; % wire = bytes that arrived in that span / (baud/10 per second).');
+    for (const s of skipped) out(`Skipped: ${s}.`);
+    out(`Sections run: ${sections.join(', ')} in ${total.toFixed(0)} s.`);
+  }
+  return rows.every((r) => r.esptool.every((m) => m.ok) && r.ours.every((m) => m.ok)) ? 0 : 1;
+}
+
+async function runWireTable(o: Options, out: (l: string) => void): Promise<number> {
   const bauds = o.values('baud').length ? o.values('baud').map((b) => Number(b)) : [921600, 115200];
   for (const b of bauds) if (!Number.isInteger(b) || b < 9600) throw new UsageError(`--baud: "${b}" is not a baud rate.`);
   const modes = pick<BenchMode>(o, 'mode', ['compressed', 'encrypted']);

@@ -37,6 +37,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'generate-key', summary: 'Write a new random flash-encryption key file', load: () => require('./cmd_generate_key') },
   { name: 'monitor', summary: 'Show the chip\'s output, decode crashes, follow the board across replugs', load: () => require('./cmd_monitor') },
   { name: 'decode', summary: 'Decode crash addresses in a log with the app ELF (function, file:line)', load: () => require('./cmd_decode') },
+  { name: 'virtual', summary: 'serve <spec>: a virtual chip on a pseudo-terminal for other programs, with wire counters', load: () => require('./cmd_virtual') },
 ];
 
 export function version(): string {

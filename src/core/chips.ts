@@ -152,6 +152,12 @@ export interface ChipFacts {
   uf2FamilyId: number;
   /** Revision, crystal, features and eFuse protection bits (Device view, read only). */
   identity: ChipIdentityFacts;
+  /**
+   * The ROM loader's CHANGE_BAUDRATE cannot be relied on before the stub runs: on Espressif's
+   * QEMU ESP32 (real ECO3 ROM) neither esptool 4.12 nor ESP Flasher hears the ROM again after
+   * switching to 921600, so the stub is uploaded at 115200 there.
+   */
+  romBaudChangeUnproven?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -216,6 +222,7 @@ const CHIPS: Record<ChipName, ChipFacts> = {
   esp32: {
     name: 'esp32',
     displayName: 'ESP32',
+    romBaudChangeUnproven: true,
     imageChipId: 0,
     magicValues: [0x00f01d83],
     securityInfo: 'none',

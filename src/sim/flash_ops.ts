@@ -1,7 +1,7 @@
 /** Erase/program on the virtual flash with the modelled time and the statistics kept in one place. */
 import { BLOCK_SIZE, FlashMemory, planErase } from './flash_memory';
 import { SimStats } from './sim_stats';
-import { chipEraseMs, eraseMs, FlashTimings, programMs } from './timing_model';
+import { chipEraseMs, eraseMs, flashReadMs, FlashTimings, md5Ms, programMs, ramLoadMs } from './timing_model';
 
 export class FlashOps {
   constructor(
@@ -29,6 +29,28 @@ export class FlashOps {
     this.stats.bytesWritten += data.length;
     const ms = programMs(pages, this.timings);
     this.stats.programMs += ms;
+    return ms;
+  }
+
+  /** Modelled milliseconds of SPI_FLASH_MD5 over `bytes` (flash read + software hash). */
+  md5(bytes: number): number {
+    const ms = md5Ms(bytes, this.timings);
+    this.stats.md5Bytes += bytes;
+    this.stats.md5Ms += ms;
+    return ms;
+  }
+
+  /** Modelled milliseconds to read `bytes` of flash for the host. */
+  read(bytes: number): number {
+    const ms = flashReadMs(bytes, this.timings);
+    this.stats.readMs += ms;
+    return ms;
+  }
+
+  /** Modelled milliseconds of one MEM_DATA block. */
+  ramLoad(bytes: number): number {
+    const ms = ramLoadMs(bytes, this.timings);
+    this.stats.ramLoadMs += ms;
     return ms;
   }
 

@@ -201,10 +201,14 @@ export class LoaderCommands {
    */
   handleFrame(frame: Uint8Array): HandlerResult | undefined {
     if (this.readStream) {
-      const out = this.readStream.onFrame(frame);
+      const stream = this.readStream;
+      const before = stream.sentBytes;
+      const out = stream.onFrame(frame);
       if (!out) return undefined;
-      if (this.readStream.done) this.readStream = undefined;
-      return { replies: out, workMs: 0, replyAfterWork: false };
+      if (stream.done) this.readStream = undefined;
+      // Each packet is read from flash before it is sent; the stub's blocking UART writes do not
+      // overlap the reads, so the time adds up (the whole batch waits here: same total).
+      return { replies: out, workMs: this.d.ops.read(stream.sentBytes - before), replyAfterWork: true };
     }
     const req = parseRequest(frame);
     if (!req) return undefined;
@@ -330,7 +334,7 @@ export class LoaderCommands {
       this.ramImage.push(block.payload.slice());
       this.ramImageBytes += block.payload.length;
     }
-    return this.reply(req.op, this.ok());
+    return { ...this.reply(req.op, this.ok()), workMs: this.d.ops.ramLoad(block.payload.length), replyAfterWork: true };
   }
 
   private memEnd(req: LoaderRequest): HandlerResult {
@@ -457,7 +461,7 @@ export class LoaderCommands {
     if (!this.d.ops.flash.contains(offset, length)) return this.failed(req.op, ROM_ERR.FLASH_READ, 0);
     const payload = new Uint8Array(READ_FLASH_SLOW_BYTES);
     payload.set(this.d.ops.flash.read(offset, length));
-    return this.reply(req.op, this.ok(), payload);
+    return { ...this.reply(req.op, this.ok(), payload), workMs: this.d.ops.read(length), replyAfterWork: true };
   }
 
   private md5(req: LoaderRequest): HandlerResult {
@@ -466,7 +470,8 @@ export class LoaderCommands {
     if (!this.d.ops.flash.contains(addr, size)) return this.failed(req.op, ROM_ERR.FLASH_READ, STUB_ERR.FAILED_SPI_OP);
     const digest = crypto.createHash('md5').update(this.d.ops.flash.bytes.subarray(addr, addr + size)).digest();
     const payload = this.kind === 'rom' ? new TextEncoder().encode(digest.toString('hex')) : new Uint8Array(digest);
-    return this.reply(req.op, this.ok(), payload);
+    // The loader reads and hashes the whole region before it answers.
+    return { ...this.reply(req.op, this.ok(), payload), workMs: this.d.ops.md5(size), replyAfterWork: true };
   }
 
   private securityInfo(req: LoaderRequest): HandlerResult {
@@ -512,7 +517,7 @@ export class LoaderCommands {
     const res = this.reply(req.op, this.ok());
     res.replies.push(...stream.start());
     if (!stream.done) this.readStream = stream;
-    return res;
+    return { ...res, workMs: this.d.ops.read(stream.sentBytes), replyAfterWork: true };
   }
 }
 

@@ -11,6 +11,11 @@ export class ReadFlashStream {
   private acked = 0;
   done = false;
 
+  /** Flash bytes sent so far (the loader reads each packet before sending it). */
+  get sentBytes(): number {
+    return this.sent;
+  }
+
   constructor(
     private readonly data: Uint8Array,
     private readonly packetSize: number,

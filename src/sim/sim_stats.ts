@@ -21,6 +21,11 @@ export interface SimStats {
   pagesProgrammed: number;
   eraseMs: number;
   programMs: number;
+  /** SPI_FLASH_MD5: bytes hashed and the modelled chip time; READ_FLASH / MEM_DATA chip time. */
+  md5Bytes: number;
+  md5Ms: number;
+  readMs: number;
+  ramLoadMs: number;
   /** Bytes written to flash (after inflate; ciphertext counts once). */
   bytesWritten: number;
   /** Bytes whose wire speed did not match the chip's baud and were garbled. */
@@ -45,6 +50,10 @@ export function newSimStats(): SimStats {
     pagesProgrammed: 0,
     eraseMs: 0,
     programMs: 0,
+    md5Bytes: 0,
+    md5Ms: 0,
+    readMs: 0,
+    ramLoadMs: 0,
     bytesWritten: 0,
     garbledBytes: 0,
   };

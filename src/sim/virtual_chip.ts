@@ -21,7 +21,7 @@ import { ROM_ERR, STUB_ERR } from './loader_status';
 import { countCommand, newSimStats, SimStats } from './sim_stats';
 import { SLIP_END, SlipFrameReader, slipEncode } from './slip_frames';
 import { jedecSizeId, SpiFlashRegisters } from './spi_flash_regs';
-import { DATASHEET_TIMINGS, FlashTimings, resolveTimings, wireMs } from './timing_model';
+import { defaultTimings, FlashTimings, resolveTimings, wireMs } from './timing_model';
 
 export interface VirtualChipOptions {
   chip: ChipName;
@@ -48,7 +48,7 @@ export interface VirtualChipOptions {
    * UART + flash timing model (off by default). `true` = datasheet figures (timing_model.ts);
    * an object overrides single figures.
    */
-  timing?: boolean | { eraseSectorMs?: number; eraseBlockMs?: number; programPageMs?: number; chipEraseMsPerMiB?: number; replyLatencyMs?: number };
+  timing?: boolean | Partial<FlashTimings>;
   /**
    * In-process transport only: DTR/RTS exist (default true). The chip then starts running
    * "firmware" (boot log, ignores SYNC) until the reset sequence puts it in download mode.
@@ -67,6 +67,19 @@ export interface VirtualChipOptions {
   appBaud?: number;
   /** The app prints "I (ms) app: tick N" every tickMs milliseconds (off by default). */
   tickMs?: number;
+}
+
+/**
+ * One handled request, for benchmarks: when the chip took it up, when its last reply byte is
+ * on the wire (the timing model's clock; performance.now() ms), and the byte counters then.
+ */
+export interface TraceEvent {
+  op: number | undefined;
+  takenAt: number;
+  repliedAt: number;
+  /** Host bytes that had arrived (all of this request's), and chip bytes sent, at that point. */
+  bytesIn: number;
+  bytesOut: number;
 }
 
 /** firmware: running the app (ignores the loader); download: ROM or stub loader; reset: EN held low. */
@@ -112,6 +125,9 @@ export class VirtualChip {
   private disconnectedNow = false;
   private sleepers = new Set<() => void>();
   private disconnectListeners = new Set<() => void>();
+  private traceListeners = new Set<(e: TraceEvent) => void>();
+  /** Host bytes that have arrived at the chip (stats.bytesIn counts them when the host sends). */
+  private arrivedIn = 0;
   private currentTransport?: InProcessTransport;
   /** Benchmarks: called with each chunk as it leaves the chip (after the wire model), before the host gets it. */
   onTransmit?: (bytes: Uint8Array) => void;
@@ -151,9 +167,9 @@ export class VirtualChip {
       secureBoot: opts.secureBoot ?? false,
       mac: opts.mac ? Uint8Array.from(opts.mac) : defaultMac(this.chip),
     });
-    const t = resolveTimings(opts.timing);
+    const t = resolveTimings(opts.timing, this.chip.name);
     this.timingEnabled = t !== undefined;
-    this.timings = t ?? { ...DATASHEET_TIMINGS };
+    this.timings = t ?? defaultTimings(this.chip.name);
     this.flash = new FlashMemory(flashSize);
     this.spiRegs = new SpiFlashRegisters(this.chip.spi, flashSize);
     this.loader = new LoaderCommands({
@@ -376,6 +392,12 @@ export class VirtualChip {
     });
   }
 
+  /** Observe every handled request (benchmarks); returns an unsubscribe function. */
+  onTrace(listener: (e: TraceEvent) => void): () => void {
+    this.traceListeners.add(listener);
+    return () => this.traceListeners.delete(listener);
+  }
+
   /** @internal Subscribe to disconnects; returns an unsubscribe function. */
   onDisconnect(listener: () => void): () => void {
     this.disconnectListeners.add(listener);
@@ -516,6 +538,7 @@ export class VirtualChip {
 
   private onWireIn(bytes: Uint8Array, hostBaud: number | undefined): void {
     if (this.closed || this.disconnectedNow) return;
+    this.arrivedIn += bytes.length;
     let b = bytes;
     if (hostBaud !== undefined && !baudsMatch(hostBaud, this.chipBaud)) {
       if (this.modeNow === 'download' && !this.loader.inStub && !this.romSynced) {
@@ -580,6 +603,10 @@ export class VirtualChip {
       if (this.closed || this.modeNow !== 'download') return;
     }
     for (const r of res.replies) this.sendFrame(r);
+    if (this.traceListeners.size) {
+      const e: TraceEvent = { op: res.op, takenAt: start, repliedAt: Math.max(performance.now(), this.txFreeAt), bytesIn: this.arrivedIn, bytesOut: this.stats.bytesOut };
+      for (const l of this.traceListeners) l(e);
+    }
     if (this.timingEnabled) this.busyUntil = res.replyAfterWork ? performance.now() : Math.max(performance.now(), start + res.workMs);
     const action = res.action;
     if (!action) return;

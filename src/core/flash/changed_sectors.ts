@@ -43,47 +43,79 @@ export function piecesOf(start: number, end: number, unit: number): Piece[] {
 
 const md5hex = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 
+/** MD5s (lower-case hex) of several regions, in order (one batch; see LoaderSession.flashMd5Many). */
+export type FlashMd5Many = (regions: { addr: number; size: number }[]) => Promise<string[]>;
+
+export interface SegmentComparison extends ChangedSectors {
+  /** The flash already holds the whole segment. */
+  identical: boolean;
+}
+
+/** One request at a time through a single-region hasher. */
+export function oneByOne(md5At: FlashMd5): FlashMd5Many {
+  return async (regions) => {
+    const out: string[] = [];
+    for (const r of regions) out.push(await md5At(r.addr, r.size));
+    return out;
+  };
+}
+
 /**
- * Compare `expected` (what [offset, offset + expected.length) must hold) with the flash, once
- * the MD5 of the whole segment is known to differ. A segment that lies in one block is compared sector by sector straight away; when every
- * block of a larger segment differs (e.g. erased flash) it is all rewritten without asking
- * per sector.
+ * Compare `expected` (what [offset, offset + expected.length) must hold) with the flash, with
+ * SPI_FLASH_MD5 alone and every byte hashed about once: the 64 KiB blocks first (a batch the
+ * hasher gets at once), then the 4 KiB sectors of the blocks that differ (one more
+ * batch). No block differs: identical. Every block of a larger segment differs (e.g. erased
+ * flash): all of it is rewritten without asking per sector. A one-block segment is compared
+ * sector by sector once its block differs.
+ * `knownDifferent`: the caller already knows the segment differs (a whole-segment MD5): then a
+ * block or segment that nevertheless matches everywhere is rewritten — the flash changed under us.
  */
-export async function findChangedSectors(md5At: FlashMd5, offset: number, expected: Uint8Array): Promise<ChangedSectors> {
+export async function compareSegment(md5Many: FlashMd5Many, offset: number, expected: Uint8Array, knownDifferent = false): Promise<SegmentComparison> {
   const end = offset + expected.length;
   const sectors = piecesOf(offset, end, FLASH_SECTOR);
   const blocks = piecesOf(offset, end, MD5_BLOCK);
   let md5Queries = 0;
-  const differs = async (p: Piece): Promise<boolean> => {
-    md5Queries++;
-    const have = await md5At(p.start, p.end - p.start);
-    return have !== md5hex(expected.subarray(p.start - offset, p.end - offset));
+  const differing = async (pieces: Piece[]): Promise<Piece[]> => {
+    if (!pieces.length) return [];
+    md5Queries += pieces.length;
+    const have = await md5Many(pieces.map((p) => ({ addr: p.start, size: p.end - p.start })));
+    return pieces.filter((p, i) => have[i] !== md5hex(expected.subarray(p.start - offset, p.end - offset)));
   };
+  const whole = (): SegmentComparison => ({ identical: false, ranges: [{ start: offset, end }], changed: sectors.length, total: sectors.length, md5Queries, wholeSegment: true });
 
-  let suspect: Piece[] = blocks;
-  if (blocks.length > 1) {
-    suspect = [];
-    for (const b of blocks) if (await differs(b)) suspect.push(b);
-    if (suspect.length === blocks.length) {
-      return { ranges: [{ start: offset, end }], changed: sectors.length, total: sectors.length, md5Queries, wholeSegment: true };
-    }
+  let suspect = knownDifferent && blocks.length === 1 ? blocks : await differing(blocks);
+  if (suspect.length === 0) {
+    if (!knownDifferent) return { identical: true, ranges: [], changed: 0, total: sectors.length, md5Queries, wholeSegment: false };
+    suspect = blocks.length === 1 ? blocks : [];
+    if (!suspect.length) return whole();
   }
+  if (blocks.length > 1 && suspect.length === blocks.length) return whole();
+  const inSuspect = sectors.filter((s) => suspect.some((b) => s.start >= b.start && s.end <= b.end));
+  const bad = new Set(await differing(inSuspect));
   const changed: Piece[] = [];
   for (const b of suspect) {
-    const inBlock = sectors.filter((s) => s.start >= b.start && s.end <= b.end);
-    const before = changed.length;
-    for (const s of inBlock) if (await differs(s)) changed.push(s);
-    // The block differed (or, for a one-block segment, the caller's whole-segment MD5 did) but
-    // no sector does: the flash changed under us; rewrite the block.
-    if (changed.length === before) changed.push(...inBlock);
+    const inBlock = inSuspect.filter((s) => s.start >= b.start && s.end <= b.end);
+    const found = inBlock.filter((s) => bad.has(s));
+    // The block differed but no sector does: the flash changed under us; rewrite the block.
+    changed.push(...(found.length ? found : inBlock));
   }
+  changed.sort((a, b) => a.start - b.start);
   const ranges: Piece[] = [];
   for (const s of changed) {
     const last = ranges[ranges.length - 1];
     if (last && last.end === s.start) last.end = s.end;
     else ranges.push({ ...s });
   }
-  return { ranges, changed: changed.length, total: sectors.length, md5Queries, wholeSegment: false };
+  return { identical: false, ranges, changed: changed.length, total: sectors.length, md5Queries, wholeSegment: false };
+}
+
+/**
+ * Compare `expected` with the flash once the MD5 of the whole segment is known to differ, one
+ * request at a time (compareSegment with `knownDifferent`).
+ */
+export async function findChangedSectors(md5At: FlashMd5, offset: number, expected: Uint8Array): Promise<ChangedSectors> {
+  const { identical: _identical, ...c } = await compareSegment(oneByOne(md5At), offset, expected, true);
+  return c;
 }
 
 /** "3 of 80 sectors changed" (the segment-done detail). */

@@ -4,6 +4,7 @@
  * cancellation. Never throws for device or input problems: the result (and a 'failed' event)
  * says what went wrong and what was written.
  */
+import { createHash } from 'node:crypto';
 import { resolveHostKey } from '../crypto/device_key_file';
 import type { FlashKey } from '../crypto/flash_crypto';
 import { CancelledError, isCancelled } from '../protocol/loader_errors';
@@ -11,8 +12,8 @@ import type { FlashOptions, FlashResult, SegmentResult, WriteSegment } from './a
 import type { FlashEvent } from './events';
 import type { OpenedPort } from '../transport/open_port';
 import { openSession, type OpenSession } from './open_session';
-import { changedText, findChangedSectors, type ChangedSectors } from './changed_sectors';
-import { prepareSegment, segmentPart, type PreparedSegment } from './prepare_segments';
+import { changedText, compareSegment, MD5_BLOCK, type ChangedSectors, type FlashMd5Many } from './changed_sectors';
+import { deflateAhead, dropAhead, finishWireLayout, prepareSegment, segmentPart, type PreparedSegment } from './prepare_segments';
 import { safetyRefusals, type Refusal } from '../rules/device_rules';
 import { layoutFromDevice, layoutWithoutDevice } from '../rules/device_layout';
 import type { FlashLayout } from '../rules/encrypted_regions';
@@ -74,7 +75,7 @@ async function jobLayout(segments: WriteSegment[], opts: FlashOptions, s: OpenSe
 }
 
 /** Prepare the write list for an open session (shared with verifySegments). */
-export function prepareAll(segments: WriteSegment[], opts: FlashOptions, s: OpenSession, key: FlashKey | undefined): PreparedSegment[] {
+export function prepareAll(segments: WriteSegment[], opts: FlashOptions, s: OpenSession, key: FlashKey | undefined, deferCompression = false): PreparedSegment[] {
   return segments.map((seg, i) =>
     prepareSegment(seg, i, {
       loader: s.caps,
@@ -82,6 +83,7 @@ export function prepareAll(segments: WriteSegment[], opts: FlashOptions, s: Open
       detectedFlashSize: s.detectedFlashSize,
       secureBoot: s.security.secureBoot,
       compress: opts.compress ?? true,
+      deferCompression,
       key,
       flashCryptConfig: seg.encrypt === 'device' ? (s.security.flashCryptConfig ?? opts.hostKey?.flashCryptConfig) : opts.hostKey?.flashCryptConfig,
     }),
@@ -104,6 +106,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
   };
   const results: SegmentResult[] = segments.map((s) => ({ name: s.name, offset: s.offset, status: 'not-written', bytes: s.bytes.length, sentBytes: 0, seconds: 0, verified: false }));
   let open: OpenSession | undefined;
+  /** Data being compressed ahead of its write (deflateAhead), stopped when the job ends. */
+  const compressing: Uint8Array[] = [];
   /** The write in progress: segment, where this run starts, bytes acknowledged of its `size`. */
   let current: { index: number; at: number; acked: number; size: number } | undefined;
   /** The segment being verified (written, not yet confirmed). */
@@ -136,7 +140,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     for (const r of overridden) emit({ kind: 'warning', message: `Forced past a refusal: ${r.message}` });
     if (refusals.length) throw new FlashRefusedError(refusals);
     if (s.flashSize === undefined) emit({ kind: 'warning', message: 'Flash size unknown: segments were not checked against it.' });
-    const prepared = prepareAll(segments, opts, s, key);
+    const prepared = prepareAll(segments, opts, s, key, true);
     emit({ kind: 'plan', totalBytes: prepared.reduce((n, p) => n + p.image.length, 0), segments: prepared.length });
 
     const skipUnchanged = opts.skipUnchanged ?? true;
@@ -147,19 +151,37 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       let parts: PreparedSegment[] = [p];
       let changed: ChangedSectors | undefined;
       if (skipUnchanged && p.expected && p.expectedMd5) {
-        const have = await s.session.flashMd5(p.offset, p.image.length, `checking segment "${p.name}"`);
-        if (have === p.expectedMd5) {
+        // Per 64 KiB block, then per 4 KiB sector where a block differs. Once two blocks differ
+        // the segment will most likely be written whole: compress it while the chip hashes on.
+        const what = `comparing segment "${p.name}" with the flash at ${hex(p.offset)}`;
+        let differing = 0;
+        const hasher: FlashMd5Many = async (regions) => {
+          const out: string[] = [];
+          for (const g of regions) {
+            const have = await s.session.flashMd5(g.addr, g.size, what);
+            out.push(have);
+            const want = createHash('md5').update(p.expected!.subarray(g.addr - p.offset, g.addr - p.offset + g.size)).digest('hex');
+            if (p.compressionPending && g.size === MD5_BLOCK && have !== want && ++differing === 2) {
+              deflateAhead([p.data]);
+              compressing.push(p.data);
+            }
+          }
+          return out;
+        };
+        const cmp = await compareSegment(hasher, p.offset, p.expected);
+        if (cmp.identical) {
           r.status = 'skipped';
           r.verified = true;
-          emit({ kind: 'skipped', index: p.index, name: p.name, reason: `flash at ${hex(p.offset)} already holds it (MD5 ${have})` });
+          emit({ kind: 'skipped', index: p.index, name: p.name, reason: `flash at ${hex(p.offset)} already holds it (MD5 ${p.expectedMd5})` });
           continue;
         }
-        // Not identical: find the 4 KiB sectors that differ and write only those.
-        changed = await findChangedSectors((addr, size) => s.session.flashMd5(addr, size, `comparing segment "${p.name}" at ${hex(addr)}`), p.offset, p.expected);
+        // Not identical: write only the 4 KiB sectors that differ.
+        changed = cmp;
         if (changed.changed < changed.total) parts = changed.ranges.map((g) => segmentPart(p, g.start, g.end, s.caps));
         r.changedSectors = changed.changed;
         r.totalSectors = changed.total;
       }
+      if (parts.length === 1 && parts[0] === p) parts = [await finishWireLayout(p, s.caps)];
       const writeBytes = parts.reduce((n, x) => n + x.image.length, 0);
       const total = parts.reduce((n, x) => n + x.data.length, 0);
       const incremental = changed && changed.changed < changed.total ? `only the changed sectors: ${changedText(changed)}${rangesText(changed)}` : undefined;
@@ -193,18 +215,20 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       if (verify && p.expectedMd5) {
         // Not "written" until verified: a failure here names the segment and leaves it out of "Written".
         verifying = { index: p.index, offset: p.offset };
-        const actual = await s.session.flashMd5(p.offset, p.image.length, `verifying segment "${p.name}"`);
-        if (actual !== p.expectedMd5) {
+        // When the comparison found the rest of the segment right, only the written ranges can still differ.
+        const partial = changed && !changed.wholeSegment && changed.changed < changed.total ? changed.ranges : undefined;
+        const bad = partial ? await verifyRanges(s, p, partial) : await verifyWhole(s, p);
+        if (bad) {
           r.status = 'failed';
           throw new VerifyError(
             p.name,
-            p.offset,
-            `Verification failed for segment "${p.name}" at ${hex(p.offset)}: flash MD5 ${actual}, expected ${p.expectedMd5}. The data was corrupted on the way or the flash is failing; flash again, at a lower baud rate if it repeats.`,
+            bad.at,
+            `Verification failed for segment "${p.name}" at ${hex(bad.at)}: flash MD5 ${bad.actual}, expected ${bad.expected}${bad.what}. The data was corrupted on the way or the flash is failing; flash again, at a lower baud rate if it repeats.`,
           );
         }
         r.verified = true;
         verifying = undefined;
-        emit({ kind: 'verified', index: p.index, name: p.name, md5: actual, ...(p.encrypt === 'host' ? { checked: 'ciphertext' as const } : {}) });
+        emit({ kind: 'verified', index: p.index, name: p.name, md5: p.expectedMd5, ...(p.encrypt === 'host' ? { checked: 'ciphertext' as const } : {}) });
       }
       r.status = 'written';
       const doneEvent: FlashEvent = { kind: 'segment-done', index: p.index, name: p.name, bytes: writeBytes, sentBytes, seconds: ms / 1000, kbitPerSecond: kbps(total, ms) };
@@ -274,9 +298,38 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     if (refusals) result.refusals = refusals;
     return result;
   } finally {
+    dropAhead(compressing);
     if (open) await open.close().catch(() => undefined);
     else await port?.close().catch(() => undefined);
   }
+}
+
+interface VerifyMismatch {
+  at: number;
+  actual: string;
+  expected: string;
+  what: string;
+}
+
+async function verifyWhole(s: OpenSession, p: PreparedSegment): Promise<VerifyMismatch | undefined> {
+  const actual = await s.session.flashMd5(p.offset, p.image.length, `verifying segment "${p.name}"`);
+  return actual === p.expectedMd5 ? undefined : { at: p.offset, actual, expected: p.expectedMd5!, what: '' };
+}
+
+/**
+ * Verify only the written ranges: the comparison before writing found the rest of the segment
+ * equal, so these are all that can still differ. The first range that does not match, if any.
+ */
+async function verifyRanges(s: OpenSession, p: PreparedSegment, ranges: { start: number; end: number }[]): Promise<VerifyMismatch | undefined> {
+  const have = await s.session.flashMd5Many(
+    ranges.map((g) => ({ addr: g.start, size: g.end - g.start })),
+    `verifying the sectors written in segment "${p.name}"`,
+  );
+  for (let i = 0; i < ranges.length; i++) {
+    const want = createHash('md5').update(p.expected!.subarray(ranges[i].start - p.offset, ranges[i].end - p.offset)).digest('hex');
+    if (have[i] !== want) return { at: ranges[i].start, actual: have[i], expected: want, what: ` for the rewritten range ${hex(ranges[i].start)}–${hex(ranges[i].end)}` };
+  }
+  return undefined;
 }
 
 /** ", in 0x4f000–0x50000" for the first few changed ranges of a segment. */

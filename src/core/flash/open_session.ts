@@ -27,6 +27,8 @@ import type { FlashEvent } from './events';
 import type { LoaderCaps } from './write_method';
 
 export const DEFAULT_BAUD = 460800;
+/** The READ_REG that confirms a baud switch answers within a few ms; a garbled link does not. */
+const LINK_CHECK_TIMEOUT_MS = 300;
 
 export interface SessionWants {
   stub: boolean;
@@ -112,6 +114,10 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
       session.stub = stubCapabilities(undefined);
     } else if (wants.stub && !detection.secureDownloadMode) {
       const stub = loadStub(chip, opts.stubDir);
+      // Where the ROM can change its baud, upload the stub at the transfer baud (it keeps the
+      // UART as the ROM left it); 7 KiB take 0.6 s at 115200, 80 ms at 921600.
+      const early = opts.baud ?? DEFAULT_BAUD;
+      if (chip.romHasEsp32Commands && !chip.romBaudChangeUnproven && early > transport.baudRate) await switchBaud(session, conn, transport, early, emit);
       try {
         await uploadStub(session, stub, undefined, { secureBoot: security.secureBoot, secureDownloadMode: detection.secureDownloadMode });
         session.stub = stubCapabilities(stub.identity);
@@ -125,6 +131,8 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
       } catch (e) {
         if (!(e instanceof StubStartError) || wants.stubRequired) throw e;
         stubFailure = e.detail;
+        // After a reset the ROM listens at its own baud again.
+        if (transport.baudRate !== ESP_ROM_BAUD) await transport.setBaudRate(ESP_ROM_BAUD);
         session = await backToRom(conn, chip, detection.secureDownloadMode, opts.before, connected.resetLines, e, emit);
       }
     }
@@ -146,7 +154,7 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
       });
     }
 
-    // Baud rate.
+    // Baud rate (already switched before the stub upload where the ROM allows it).
     const target = opts.baud ?? DEFAULT_BAUD;
     const canChange = session.isStub || chip.romHasEsp32Commands;
     if (target !== transport.baudRate && canChange) {
@@ -252,32 +260,34 @@ async function backToRom(conn: LoaderConnection, chip: ChipFacts, sdm: boolean, 
   return session;
 }
 
-/** CHANGE_BAUDRATE, then confirm with SYNC at the new rate; resynchronise deliberately if that fails (§12). */
+/**
+ * CHANGE_BAUDRATE, then confirm the link at the new rate with one READ_REG (a single reply; a
+ * SYNC would wait for up to 8); look for the chip at the old rate if that fails (§12).
+ */
 async function switchBaud(session: LoaderSession, conn: LoaderConnection, transport: CountingTransport, baud: number, emit: Emit): Promise<void> {
   const old = transport.baudRate;
   await session.changeBaud(baud, old);
   await transport.setBaudRate(baud);
   await conn.sleep(50);
   await conn.flushInput();
-  if (await trySync(session, conn, 3)) {
+  if (await tryLink(session, conn, 3)) {
     emit({ kind: 'baud', baud });
     return;
   }
   // The chip may not have switched: go back and look for it at the old rate.
   await transport.setBaudRate(old);
   await conn.flushInput();
-  if (await trySync(session, conn, 3)) {
+  if (await tryLink(session, conn, 3)) {
     emit({ kind: 'warning', message: `The chip did not answer at ${baud} baud; staying at ${old} baud. Try a lower baud rate or another USB cable/bridge.` });
     return;
   }
   throw new Error(`Lost contact with the chip after switching to ${baud} baud on ${conn.port}, and it does not answer at ${old} either. Reset it and try a lower baud rate.`);
 }
 
-async function trySync(session: LoaderSession, conn: LoaderConnection, times: number): Promise<boolean> {
+async function tryLink(session: LoaderSession, conn: LoaderConnection, times: number): Promise<boolean> {
   for (let i = 0; i < times; i++) {
     try {
-      await session.syncOnce();
-      await conn.drain(20);
+      await session.readReg(CHIP_MAGIC_REG, LINK_CHECK_TIMEOUT_MS);
       return true;
     } catch (e) {
       if (e instanceof CancelledError) throw e;

@@ -3,6 +3,7 @@
  * host encryption, ROM sector alignment, compression, and the MD5 the flash must then hold.
  */
 import { createHash } from 'node:crypto';
+import pako from 'pako';
 import { deflateCached } from './deflate_cache';
 import type { ChipFacts } from '../chips';
 import { encryptFlashData, type FlashKey } from '../crypto/flash_crypto';
@@ -25,6 +26,8 @@ export interface PreparedSegment {
   compressed?: Uint8Array;
   /** How it goes on the wire (chosen once, in write_method.ts); `method` and `methodText` repeat it. */
   wire: WireMethod;
+  /** Compression was deferred (PrepareContext.deferCompression): finishWireLayout() does it before writing. */
+  compressionPending?: boolean;
   method: WriteMethod;
   methodText: string;
   encrypt: WriteSegment['encrypt'];
@@ -50,6 +53,11 @@ export interface PrepareContext {
   detectedFlashSize?: number;
   secureBoot: boolean;
   compress: boolean;
+  /**
+   * Leave the compression for later (finishWireLayout): a segment found unchanged is never
+   * compressed by it, and one compressed ahead (deflateAhead) is not compressed twice.
+   */
+  deferCompression?: boolean;
   /** Key for 'host' segments (required) and for verifying 'device' segments (optional). */
   key?: FlashKey;
   flashCryptConfig?: number;
@@ -96,7 +104,7 @@ export function prepareSegment(s: WriteSegment, index: number, ctx: PrepareConte
     expected = undefined;
     noVerifyReason = 'the loader has no SPI_FLASH_MD5 (Secure Download Mode or ESP8266 ROM)';
   }
-  const wire = wireLayout(image, s.offset, l, s.encrypt, ctx.compress);
+  const wire = wireLayout(image, s.offset, l, s.encrypt, ctx.compress, ctx.deferCompression);
   const prepared: PreparedSegment = {
     index,
     name: s.name,
@@ -122,9 +130,10 @@ export function wireLayout(
   l: LoaderCaps,
   encrypt: WriteSegment['encrypt'],
   compress: boolean,
-): { writeOffset: number; data: Uint8Array; compressed?: Uint8Array; wire: WireMethod; method: WriteMethod; methodText: string } {
+  defer = false,
+): { writeOffset: number; data: Uint8Array; compressed?: Uint8Array; compressionPending?: boolean; wire: WireMethod; method: WriteMethod; methodText: string } {
   const wanted = chooseWireMethod(encrypt, l, compress);
-  const result = (w: WireMethod, extra: { writeOffset: number; data: Uint8Array; compressed?: Uint8Array }) => ({ ...extra, wire: w, method: w.method, methodText: w.text });
+  const result = (w: WireMethod, extra: { writeOffset: number; data: Uint8Array; compressed?: Uint8Array; compressionPending?: boolean }) => ({ ...extra, wire: w, method: w.method, methodText: w.text });
   let writeOffset = offset;
   let data = image;
   if (wanted.sectorAlignedStart && offset % FLASH_SECTOR !== 0) {
@@ -134,11 +143,82 @@ export function wireLayout(
     data.set(image, offset - writeOffset);
   }
   if (wanted.compressed) {
+    // Deferred: finishWireLayout() compresses right before the write (never for a skipped segment).
+    if (defer) return result(wanted, { writeOffset, data, compressionPending: true });
     const compressed = deflateCached(data);
     if (compressed.length < data.length) return result(wanted, { writeOffset, data, compressed });
     return result(chooseWireMethod(encrypt, l, false), { writeOffset, data });
   }
   return result(wanted, { writeOffset, data });
+}
+
+/** Compressions started early (deflateAhead), by the exact bytes object they compress. */
+const ahead = new WeakMap<Uint8Array, Promise<Uint8Array>>();
+const stopAhead = new WeakMap<Uint8Array, () => void>();
+const AHEAD_CHUNK = 16 * 1024;
+
+/**
+ * Start compressing these byte arrays now, 16 KiB at a time between other work on the event loop
+ * (while the job connects and the chip hashes), so writing does not wait for it later. pako fed in
+ * pieces without flushing makes the same stream as pako.deflate in one go.
+ */
+export function deflateAhead(datas: Uint8Array[]): void {
+  for (const d of datas) {
+    if (ahead.has(d) || d.length === 0) continue;
+    ahead.set(
+      d,
+      new Promise<Uint8Array>((resolve, reject) => {
+        const z = new pako.Deflate({ level: 9 });
+        let at = 0;
+        let stopped = false;
+        stopAhead.set(d, () => {
+          stopped = true;
+          reject(new Error('compression no longer needed'));
+        });
+        const step = (): void => {
+          if (stopped) return;
+          try {
+            const end = Math.min(d.length, at + AHEAD_CHUNK);
+            z.push(d.subarray(at, end), end >= d.length);
+            at = end;
+            if (at < d.length) setImmediate(step);
+            else if (z.err) reject(new Error(z.msg || `deflate error ${z.err}`));
+            else resolve(z.result);
+          } catch (e) {
+            reject(e as Error);
+          }
+        };
+        setImmediate(step);
+      }),
+    );
+    // A failure here only means finishWireLayout compresses again.
+    ahead.get(d)!.catch(() => undefined);
+  }
+}
+
+/** Stop compressions started by deflateAhead that are still running (the job is over). */
+export function dropAhead(datas: Uint8Array[]): void {
+  for (const d of datas) {
+    stopAhead.get(d)?.();
+    stopAhead.delete(d);
+    ahead.delete(d);
+  }
+}
+
+/**
+ * Do a deferred compression (right before the segment is written), taking a deflateAhead result
+ * when the wire data is that same array (no header patch, no ROM alignment).
+ */
+export async function finishWireLayout(p: PreparedSegment, l: LoaderCaps): Promise<PreparedSegment> {
+  if (!p.compressionPending) return p;
+  const { compressionPending: _pending, ...rest } = p;
+  // pako (deflateAhead, deflateCached), not node:zlib: a node:zlib stream of corpus 12's app made
+  // esptool's stub set 1 end with "not enough data" (0xC800) on the QEMU ESP32.
+  const early = ahead.get(p.data);
+  const compressed = (early && (await early.catch(() => undefined))) ?? deflateCached(p.data);
+  if (compressed.length < p.data.length) return { ...rest, compressed };
+  const w = chooseWireMethod(p.encrypt, l, false);
+  return { ...rest, wire: w, method: w.method, methodText: w.text };
 }
 
 /**
@@ -151,6 +231,6 @@ export function segmentPart(p: PreparedSegment, start: number, end: number, l: L
     throw new Error(`Internal error: part 0x${start.toString(16)}–0x${end.toString(16)} is outside segment "${p.name}".`);
   }
   const image = p.image.subarray(start - p.offset, end - p.offset);
-  const { compressed: _whole, expected: _e, expectedMd5: _m, ...rest } = p;
+  const { compressed: _whole, expected: _e, expectedMd5: _m, compressionPending: _pending, ...rest } = p;
   return { ...rest, offset: start, image, ...wireLayout(image, start, l, p.encrypt, p.wire.compressed) };
 }

@@ -197,6 +197,18 @@ export class LoaderSession {
     return Buffer.from(r.payload).toString('latin1').toLowerCase();
   }
 
+  /**
+   * SPI_FLASH_MD5 of several regions, in order, one request at a time. Not pipelined: esptool's
+   * legacy stub (set 1) drops a request that arrives while it is hashing — on Espressif's QEMU
+   * ESP32 with the real ROM, 4 queued requests got 3 replies — so a second one in flight only
+   * saves a round trip where that is safe, and no loader is known to make it safe.
+   */
+  async flashMd5Many(regions: { addr: number; size: number }[], context?: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const r of regions) out.push(await this.flashMd5(r.addr, r.size, context));
+    return out;
+  }
+
   async getSecurityInfo(): Promise<SecurityInfo> {
     const r = await this.conn.command(Op.GET_SECURITY_INFO, new Uint8Array(0), { payload: [20, 12] });
     return parseSecurityInfo(r.payload);

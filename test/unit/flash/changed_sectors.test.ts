@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { changedText, findChangedSectors, piecesOf } from '../../../src/core/flash/changed_sectors';
+import { changedText, compareSegment, findChangedSectors, oneByOne, piecesOf, type FlashMd5Many } from '../../../src/core/flash/changed_sectors';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 
@@ -97,5 +97,74 @@ describe('changed sectors (incremental writes)', () => {
     const c = await findChangedSectors(lying, 0, expected);
     assert.deepEqual(c.ranges, [{ start: 0x10000, end: 0x20000 }]);
     assert.equal(c.changed, 16);
+  });
+
+  describe('compareSegment (block-first, batched)', () => {
+    /** A batch hasher that logs each batch (the loader takes a batch pipelined). */
+    function batched(f: ReturnType<typeof fakeFlash>): { many: FlashMd5Many; batches: number[][] } {
+      const batches: number[][] = [];
+      const many: FlashMd5Many = async (regions) => {
+        batches.push(regions.map((r) => r.size));
+        return oneByOne(f.md5At)(regions);
+      };
+      return { many, batches };
+    }
+
+    it('identical: every 64 KiB block hashed once, in one batch, and nothing to write', async () => {
+      const f = fakeFlash(0x200000);
+      const expected = pattern(0x104000, 6);
+      f.bytes.set(expected, 0x10000);
+      const b = batched(f);
+      const c = await compareSegment(b.many, 0x10000, expected);
+      assert.equal(c.identical, true);
+      assert.deepEqual(c.ranges, []);
+      assert.equal(c.md5Queries, 17);
+      assert.deepEqual(b.batches, [[...new Array<number>(16).fill(0x10000), 0x4000]]);
+      // Every byte of the segment hashed exactly once.
+      assert.equal(f.asked.reduce((n, [, len]) => n + len, 0), expected.length);
+    });
+
+    it('one sector changed: blocks in one batch, then the 16 sectors of the differing block in a second', async () => {
+      const f = fakeFlash(0x200000);
+      const expected = pattern(0x100000, 7);
+      f.bytes.set(expected, 0x10000);
+      f.bytes[0x10000 + 0x80123] ^= 0x40;
+      const b = batched(f);
+      const c = await compareSegment(b.many, 0x10000, expected);
+      assert.equal(c.identical, false);
+      assert.deepEqual(c.ranges, [{ start: 0x90000, end: 0x91000 }]);
+      assert.deepEqual(b.batches.map((x) => x.length), [16, 16]);
+      assert.equal(c.md5Queries, 32);
+      assert.equal(changedText(c), '1 of 256 sectors changed');
+    });
+
+    it('erased flash: one batch of block hashes, then the whole segment', async () => {
+      const f = fakeFlash(0x200000);
+      const c = await compareSegment(batched(f).many, 0x10000, pattern(0x30000, 8));
+      assert.equal(c.wholeSegment, true);
+      assert.equal(c.md5Queries, 3);
+      assert.deepEqual(c.ranges, [{ start: 0x10000, end: 0x40000 }]);
+    });
+
+    it('a one-block segment that differs is compared per sector; one that matches is identical', async () => {
+      const f = fakeFlash(0x100000);
+      const expected = pattern(0x3000, 9);
+      f.bytes.set(expected, 0x8000);
+      assert.equal((await compareSegment(batched(f).many, 0x8000, expected)).identical, true);
+      f.bytes[0x9000] ^= 1;
+      const c = await compareSegment(batched(f).many, 0x8000, expected);
+      assert.deepEqual(c.ranges, [{ start: 0x9000, end: 0xa000 }]);
+      assert.equal(c.md5Queries, 1 + 3);
+    });
+
+    it('knownDifferent: a segment whose blocks all match is rewritten whole (the flash changed under us)', async () => {
+      const f = fakeFlash(0x100000);
+      const expected = pattern(0x20000, 10);
+      f.bytes.set(expected, 0);
+      const c = await compareSegment(batched(f).many, 0, expected, true);
+      assert.equal(c.identical, false);
+      assert.equal(c.wholeSegment, true);
+      assert.deepEqual(c.ranges, [{ start: 0, end: 0x20000 }]);
+    });
   });
 });

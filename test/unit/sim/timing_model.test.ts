@@ -13,16 +13,20 @@ describe('virtual chip timing model', function () {
   afterEach(() => chip?.close());
 
   it('uses the W25Q32JV typical figures by default', () => {
-    assert.deepEqual({ ...DATASHEET_TIMINGS }, { eraseSectorMs: 45, eraseBlockMs: 150, programPageMs: 0.4, chipEraseMsPerMiB: 2500, replyLatencyMs: 0 });
+    const { eraseSectorMs, eraseBlockMs, programPageMs, chipEraseMsPerMiB, replyLatencyMs } = DATASHEET_TIMINGS;
+    assert.deepEqual({ eraseSectorMs, eraseBlockMs, programPageMs, chipEraseMsPerMiB, replyLatencyMs }, { eraseSectorMs: 45, eraseBlockMs: 150, programPageMs: 0.4, chipEraseMsPerMiB: 2500, replyLatencyMs: 0 });
     assert.equal(wireMs(11520, 115200), 1000);
   });
 
   it('off by default: a SYNC round trip takes no modelled wire time; on: ≥ 10 bit times per byte both ways', async () => {
     chip = new VirtualChip({ chip: 'esp32', resetLines: false, bootLog: false });
     h = new TestHost(chip.transport());
+    // At 9600 baud the SYNC exchange would take ≈ 500 ms on the wire; with timing off it does not.
+    await h.t.setBaudRate(9600);
     let t = now();
-    await sync(h);
-    assert.ok(now() - t < 10);
+    const off = await sync(h);
+    assert.equal(off.length, 8);
+    assert.ok(now() - t < 250, `${(now() - t).toFixed(0)} ms with timing off`);
     chip.close();
     chip = new VirtualChip({ chip: 'esp32', resetLines: false, bootLog: false, timing: true });
     h = new TestHost(chip.transport());

@@ -1,0 +1,52 @@
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import pako from 'pako';
+import { chipFacts } from '../../../src/core/chips';
+import { ESP_FLASHER_STUB_1_2_2 } from '../../../src/core/protocol/stub_capabilities';
+import { deflateAhead, dropAhead, finishWireLayout, prepareSegment, type PrepareContext } from '../../../src/core/flash/prepare_segments';
+
+const loader = { chip: chipFacts('esp32c6'), stub: ESP_FLASHER_STUB_1_2_2, secureDownloadMode: false };
+const ctx: PrepareContext = { loader, secureBoot: false, compress: true, deferCompression: true };
+
+function data(n: number): Uint8Array {
+  return Uint8Array.from({ length: n }, (_, i) => ((i * 7) ^ (i >> 9)) & 0xff);
+}
+
+describe('compression ahead of writing (deflateAhead / finishWireLayout)', () => {
+  it('deferred: nothing is compressed until finishWireLayout, which gives the same stream as pako.deflate', async () => {
+    const bytes = data(300_000);
+    const p = prepareSegment({ name: 'app', offset: 0x10000, bytes, encrypt: 'off' }, 0, ctx);
+    assert.equal(p.compressionPending, true);
+    assert.equal(p.compressed, undefined);
+    const done = await finishWireLayout(p, loader);
+    assert.equal(done.compressionPending, undefined);
+    assert.equal(done.method, 'compressed');
+    assert.ok(Buffer.from(done.compressed!).equals(Buffer.from(pako.deflate(bytes, { level: 9 }))));
+  });
+
+  it('started ahead in 16 KiB pieces: the same stream, taken by finishWireLayout', async () => {
+    const bytes = data(200_000);
+    deflateAhead([bytes]);
+    const p = prepareSegment({ name: 'app', offset: 0x10000, bytes, encrypt: 'off' }, 0, ctx);
+    const done = await finishWireLayout(p, loader);
+    assert.ok(Buffer.from(done.compressed!).equals(Buffer.from(pako.deflate(bytes, { level: 9 }))));
+    dropAhead([bytes]);
+  });
+
+  it('dropped before it finished: finishWireLayout compresses again and the result is still right', async () => {
+    const bytes = data(500_000);
+    deflateAhead([bytes]);
+    dropAhead([bytes]);
+    const p = prepareSegment({ name: 'app', offset: 0x10000, bytes, encrypt: 'off' }, 0, ctx);
+    const done = await finishWireLayout(p, loader);
+    assert.deepEqual(Buffer.from(pako.inflate(done.compressed!)), Buffer.from(bytes));
+  });
+
+  it('incompressible data falls back to an uncompressed write after the deferred compression', async () => {
+    const bytes = new Uint8Array(randomBytes(40_000));
+    const p = prepareSegment({ name: 'rnd', offset: 0x10000, bytes, encrypt: 'off' }, 0, ctx);
+    const done = await finishWireLayout(p, loader);
+    assert.equal(done.method, 'plain');
+    assert.equal(done.compressed, undefined);
+  });
+});
