@@ -71,7 +71,8 @@ function untilStopped(signal: AbortSignal | undefined, seconds: number | undefin
       resolve(why);
     };
     const onTerm = (): void => done('SIGTERM');
-    const onAbort = (): void => done('interrupted');
+    // main() aborts with the signal's name attached (SIGTERM arrives here as an abort too).
+    const onAbort = (): void => done((signal?.reason as { signal?: string } | undefined)?.signal === 'SIGTERM' ? 'SIGTERM' : 'interrupted');
     process.on('SIGTERM', onTerm);
     if (signal?.aborted) return done('interrupted');
     signal?.addEventListener('abort', onAbort);

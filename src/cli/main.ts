@@ -150,7 +150,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     if (interrupts === 1) {
       const what = name === 'SIGINT' ? 'Interrupted' : 'Terminated (SIGTERM)';
       process.stderr.write(`\n${what}: stopping and releasing the port (${name === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)...\n`);
-      abort.abort(new Error(name === 'SIGINT' ? 'Interrupted by the user (Ctrl-C).' : 'Terminated (SIGTERM).'));
+      abort.abort(Object.assign(new Error(name === 'SIGINT' ? 'Interrupted by the user (Ctrl-C).' : 'Terminated (SIGTERM).'), { signal: name }));
     } else {
       process.exit(name === 'SIGINT' ? 130 : 143);
     }
