@@ -12,7 +12,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-export const SHARED = path.resolve(__dirname, '../../..', '../shared');
+export const SHARED = path.resolve(__dirname, '../..', '../shared');
 /** ../shared/qemu, or $ESP_QEMU_DIR (another copy of the same layout). */
 export const QEMU_DIR = process.env.ESP_QEMU_DIR ? path.resolve(process.env.ESP_QEMU_DIR) : path.join(SHARED, 'qemu');
 export const CORPUS = path.join(SHARED, 'corpus');
