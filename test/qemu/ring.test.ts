@@ -138,7 +138,7 @@ if (unavailable) {
       const ws = workspace(EFUSE.esp32Enc);
       const r = await flash('esp32', ws, ['--stub-dir', STUBS_1, '-b', '921600', '--encrypt', '--encrypt-key', path.join(QEMU_DIR, 'efuse', 'key00-1f.bin'), C01]);
       assert.equal(r.code, 0, show(r));
-      assert.match(r.out, /Hash of data verified/);
+      assert.match(r.out, /Hash of ciphertext verified/);
       assert.equal(sha256(ws.flashBytes()), sha256(deviceEncryptedFlash));
     });
 

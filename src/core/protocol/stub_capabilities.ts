@@ -80,9 +80,13 @@ export const LEGACY_STUB_1_11_1: StubRelease = {
   // what esptool 4.12 sends, so it is the route used here.
   encryptedWrites: 'begin-flag',
   // v1.10.0 "enable compress and encryption together" (handle_flash_deflated_data → handle_flash_data
-  // → handle_flash_encrypt_data), but on the real ESP32 ROM (QEMU, issue 11) compressed + encrypted
-  // writes with this stub failed 5 runs in 12 (inflate error, too much data): off until proven.
-  compressedEncryptedWrites: false,
+  // → handle_flash_encrypt_data). On the real ESP32 ROM (QEMU, issue 11) it failed 5 runs in 12 while
+  // the host kept two blocks in flight: the stub has two receive buffers (buf_a/buf_b in
+  // stub_flasher.c) and ACKs a block when it starts on it, so a third block overwrote the one being
+  // inflated. With one block at a time (segment_writer.ts DEFAULT_PIPELINE_DEPTH = 0) it passed
+  // 20 runs of 20, also with the CPU busy (corpus 01, 921600): proven, so on. The ring's
+  // `--encrypt` case (test/qemu/ring.test.ts) boots it on every CI run.
+  compressedEncryptedWrites: true,
   // MAX_WRITE_BLOCK 0x4000 (include/stub_flasher.h); larger block_size in BEGIN → ESP_BAD_BLOCKSIZE.
   maxBlockSize: 0x4000,
   // ESP_READ_FLASH (handle_flash_read), ESP_FLASH_VERIFY_MD5 (16 raw bytes), ESP_ERASE_FLASH/REGION.
