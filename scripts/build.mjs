@@ -35,8 +35,7 @@ const serialportPrebuildsPlugin = {
       const source = readFileSync(args.path, 'utf8');
       if (!source.includes(BINDING_LOOKUP)) {
         throw new Error(
-          `${args.path}: the node-gyp-build call changed (expected ${BINDING_LOOKUP}). ` +
-            'Update scripts/build.mjs so the native binding is still found next to the bundle.',
+          `${args.path}: the node-gyp-build call changed (expected ${BINDING_LOOKUP}). ` + 'Update scripts/build.mjs so the native binding is still found next to the bundle.',
         );
       }
       // In the bundle, __dirname is dist/: node-gyp-build then finds dist/prebuilds/<platform>-<arch>.
@@ -74,9 +73,7 @@ const common = {
   absWorkingDir: root,
 };
 
-const targets = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-];
+const targets = [{ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }];
 const cliEntry = path.join(root, 'src', 'cli', 'main.ts');
 if (existsSync(cliEntry)) {
   targets.push({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
@@ -103,10 +100,7 @@ if (watch) {
     targets.map((t) =>
       esbuild.context({
         ...t,
-        plugins: [
-          ...t.plugins,
-          { name: 'report', setup: (b) => b.onEnd((r) => r.errors.length || console.log(`[watch] built ${t.outfile}; ${afterBuild()}`)) },
-        ],
+        plugins: [...t.plugins, { name: 'report', setup: (b) => b.onEnd((r) => r.errors.length || console.log(`[watch] built ${t.outfile}; ${afterBuild()}`)) }],
       }),
     ),
   );

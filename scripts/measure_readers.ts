@@ -14,7 +14,9 @@ async function main(): Promise<void> {
     console.log(`shared corpus not present (${corpus}): nothing to measure`);
     return;
   }
-  const sets = readdirSync(corpus).filter((d) => statSync(path.join(corpus, d)).isDirectory()).sort();
+  const sets = readdirSync(corpus)
+    .filter((d) => statSync(path.join(corpus, d)).isDirectory())
+    .sort();
   console.log('set'.padEnd(40) + 'segments  cold ms  warm median ms  warm max ms');
   let worstCold = 0;
   let worstWarm = 0;

@@ -60,15 +60,7 @@ for (const f of ['dist/extension.js', 'dist/cli.js']) {
 const prebuilds = readdirSync(path.join(root, 'dist', 'prebuilds'));
 
 // 3. The VSIX.
-run(process.execPath, [
-  vsceMain,
-  'package',
-  '--no-dependencies',
-  '--allow-missing-repository',
-  '--skip-license',
-  '--out',
-  out,
-]);
+run(process.execPath, [vsceMain, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out]);
 
 const size = statSync(out).size;
 console.log(`\n${path.relative(process.cwd(), out)}: ${(size / 1024).toFixed(0)} KiB, serialport prebuilds for ${prebuilds.join(', ')}.`);

@@ -39,7 +39,11 @@ function findVsix() {
   if (existsSync(packaged)) return packaged;
   const candidates = [repoRoot, path.join(repoRoot, 'dist')]
     .filter((dir) => existsSync(dir))
-    .flatMap((dir) => readdirSync(dir).filter((name) => name.endsWith('.vsix')).map((name) => path.join(dir, name)))
+    .flatMap((dir) =>
+      readdirSync(dir)
+        .filter((name) => name.endsWith('.vsix'))
+        .map((name) => path.join(dir, name)),
+    )
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   if (candidates.length === 0) throw new Error(`no ${path.basename(packaged)} (or other .vsix) in ${repoRoot} or dist/: run \`npm run package\` first (or pass the VSIX path)`);
   return candidates[0];
@@ -73,7 +77,10 @@ async function step(name, fn) {
     log(`✘ ${name}: ${error instanceof Error ? error.message : String(error)}`);
     if (page) {
       const file = path.join(artifacts, `failed-${results.length}.png`);
-      await page.screenshot({ path: file }).then(() => log(`  screenshot: ${path.relative(repoRoot, file)}`), () => {});
+      await page.screenshot({ path: file }).then(
+        () => log(`  screenshot: ${path.relative(repoRoot, file)}`),
+        () => {},
+      );
     }
     throw error;
   }
@@ -101,9 +108,7 @@ async function main() {
   const summary = { vsix: path.relative(repoRoot, vsix), vsixBytes, source: workspace.source };
   try {
     await step('install the VSIX with code-server --install-extension', () => installExtension(profile, vsix));
-    const server = (held.server = await step('start code-server', () =>
-      startCodeServer(profile, { log: (line) => verbose && console.log(`[code-server] ${line}`) }),
-    ));
+    const server = (held.server = await step('start code-server', () => startCodeServer(profile, { log: (line) => verbose && console.log(`[code-server] ${line}`) })));
     const context = (held.context = await launchChromium(path.join(workspace.root, 'chromium')));
     page = context.pages()[0] ?? (await context.newPage());
     if (verbose) page.on('console', (m) => console.log(`[page:${m.type()}] ${m.text()}`));
@@ -168,29 +173,44 @@ async function main() {
     });
     const status = await step('the status bar shows success', () => bench.statusBarItem(/ESP: Flash \(Encrypted\) ok/, 120_000));
     summary.status = status;
-    await step('the status bar counted up through the plan\'s segments on the way', async () => {
+    await step("the status bar counted up through the plan's segments on the way", async () => {
       const history = await bench.statusBarHistory();
       summary.statusHistory = history.filter((text) => /\d+%/.test(text));
       const names = new Set(segments.map((s) => s.name));
       const steps = summary.statusHistory.map((text) => /(\d+)%(?: (\S+))?/.exec(text)).map((m) => ({ percent: Number(m[1]), segment: m[2] }));
       const shown = summary.statusHistory.join(' | ');
       check(new Set(steps.map((s) => s.percent)).size >= 3, `fewer than 3 different percentages in the status bar: ${shown}`);
-      check(steps.every((s, i) => i === 0 || s.percent >= steps[i - 1].percent), `the percentage went backwards: ${shown}`);
-      check(steps.some((s) => s.percent > 0 && names.has(s.segment)), `no "<n>% <segment>" with a segment of the plan: ${shown}`);
-      check(steps.every((s) => s.segment === undefined || names.has(s.segment)), `a segment the plan does not have: ${shown}`);
+      check(
+        steps.every((s, i) => i === 0 || s.percent >= steps[i - 1].percent),
+        `the percentage went backwards: ${shown}`,
+      );
+      check(
+        steps.some((s) => s.percent > 0 && names.has(s.segment)),
+        `no "<n>% <segment>" with a segment of the plan: ${shown}`,
+      );
+      check(
+        steps.every((s) => s.segment === undefined || names.has(s.segment)),
+        `a segment the plan does not have: ${shown}`,
+      );
     });
     const output = await step('the output channel lists every segment written', async () => {
       await bench.showOutputChannel('ESP Flasher');
       const text = await bench.outputText();
       const lines = text.split('\n').map((line) => line.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[\w+\] /, ''));
-      const has = (pattern, what) => check(lines.some((line) => pattern.test(line)), `the output channel has no ${what} line:\n${text}`);
+      const has = (pattern, what) =>
+        check(
+          lines.some((line) => pattern.test(line)),
+          `the output channel has no ${what} line:\n${text}`,
+        );
       has(new RegExp(`^Flash \\(Encrypted\\) → ${PORT}: `), `"Flash (Encrypted) → ${PORT}: …"`);
       has(/^Chip is ESP32-S3 .*flash encryption development/, '"Chip is ESP32-S3 …, flash encryption development"');
       for (const segment of segments) {
         const at = `0x${segment.offset.toString(16).padStart(8, '0')}`;
         has(new RegExp(`^Wrote \\d+ bytes (\\(\\d+ compressed\\) )?to ${segment.name} at ${at} in `), `"Wrote … to ${segment.name} at ${at}"`);
-        has(new RegExp(`^\\[\\d+/${segments.length}\\] ${segment.name} at ${at}: \\d+ bytes, ${segment.encrypt ? 'device-encrypted' : 'compressed'}`),
-          `"[n/${segments.length}] ${segment.name} at ${at}: … ${segment.encrypt ? 'device-encrypted' : 'compressed'}"`);
+        has(
+          new RegExp(`^\\[\\d+/${segments.length}\\] ${segment.name} at ${at}: \\d+ bytes, ${segment.encrypt ? 'device-encrypted' : 'compressed'}`),
+          `"[n/${segments.length}] ${segment.name} at ${at}: … ${segment.encrypt ? 'device-encrypted' : 'compressed'}"`,
+        );
       }
       has(/^Flash finished in \d+\.\d s/, '"Flash finished in …"');
       return text;
@@ -205,7 +225,10 @@ async function main() {
       await page.screenshot({ path: path.join(artifacts, '06-port-picker.png') });
       await page.keyboard.press('Escape');
       check(/Virtual ESP32-S3, flash encryption on/.test(pick.focused), `the focused row is "${pick.focused}", not the current port`);
-      check(pick.rows.some((r) => /Virtual chip…/.test(r)), `no "Virtual chip…" row: ${pick.rows.join(' | ')}`);
+      check(
+        pick.rows.some((r) => /Virtual chip…/.test(r)),
+        `no "Virtual chip…" row: ${pick.rows.join(' | ')}`,
+      );
       check(pick.rows.filter((r) => /^Virtual ESP32/.test(r.trim())).length <= 1, `virtual chips listed one by one: ${pick.rows.join(' | ')}`);
       await page.waitForTimeout(1000);
       const history = await bench.statusBarHistory();
@@ -218,10 +241,16 @@ async function main() {
       const dialog = await bench.modalDialog();
       await page.screenshot({ path: path.join(artifacts, '07-refusal-dialog.png') });
       check(/^Flash: nothing was written — /.test(dialog.message), `dialog message: "${dialog.message}"`);
-      check(dialog.primary.length === 1 && /Flash \(Encrypted\) Instead/.test(dialog.primary[0]), `the primary button is "${dialog.primary.join(', ')}", not the fix: ${dialog.buttons.join(' | ')}`);
+      check(
+        dialog.primary.length === 1 && /Flash \(Encrypted\) Instead/.test(dialog.primary[0]),
+        `the primary button is "${dialog.primary.join(', ')}", not the fix: ${dialog.buttons.join(' | ')}`,
+      );
       check(/Flash \(Encrypted\) Instead/.test(dialog.focused), `the focused (default) button is "${dialog.focused}", not the fix: ${dialog.buttons.join(' | ')}`);
       check(dialog.buttons.some((b) => /Override/.test(b)) && !dialog.primary.some((b) => /Override/.test(b)), `Override… missing or the default: ${dialog.buttons.join(' | ')}`);
-      const paragraphs = dialog.detail.split('\n').map((l) => l.trim()).filter(Boolean);
+      const paragraphs = dialog.detail
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       check(new Set(paragraphs).size === paragraphs.length, `a paragraph is repeated in the detail:\n${dialog.detail}`);
       // The refused job left "ESP: Flash failed" in the status bar: record only what the fix shows after Enter.
       await bench.recordStatusBar();
@@ -294,14 +323,20 @@ function checkFlashMapGeometry(lanes, segments, flashSize) {
     for (const b of lane.boxes) {
       const left = b.offset * scale;
       const width = Math.min(b.size, flashSize - b.offset) * scale;
-      check(Math.abs(b.left - left) <= tolerance, `lane ${lane.id}: "${b.name}" at ${b.left.toFixed(2)} px (computed left ${b.computedLeft}); ${b.offset} of ${flashSize} bytes is ${left.toFixed(2)} px`);
+      check(
+        Math.abs(b.left - left) <= tolerance,
+        `lane ${lane.id}: "${b.name}" at ${b.left.toFixed(2)} px (computed left ${b.computedLeft}); ${b.offset} of ${flashSize} bytes is ${left.toFixed(2)} px`,
+      );
       check(Math.abs(b.width - width) <= tolerance, `lane ${lane.id}: "${b.name}" is ${b.width.toFixed(2)} px wide; ${b.size} bytes is ${width.toFixed(2)} px`);
       check(b.labelInside, `lane ${lane.id}: the label of "${b.name}" spills out of its box`);
     }
     const sorted = [...lane.boxes].sort((a, b) => a.left - b.left);
     for (let i = 1; i < sorted.length; i++) {
       const prev = sorted[i - 1];
-      check(prev.left + prev.width <= sorted[i].left + 0.5, `lane ${lane.id}: "${prev.name}" (${prev.left.toFixed(1)}+${prev.width.toFixed(1)} px) overlaps "${sorted[i].name}" at ${sorted[i].left.toFixed(1)} px`);
+      check(
+        prev.left + prev.width <= sorted[i].left + 0.5,
+        `lane ${lane.id}: "${prev.name}" (${prev.left.toFixed(1)}+${prev.width.toFixed(1)} px) overlaps "${sorted[i].name}" at ${sorted[i].left.toFixed(1)} px`,
+      );
     }
   }
   const writes = lanes.find((l) => l.id === 'writes');
@@ -312,7 +347,10 @@ function checkFlashMapGeometry(lanes, segments, flashSize) {
   check(parts.length >= 3, `the partitions lane has ${parts.length} boxes`);
   for (let i = 1; i < parts.length; i++) {
     const prevEnd = parts[i - 1].left + parts[i - 1].width;
-    check(Math.abs(parts[i].left - prevEnd) <= 1.5 || parts[i].offset > parts[i - 1].offset + parts[i - 1].size, `partitions lane: a gap or overlap between "${parts[i - 1].name}" and "${parts[i].name}"`);
+    check(
+      Math.abs(parts[i].left - prevEnd) <= 1.5 || parts[i].offset > parts[i - 1].offset + parts[i - 1].size,
+      `partitions lane: a gap or overlap between "${parts[i - 1].name}" and "${parts[i].name}"`,
+    );
   }
 }
 

@@ -28,10 +28,22 @@ const verbose = process.env.ESP_FLASHER_EDITOR_VERBOSE === '1';
 // codeAutomationLog carries the workbench's own log lines as well as the extension host's console (the tests'
 // output). Without ESP_FLASHER_EDITOR_VERBOSE these workbench lines, which are expected offline, are dropped.
 const WORKBENCH_NOISE = [
-  /^Resolv(ing|ed) connection token/, /^Creating a socket/, /^\[reconnection-grace-time\]/, /^\[AgentHost/,
-  /^\[ChatModelSelection\]/, /^\[AccountPolicyGate\]/, /^Updating additional builtin extensions cache/,
-  /^\[Service Worker\]/, /No signed-in session resolved/, /ENOTFOUND/, /Timed out waiting for authentication provider/,
-  /^\[driver\]/, /^Canceled\b/, /^Started local extension host/, /^Extension host \(/, /^Loading development extension/,
+  /^Resolv(ing|ed) connection token/,
+  /^Creating a socket/,
+  /^\[reconnection-grace-time\]/,
+  /^\[AgentHost/,
+  /^\[ChatModelSelection\]/,
+  /^\[AccountPolicyGate\]/,
+  /^Updating additional builtin extensions cache/,
+  /^\[Service Worker\]/,
+  /No signed-in session resolved/,
+  /ENOTFOUND/,
+  /Timed out waiting for authentication provider/,
+  /^\[driver\]/,
+  /^Canceled\b/,
+  /^Started local extension host/,
+  /^Extension host \(/,
+  /^Loading development extension/,
 ];
 const isWorkbenchNoise = (text) => WORKBENCH_NOISE.some((pattern) => pattern.test(text));
 
@@ -40,9 +52,24 @@ function parseArgs(argv) {
   const options = { folder: undefined, extensionDevelopmentPath: [], extensionTestsPath: undefined, userDataDir: undefined, extensionsDir: undefined };
   const valued = new Map([
     ['--extensionDevelopmentPath', (v) => options.extensionDevelopmentPath.push(path.resolve(v))],
-    ['--extensionTestsPath', (v) => { options.extensionTestsPath = path.resolve(v); }],
-    ['--user-data-dir', (v) => { options.userDataDir = path.resolve(v); }],
-    ['--extensions-dir', (v) => { options.extensionsDir = path.resolve(v); }],
+    [
+      '--extensionTestsPath',
+      (v) => {
+        options.extensionTestsPath = path.resolve(v);
+      },
+    ],
+    [
+      '--user-data-dir',
+      (v) => {
+        options.userDataDir = path.resolve(v);
+      },
+    ],
+    [
+      '--extensions-dir',
+      (v) => {
+        options.extensionsDir = path.resolve(v);
+      },
+    ],
   ]);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -66,10 +93,7 @@ function parseArgs(argv) {
 /** The workbench URL: the folder to open plus the smoke-test payload that loads and runs the tests. */
 function workbenchUrl(port, { folder, extensionDevelopmentPath, extensionTestsPath }) {
   const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
-  const payload = [
-    ...extensionDevelopmentPath.map((p) => ['extensionDevelopmentPath', remote(p)]),
-    ['extensionTestsPath', remote(extensionTestsPath)],
-  ];
+  const payload = [...extensionDevelopmentPath.map((p) => ['extensionDevelopmentPath', remote(p)]), ['extensionTestsPath', remote(extensionTestsPath)]];
   const query = new URLSearchParams();
   if (folder) query.set('folder', folder);
   query.set('payload', JSON.stringify(payload));
@@ -113,26 +137,44 @@ async function main() {
     process.exit(code);
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void finish(130, `stopped by ${signal}`));
-  deadlineTimer = setTimeout(() => void finish(124, `deadline: no result after ${deadlineSeconds} s (ESP_FLASHER_EDITOR_DEADLINE_S); server and browser stopped`), deadlineSeconds * 1000);
+  deadlineTimer = setTimeout(
+    () => void finish(124, `deadline: no result after ${deadlineSeconds} s (ESP_FLASHER_EDITOR_DEADLINE_S); server and browser stopped`),
+    deadlineSeconds * 1000,
+  );
 
   try {
     const port = await freePort();
     const started = Date.now();
-    server = spawnGroup(node24, [
-      serverMain,
-      '--host', '127.0.0.1', '--port', String(port),
-      '--without-connection-token', '--accept-server-license-terms', '--enable-smoke-test-driver',
-      '--disable-telemetry', '--disable-workspace-trust',
-      '--user-data-dir', userDataDir, '--server-data-dir', path.join(userDataDir, 'server'), '--extensions-dir', extensionsDir,
-    ], {
-      // The server leaves IPC sockets in $TMPDIR: keep them in the scratch folder that cleanup deletes.
-      env: { ...process.env, TMPDIR: serverTmp },
-      onLine: (_stream, line) => {
-        serverLog.push(line);
-        if (serverLog.length > 200) serverLog.shift();
-        if (verbose) console.log(`[server] ${line}`);
+    server = spawnGroup(
+      node24,
+      [
+        serverMain,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--without-connection-token',
+        '--accept-server-license-terms',
+        '--enable-smoke-test-driver',
+        '--disable-telemetry',
+        '--disable-workspace-trust',
+        '--user-data-dir',
+        userDataDir,
+        '--server-data-dir',
+        path.join(userDataDir, 'server'),
+        '--extensions-dir',
+        extensionsDir,
+      ],
+      {
+        // The server leaves IPC sockets in $TMPDIR: keep them in the scratch folder that cleanup deletes.
+        env: { ...process.env, TMPDIR: serverTmp },
+        onLine: (_stream, line) => {
+          serverLog.push(line);
+          if (serverLog.length > 200) serverLog.shift();
+          if (verbose) console.log(`[server] ${line}`);
+        },
       },
-    });
+    );
     server.exited.then(({ code, signal, error }) => {
       if (!finished) void finish(1, `VS Code server exited early (code ${code ?? signal}${error ? `, ${error.message}` : ''})`);
     });
@@ -154,7 +196,9 @@ async function main() {
     page.on('console', (message) => {
       if (verbose) console.log(`[page:${message.type()}] ${message.text()}`);
     });
-    page.on('pageerror', (error) => { if (verbose) console.error(`[page:error] ${error.message}`); });
+    page.on('pageerror', (error) => {
+      if (verbose) console.error(`[page:error] ${error.message}`);
+    });
     page.on('crash', () => void finish(1, 'the workbench page crashed'));
     const url = workbenchUrl(port, options);
     if (verbose) console.log(`${PREFIX} opening ${url}`);

@@ -123,10 +123,7 @@ export function parseArgs(argv: string[], specs: OptionSpec[], command: string):
     }
     if (!spec) {
       const guess = word.startsWith('--') ? suggestOption(name, specs) : undefined;
-      throw new UsageError(
-        `Unknown option ${word} for "${command}".` + (guess ? ` Did you mean --${guess}?` : '') + ` ${helpHint(command)}`,
-        command,
-      );
+      throw new UsageError(`Unknown option ${word} for "${command}".` + (guess ? ` Did you mean --${guess}?` : '') + ` ${helpHint(command)}`, command);
     }
     const shown = `--${spec.name}`;
 
@@ -154,10 +151,7 @@ export function parseArgs(argv: string[], specs: OptionSpec[], command: string):
           const v = argv[i];
           if (v === undefined || looksLikeOption(v)) {
             const need = arity === 1 ? 'a value' : `${arity} values`;
-            throw new UsageError(
-              `Option ${shown} needs ${need} (${spec.valueName ?? 'VALUE'})` + (k > 0 ? `, got only ${k}` : '') + `. ${helpHint(command)}`,
-              command,
-            );
+            throw new UsageError(`Option ${shown} needs ${need} (${spec.valueName ?? 'VALUE'})` + (k > 0 ? `, got only ${k}` : '') + `. ${helpHint(command)}`, command);
           }
           values.push(v);
           i++;

@@ -75,7 +75,12 @@ const OPTIONS: OptionSpec[] = [
   { name: 'mode', kind: 'value', valueName: 'MODE', repeatable: true, help: 'Only compressed or encrypted (repeatable)' },
   { name: 'loader', kind: 'value', valueName: 'LOADER', repeatable: true, help: 'Only rom or stub (repeatable)' },
   { name: 'size', kind: 'value', valueName: 'BYTES', help: 'Image size (default 1M; the image is trimmed or padded with 0xFF)' },
-  { name: 'sim-stub', kind: 'value', valueName: 'GEN', help: 'How the virtual chip runs a stub image it does not recognise: legacy (default) or current (the bundled stubs are recognised and run as esp-flasher-stub v1.2.2)' },
+  {
+    name: 'sim-stub',
+    kind: 'value',
+    valueName: 'GEN',
+    help: 'How the virtual chip runs a stub image it does not recognise: legacy (default) or current (the bundled stubs are recognised and run as esp-flasher-stub v1.2.2)',
+  },
   { name: 'debug', kind: 'flag', help: 'Print stack traces on errors' },
 ];
 
@@ -168,7 +173,11 @@ export function formatBenchTable(rows: BenchRow[]): string[] {
   );
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const right = new Set([0, 4, 5, 6, 7]);
-  const fmt = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)];
 }
 
@@ -182,7 +191,15 @@ function pick<T extends string>(o: Options, name: string, all: readonly T[]): T[
 export async function runBench(args: string[], out: (l: string) => void): Promise<number> {
   const o = new Options(parseArgs(args, OPTIONS, 'bench'), 'bench');
   if (o.has('help')) {
-    out(['Usage: npm run bench -- [options]', '', 'ESP Flasher next to esptool 4.12 on the same virtual chip and on QEMU, and write speed against virtual chips with the timing model on.', '', ...formatOptionHelp(OPTIONS)].join('\n'));
+    out(
+      [
+        'Usage: npm run bench -- [options]',
+        '',
+        'ESP Flasher next to esptool 4.12 on the same virtual chip and on QEMU, and write speed against virtual chips with the timing model on.',
+        '',
+        ...formatOptionHelp(OPTIONS),
+      ].join('\n'),
+    );
     return 0;
   }
   const sections = pick<Section>(o, 'section', SECTIONS);
@@ -227,12 +244,27 @@ async function runCompare(o: Options, sections: CompareSection[], out: (l: strin
   }
   const total = (Date.now() - started) / 1000;
   if (json) {
-    out(JSON.stringify({ image: image.source, baud, runs, totalSeconds: total, skipped, rows: rows.map((r) => ({ ...r, goal: r.goal ? { text: r.goal.text, limit: r.goal.limit, value: r.goal.value(r) } : undefined })) }, null, 2));
+    out(
+      JSON.stringify(
+        {
+          image: image.source,
+          baud,
+          runs,
+          totalSeconds: total,
+          skipped,
+          rows: rows.map((r) => ({ ...r, goal: r.goal ? { text: r.goal.text, limit: r.goal.limit, value: r.goal.value(r) } : undefined })),
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     out('');
     for (const line of formatCompareTable(rows)) out(line);
     out('');
-    out('Whole command: from starting the program to its exit. Write: from the BEGIN before the first data block to the last block\'s reply, on the virtual chip\'s clock; % wire = bytes that arrived in that span / (baud/10 per second).');
+    out(
+      "Whole command: from starting the program to its exit. Write: from the BEGIN before the first data block to the last block's reply, on the virtual chip's clock; % wire = bytes that arrived in that span / (baud/10 per second).",
+    );
     for (const s of skipped) out(`Skipped: ${s}.`);
     out(`Sections run: ${sections.join(', ')} in ${total.toFixed(0)} s.`);
   }

@@ -65,7 +65,12 @@ export function medianWhole(ms: Measure[]): number | undefined {
 function medianSpan(ms: Measure[]): WriteSpan | undefined {
   const spans = ms.filter((m) => m.ok && m.span).map((m) => m.span!);
   if (!spans.length) return undefined;
-  return { seconds: median(spans.map((s) => s.seconds)), wireBytes: median(spans.map((s) => s.wireBytes)), wireFraction: median(spans.map((s) => s.wireFraction)), dataBlocks: median(spans.map((s) => s.dataBlocks)) };
+  return {
+    seconds: median(spans.map((s) => s.seconds)),
+    wireBytes: median(spans.map((s) => s.wireBytes)),
+    wireFraction: median(spans.map((s) => s.wireFraction)),
+    dataBlocks: median(spans.map((s) => s.dataBlocks)),
+  };
 }
 
 function tmpDir(prefix: string): string {
@@ -80,7 +85,13 @@ function tmpDir(prefix: string): string {
 export function withSectorChanged(image: Uint8Array, at: number): Uint8Array {
   const out = Uint8Array.from(image);
   for (let i = at; i < at + 0x1000 && i < out.length; i++) out[i] ^= 0x5a;
-  if (out.length > 64 && out[23] === 1) out.set(createHash('sha256').update(out.subarray(0, out.length - 32)).digest(), out.length - 32);
+  if (out.length > 64 && out[23] === 1)
+    out.set(
+      createHash('sha256')
+        .update(out.subarray(0, out.length - 32))
+        .digest(),
+      out.length - 32,
+    );
   return out;
 }
 
@@ -104,13 +115,7 @@ function oursEnv(cacheDir: string): NodeJS.ProcessEnv {
   return { ...process.env, XDG_CACHE_HOME: cacheDir };
 }
 
-async function runOn(
-  tool: Tool,
-  chip: { onTrace(l: (e: TraceEvent) => void): () => void },
-  job: ToolJob,
-  ctx: CompareContext,
-  env: NodeJS.ProcessEnv,
-): Promise<Measure> {
+async function runOn(tool: Tool, chip: { onTrace(l: (e: TraceEvent) => void): () => void }, job: ToolJob, ctx: CompareContext, env: NodeJS.ProcessEnv): Promise<Measure> {
   const trace: TraceEvent[] = [];
   const off = chip.onTrace((e) => trace.push(e));
   try {
@@ -236,7 +241,8 @@ export function qemuMissing(shared: string): string | undefined {
   const bin = path.join(q, 'bin', 'qemu-system-xtensa');
   if (!fs.existsSync(bin)) return `${bin} not present`;
   const v = spawnSync(bin, ['--version'], { encoding: 'utf8' });
-  if (v.status !== 0) return `QEMU does not start (${(v.stderr || '').trim().split('\n')[0]}); install its libraries: apt-get install -y libglib2.0-0 libfdt1 libgcrypt20 libpcre2-8-0`;
+  if (v.status !== 0)
+    return `QEMU does not start (${(v.stderr || '').trim().split('\n')[0]}); install its libraries: apt-get install -y libglib2.0-0 libfdt1 libgcrypt20 libpcre2-8-0`;
   if (!fs.existsSync(path.join(shared, 'corpus', QEMU_SET, 'flasher_args.json'))) return `corpus set ${QEMU_SET} not present`;
   if (spawnSync('flock', ['--version']).status !== 0) return 'flock not installed';
   return undefined;
@@ -397,6 +403,10 @@ export function formatCompareTable(rows: CompareRow[]): string[] {
     return [r.label, cell(r.esptool, spans), cell(r.ours, spans), rt === undefined ? '' : `${rt.toFixed(2)}×`, goalText, met];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)];
 }

@@ -59,7 +59,10 @@ export interface LineBench {
 }
 
 /** The chips' process: start it, wait for its ports. */
-async function startChips(count: number, chip: ChipName): Promise<{ child: ChildProcessWithoutNullStreams; paths: string[]; cpu: () => Promise<number>; stop: () => Promise<void> }> {
+async function startChips(
+  count: number,
+  chip: ChipName,
+): Promise<{ child: ChildProcessWithoutNullStreams; paths: string[]; cpu: () => Promise<number>; stop: () => Promise<void> }> {
   const script = path.join(__dirname, 'bench_line_chips.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', script, String(count), chip, 'legacy'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
@@ -121,7 +124,10 @@ export async function runLineBench(opts: { devices?: number; baud?: number; size
       const cpu0 = process.cpuUsage();
       const chip0 = await chips.cpu();
       const t0 = performance.now();
-      const records = await runLine(chips.paths.slice(0, n).map((port) => ({ port })), job);
+      const records = await runLine(
+        chips.paths.slice(0, n).map((port) => ({ port })),
+        job,
+      );
       const wall = (performance.now() - t0) / 1000;
       const host = cpuSeconds(process.cpuUsage(cpu0));
       const chipCpu = (await chips.cpu()) - chip0;

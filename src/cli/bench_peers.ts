@@ -49,7 +49,7 @@ export function esptoolMissing(shared: string): string | undefined {
   if (!fs.existsSync(DEBIAN_PYTHON)) return `${DEBIAN_PYTHON} not present`;
   const r = spawnSync(DEBIAN_PYTHON, ['-c', 'import serial, cryptography, ecdsa, bitstring, intelhex'], { encoding: 'utf8' });
   if (r.status !== 0) {
-    return 'Debian python3 lacks esptool\'s modules (apt-get install -y python3-serial python3-cryptography python3-ecdsa python3-bitstring python3-intelhex python3-yaml)';
+    return "Debian python3 lacks esptool's modules (apt-get install -y python3-serial python3-cryptography python3-ecdsa python3-bitstring python3-intelhex python3-yaml)";
   }
   return undefined;
 }
@@ -68,11 +68,16 @@ export function toolCommand(tool: Tool, j: ToolJob, shared: string): string[] {
     return [
       DEBIAN_PYTHON,
       path.join(esptoolDir(shared), 'esptool.py'),
-      '--chip', j.chip,
-      '--port', j.port,
-      '--before', 'no_reset',
-      '--after', 'no_reset',
-      '-b', String(j.baud),
+      '--chip',
+      j.chip,
+      '--port',
+      j.port,
+      '--before',
+      'no_reset',
+      '--after',
+      'no_reset',
+      '-b',
+      String(j.baud),
       ...(j.rom ? ['--no-stub'] : []),
       ...(j.stubSet && !j.rom ? ['--stub-version', String(j.stubSet.version)] : []),
       'write_flash',
@@ -86,11 +91,16 @@ export function toolCommand(tool: Tool, j: ToolJob, shared: string): string[] {
     process.execPath,
     path.join(REPO_ROOT, 'dist', 'cli.js'),
     'flash',
-    '--port', j.port,
-    '--chip', j.chip,
-    '--before', 'no-reset',
-    '--after', 'no-reset',
-    '-b', String(j.baud),
+    '--port',
+    j.port,
+    '--chip',
+    j.chip,
+    '--before',
+    'no-reset',
+    '--after',
+    'no-reset',
+    '-b',
+    String(j.baud),
     ...(j.rom ? ['--no-stub'] : []),
     ...(j.stubSet && !j.rom ? ['--stub-dir', j.stubSet.dir] : []),
     ...(j.encrypt ? ['--encrypt-files', ...pairs] : pairs),

@@ -92,12 +92,7 @@ function chooseKey(opts: Options, keyfile: string, command: string): KeyChoice {
 }
 
 /** The whole of encrypt-image / decrypt-image. */
-export async function runImageCrypt(
-  direction: CryptDirection,
-  args: string[],
-  out: (line: string) => void,
-  ctx?: CliContext,
-): Promise<number> {
+export async function runImageCrypt(direction: CryptDirection, args: string[], out: (line: string) => void, ctx?: CliContext): Promise<number> {
   const command = direction === 'encrypt' ? 'encrypt-image' : 'decrypt-image';
   const note = ctx?.err ?? out;
   const opts = new Options(parseArgs(normaliseSpelling(args), IMAGE_CRYPT_OPTIONS, command), command);
@@ -106,10 +101,7 @@ export async function runImageCrypt(
     return 0;
   }
   if (opts.positionals.length !== 1) {
-    throw new UsageError(
-      `give exactly one input file (got ${opts.positionals.length ? opts.positionals.join(' ') : 'none'}). Run "esp-flasher ${command} --help".`,
-      command,
-    );
+    throw new UsageError(`give exactly one input file (got ${opts.positionals.length ? opts.positionals.join(' ') : 'none'}). Run "esp-flasher ${command} --help".`, command);
   }
   const input = opts.positionals[0];
   const keyfile = required(opts, 'keyfile', command);
@@ -124,8 +116,7 @@ export async function runImageCrypt(
   const flashCryptConfig = scheme === 'esp32-aes' ? (conf ?? DEFAULT_FLASH_CRYPT_CONFIG) : undefined;
   const cryptOpts = { flashCryptConfig, label: input };
   // Build the transform first: it checks the address and config before any file is touched.
-  const transform =
-    direction === 'encrypt' ? createFlashEncryptStream(key, address, cryptOpts) : createFlashDecryptStream(key, address, cryptOpts);
+  const transform = direction === 'encrypt' ? createFlashEncryptStream(key, address, cryptOpts) : createFlashDecryptStream(key, address, cryptOpts);
 
   let size: number;
   try {

@@ -30,7 +30,14 @@ export const usage = (): string =>
   ].join('\n');
 
 export async function run(args: string[], out: (line: string) => void, _ctx?: CliContext): Promise<number> {
-  const opts = new Options(parseArgs(args.map((a) => (a === '--xts_256' ? '--xts-256' : a)), OPTIONS, COMMAND), COMMAND);
+  const opts = new Options(
+    parseArgs(
+      args.map((a) => (a === '--xts_256' ? '--xts-256' : a)),
+      OPTIONS,
+      COMMAND,
+    ),
+    COMMAND,
+  );
   if (opts.has('help')) {
     out(usage());
     return 0;

@@ -18,11 +18,10 @@ import { defaultContext, type CliContext, type OutFn } from './cli_context';
 import { parseChipOption } from './connect_options';
 import { FLASH_INPUT_OPTIONS, loadFlashInputs } from './flash_inputs';
 
-
 /** The flash options read differently when nothing is flashed. */
 const MERGE_HELP: Record<string, string> = {
   'encrypt-files': 'Also put these offset/file pairs in, encrypted (then only they are encrypted)',
-  'encrypt-key': 'The device\'s flash-encryption key: the segments the build marks encrypted become ciphertext',
+  'encrypt-key': "The device's flash-encryption key: the segments the build marks encrypted become ciphertext",
   'encrypt-key-dir': 'Per-device keys DIR/aabbccddeeff.bin; --mac picks the device',
   'flash-size': 'Patch the bootloader header: 4MB … or keep (default: the build\'s; "detect" keeps the header\'s)',
   env: 'PlatformIO environment (default: default_envs or the newest build)',
@@ -30,7 +29,7 @@ const MERGE_HELP: Record<string, string> = {
 
 const OPTIONS: OptionSpec[] = [
   { name: 'output', short: 'o', kind: 'value', valueName: 'FILE', help: 'The image file to write (replaced only once it is complete)' },
-  { name: 'format', short: 'f', kind: 'value', valueName: 'FORMAT', help: 'raw (default), hex (Intel HEX) or uf2 (with the chip\'s UF2 family id)' },
+  { name: 'format', short: 'f', kind: 'value', valueName: 'FORMAT', help: "raw (default), hex (Intel HEX) or uf2 (with the chip's UF2 family id)" },
   { name: 'fill-flash-size', kind: 'value', valueName: 'SIZE', help: 'raw: pad with 0xFF up to this flash size (4MB, 0x400000)' },
   { name: 'target-offset', kind: 'value', valueName: 'OFFSET', help: 'Flash offset the image will be written at (default 0x0)' },
   { name: 'chip', short: 'c', kind: 'value', valueName: 'CHIP', help: 'The chip (default: the one the build names)' },
@@ -44,7 +43,7 @@ export const usage = [
   '',
   'Write the flash plan as one image file: every segment at its offset, gaps 0xFF, the bootloader',
   'header patched with the flash settings exactly as "flash" patches it, after the same plan checks.',
-  'With the device\'s key (--encrypt-key FILE, or --encrypt-key-dir DIR --mac MAC), the segments the',
+  "With the device's key (--encrypt-key FILE, or --encrypt-key-dir DIR --mac MAC), the segments the",
   'build marks encrypted (every segment when none is marked; only the --encrypt-files pairs when',
   'given) become ciphertext for their offsets — the image a programmer writes raw to a device whose',
   'eFuses hold that key; the others stay plain.',
@@ -79,8 +78,10 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
   }
   const targetOffset = o.number('target-offset');
   const mac = o.string('mac');
-  if (mac && !o.has('encrypt-key-dir')) throw new UsageError('--mac picks the device\'s key from --encrypt-key-dir DIR; give that folder too (or --encrypt-key FILE without --mac).', 'merge');
-  if (o.has('encrypt-key-dir') && !mac) throw new UsageError('--encrypt-key-dir DIR needs the device\'s MAC (--mac aa:bb:cc:dd:ee:ff) to pick DIR/<mac>.bin: there is no device to ask.', 'merge');
+  if (mac && !o.has('encrypt-key-dir'))
+    throw new UsageError("--mac picks the device's key from --encrypt-key-dir DIR; give that folder too (or --encrypt-key FILE without --mac).", 'merge');
+  if (o.has('encrypt-key-dir') && !mac)
+    throw new UsageError("--encrypt-key-dir DIR needs the device's MAC (--mac aa:bb:cc:dd:ee:ff) to pick DIR/<mac>.bin: there is no device to ask.", 'merge');
   // A key means "encrypt what the build marks", as --encrypt does for flash — unless
   // --encrypt-files names what to encrypt (then the other files stay plain).
   if ((o.has('encrypt-key') || o.has('encrypt-key-dir')) && !o.has('encrypt-files')) o.parsed.options.set('encrypt', []);
@@ -134,7 +135,9 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
   out(`Merged ${inputs.source} for ${chipFacts(chip).displayName}${key ? ` with ${key.description} from ${key.source}` : ''}:`);
   const width = Math.max(4, ...merged.regions.map((r) => r.name.length));
   for (const r of merged.regions) {
-    out(`  ${r.name.padEnd(width)}  0x${r.offset.toString(16).padStart(8, '0')}  ${String(r.length).padStart(8)} bytes  ${r.encrypted ? 'encrypted' : 'plain'}${r.patchNote ? `; ${r.patchNote}` : ''}`);
+    out(
+      `  ${r.name.padEnd(width)}  0x${r.offset.toString(16).padStart(8, '0')}  ${String(r.length).padStart(8)} bytes  ${r.encrypted ? 'encrypted' : 'plain'}${r.patchNote ? `; ${r.patchNote}` : ''}`,
+    );
   }
   for (const n of merged.notes) out(`Note: ${n}`);
   const where = format === 'raw' ? `; write it raw at ${hex(merged.base)} (esp-flasher flash${merged.base ? ` --offset ${hex(merged.base)}` : ''} ${path.basename(output)})` : '';

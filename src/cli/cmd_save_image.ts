@@ -23,7 +23,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'chip', short: 'c', kind: 'value', valueName: 'CHIP', help: 'The chip (needed for an ELF; for a project, default: the one it names)' },
   { name: 'flash-mode', kind: 'value', valueName: 'MODE', help: 'ELF only: header flash mode qio, qout, dio, dout (default dio)' },
   { name: 'flash-size', kind: 'value', valueName: 'SIZE', help: 'ELF only: header flash size 1MB … 128MB (default 4MB)' },
-  { name: 'flash-freq', kind: 'value', valueName: 'FREQ', help: 'ELF only: header flash frequency, e.g. 80m (default: the chip\'s 40m-class value)' },
+  { name: 'flash-freq', kind: 'value', valueName: 'FREQ', help: "ELF only: header flash frequency, e.g. 80m (default: the chip's 40m-class value)" },
   { name: 'env', kind: 'value', valueName: 'ENV', help: 'PlatformIO environment (default: default_envs or the newest build)' },
 ];
 
@@ -32,7 +32,7 @@ export const usage = [
   '       esp-flasher save-image <firmware.elf> --chip CHIP -o app.bin [--flash-mode M] [--flash-size S] [--flash-freq F]',
   '',
   'Write the app image the plan would flash: for a project, its app segment (a Rust/cargo ELF is',
-  'converted with the project\'s flash settings, as for flashing); for an ELF, the image esptool',
+  "converted with the project's flash settings, as for flashing); for an ELF, the image esptool",
   'elf2image makes from it with the same settings (SHA-256 appended).',
   '',
   'Options:',
@@ -78,7 +78,8 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
   const o = new Options(parseArgs(args, OPTIONS, 'save-image'), 'save-image');
   const output = o.string('output');
   if (!output) throw new UsageError('save-image needs the file to write: -o app.bin. Run "esp-flasher save-image --help".', 'save-image');
-  if (o.positionals.length !== 1) throw new UsageError(`save-image takes one project folder or ELF file (got ${o.positionals.length ? o.positionals.join(' ') : 'none'}).`, 'save-image');
+  if (o.positionals.length !== 1)
+    throw new UsageError(`save-image takes one project folder or ELF file (got ${o.positionals.length ? o.positionals.join(' ') : 'none'}).`, 'save-image');
   const input = o.positionals[0];
   const userChip = parseChipOption(o.string('chip'));
   const chip: ChipName | undefined = userChip === 'auto' ? undefined : userChip;
@@ -87,7 +88,8 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
   let from: string;
   try {
     if (kind === 'missing') throw new UsageError(`${input}: no such file or folder. Give a project folder or a firmware ELF.`, 'save-image');
-    if (kind === 'other') throw new UsageError(`${input} is neither a folder nor an ELF file. Give a project folder or the firmware ELF (an app .bin is already an image).`, 'save-image');
+    if (kind === 'other')
+      throw new UsageError(`${input} is neither a folder nor an ELF file. Give a project folder or the firmware ELF (an app .bin is already an image).`, 'save-image');
     if (kind === 'elf') {
       const elf = new Uint8Array(await fsp.readFile(input));
       if (!chip) {
@@ -99,12 +101,18 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
       from = `${input} (ELF → ${chipFacts(chip).displayName} image, ${settings.flashMode ?? 'dio'}/${settings.flashSize ?? '4MB'}/${settings.flashFreq ?? 'default freq'})`;
     } else {
       for (const name of ['flash-mode', 'flash-size', 'flash-freq']) {
-        if (o.has(name)) throw new UsageError(`--${name} applies to an ELF; a project's app image carries the project's flash settings. Give the ELF to choose them, or change the project's settings.`, 'save-image');
+        if (o.has(name))
+          throw new UsageError(
+            `--${name} applies to an ELF; a project's app image carries the project's flash settings. Give the ELF to choose them, or change the project's settings.`,
+            'save-image',
+          );
       }
       const r = await readProject(input, { chip, env: o.string('env') });
       for (const p of r.problems) (p.severity === 'error' ? ctx.err : out)(formatProblem(p));
       if (hasErrors(r.problems) || r.kind === 'none') {
-        ctx.err(`Nothing was written to ${output}: ${r.kind === 'none' ? `no build found in ${input}` : `the plan from ${input} has errors, listed above`}. Fix them and run again.`);
+        ctx.err(
+          `Nothing was written to ${output}: ${r.kind === 'none' ? `no build found in ${input}` : `the plan from ${input} has errors, listed above`}. Fix them and run again.`,
+        );
         return 1;
       }
       const app = appSegmentOfPlan(r.plan);

@@ -41,10 +41,7 @@ export function parseChipOption(text: string | undefined): ChipName | 'auto' {
 export function connectOptionsFrom(o: Options, env: NodeJS.ProcessEnv = process.env): ConnectOptions {
   const port = o.string('port') ?? env[PORT_ENV];
   if (!port) {
-    throw new UsageError(
-      `No serial port given: add --port /dev/ttyUSB0 (COM3 on Windows), set $${PORT_ENV}, or try --port virtual:esp32c3 for a virtual chip.`,
-      o.command,
-    );
+    throw new UsageError(`No serial port given: add --port /dev/ttyUSB0 (COM3 on Windows), set $${PORT_ENV}, or try --port virtual:esp32c3 for a virtual chip.`, o.command);
   }
   const baud = o.number('baud');
   if (baud !== undefined && (baud < 300 || baud > MAX_BAUD)) {

@@ -103,7 +103,11 @@ export function formatCheckTable(rows: SegmentCheck[]): string[] {
     r.ok ? 'ok' : 'MISMATCH',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const lines = [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)];
   for (const r of rows) if (r.patchNote) lines.push(`  ${r.name}: compared with the image as flashed (${r.patchNote}).`);
   return lines;
@@ -183,10 +187,10 @@ export async function runDemo(args: string[], out: (l: string) => void, err: (l:
     }
 
     out('');
-    out('Reading the flash back (READ_FLASH through the stub) and decrypting it with the chip\'s key...');
+    out("Reading the flash back (READ_FLASH through the stub) and decrypting it with the chip's key...");
     const keyBytes = pty.chip.key;
     if (!keyBytes) throw new Error('The virtual chip has no flash-encryption key.');
-    const key = keyForChip(keyBytes, chip.name, 'the virtual chip\'s eFuse key');
+    const key = keyForChip(keyBytes, chip.name, "the virtual chip's eFuse key");
     const rows: SegmentCheck[] = [];
     for (const seg of segments) {
       const patch = patchImageHeader(seg.bytes, seg.offset, chip, plan.settings, pty.chip.flashSize, seg.name);

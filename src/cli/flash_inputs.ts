@@ -17,16 +17,16 @@ export const FLASH_INPUT_OPTIONS: OptionSpec[] = [
   { name: 'encrypt', kind: 'flag', help: 'Write encrypted the segments the build marks encrypted (every segment when none is marked)' },
   { name: 'encrypt-files', kind: 'list', multipleOf: 2, valueName: 'OFFSET FILE', help: 'Also write these offset/file pairs, encrypted' },
   { name: 'encrypt-key', kind: 'value', valueName: 'FILE', help: 'Encrypt on the host with this key file instead of on the chip' },
-  { name: 'encrypt-key-dir', kind: 'value', valueName: 'DIR', help: 'Like --encrypt-key, key chosen by the chip\'s MAC: DIR/aabbccddeeff.bin' },
+  { name: 'encrypt-key-dir', kind: 'value', valueName: 'DIR', help: "Like --encrypt-key, key chosen by the chip's MAC: DIR/aabbccddeeff.bin" },
   {
     name: 'flash-crypt-conf',
     kind: 'value',
     valueName: 'N',
-    help: 'ESP32 only: FLASH_CRYPT_CONFIG (0x0…0xF, default 0xF) the host key\'s ciphertext is computed for',
+    help: "ESP32 only: FLASH_CRYPT_CONFIG (0x0…0xF, default 0xF) the host key's ciphertext is computed for",
   },
-  { name: 'flash-mode', kind: 'value', valueName: 'MODE', help: 'Patch the bootloader header: qio, qout, dio, dout or keep (default: the build\'s)' },
-  { name: 'flash-size', kind: 'value', valueName: 'SIZE', help: 'Patch the bootloader header: 4MB, detect or keep (default: the build\'s)' },
-  { name: 'flash-freq', kind: 'value', valueName: 'FREQ', help: 'Patch the bootloader header: 80m, 40m, … or keep (default: the build\'s)' },
+  { name: 'flash-mode', kind: 'value', valueName: 'MODE', help: "Patch the bootloader header: qio, qout, dio, dout or keep (default: the build's)" },
+  { name: 'flash-size', kind: 'value', valueName: 'SIZE', help: "Patch the bootloader header: 4MB, detect or keep (default: the build's)" },
+  { name: 'flash-freq', kind: 'value', valueName: 'FREQ', help: "Patch the bootloader header: 80m, 40m, … or keep (default: the build's)" },
   { name: 'env', kind: 'value', valueName: 'ENV', help: 'PlatformIO environment to flash (default: default_envs or the newest build)' },
 ];
 
@@ -85,7 +85,9 @@ export async function loadFlashInputs(o: Options, chip: ChipName | undefined, op
   const imageOffset = opts.singleImage ? o.number('offset') : undefined;
   const singleImage = opts.singleImage && words.length === 1 && !(await isDirectory(words[0]));
   if (imageOffset !== undefined && !singleImage) {
-    throw new UsageError(`--offset places one image file (e.g. a merged image); a build folder or offset/file pairs carry their own offsets. Leave --offset out, or give one file.`);
+    throw new UsageError(
+      `--offset places one image file (e.g. a merged image); a build folder or offset/file pairs carry their own offsets. Leave --offset out, or give one file.`,
+    );
   }
   if (singleImage) {
     // One file, no offset: a merged image, written at --offset (default 0x0).
@@ -97,9 +99,7 @@ export async function loadFlashInputs(o: Options, chip: ChipName | undefined, op
     source = `image ${words[0]} at 0x${offset.toString(16)}`;
   } else if (words.length === 1) {
     if (!(await isDirectory(words[0]))) {
-      throw new UsageError(
-        `${words[0]} is not a folder. Give a build/project folder, or an offset before each file: esp-flasher ${o.command} --port PORT 0x10000 ${words[0]}.`,
-      );
+      throw new UsageError(`${words[0]} is not a folder. Give a build/project folder, or an offset before each file: esp-flasher ${o.command} --port PORT 0x10000 ${words[0]}.`);
     }
     const r = await readProject(words[0], { chip, env: o.string('env') });
     plan = r.plan;
@@ -107,7 +107,10 @@ export async function loadFlashInputs(o: Options, chip: ChipName | undefined, op
     kind = r.kind;
     source = `${r.kind} build ${r.buildDir ?? words[0]}`;
     if (r.kind === 'none' || (r.plan.segments.length === 0 && !problems.some((p) => p.severity === 'error'))) {
-      problems = [...problems, { severity: 'error', message: `Nothing to flash found in ${words[0]}. Looked at: ${r.looked.slice(0, 8).join(', ')}${r.looked.length > 8 ? ', …' : ''}.` }];
+      problems = [
+        ...problems,
+        { severity: 'error', message: `Nothing to flash found in ${words[0]}. Looked at: ${r.looked.slice(0, 8).join(', ')}${r.looked.length > 8 ? ', …' : ''}.` },
+      ];
     }
   } else if (words.length > 0) {
     if (words.length % 2 !== 0) {

@@ -20,7 +20,13 @@ import { jobConnectOptions } from './flash_job_options';
 import { LinePrinter, lineTable } from './line_printer';
 
 export const LINE_OPTIONS: OptionSpec[] = [
-  { name: 'ports', kind: 'value', repeatable: true, valueName: 'auto|GLOB', help: 'Flash every known ESP USB bridge present (auto) or every port matching GLOB ("/dev/ttyUSB*"), all in parallel' },
+  {
+    name: 'ports',
+    kind: 'value',
+    repeatable: true,
+    valueName: 'auto|GLOB',
+    help: 'Flash every known ESP USB bridge present (auto) or every port matching GLOB ("/dev/ttyUSB*"), all in parallel',
+  },
   { name: 'report', kind: 'value', valueName: 'FILE', help: 'Append one record per device to FILE (.jsonl or .csv)' },
   { name: 'watch', kind: 'flag', help: 'Fixture mode: keep running and flash each newly attached device once (by USB serial number) until Ctrl-C' },
   { name: 'retry-failed', kind: 'value', valueName: 'FILE', help: 'Flash again only the devices whose latest record in report FILE failed' },
@@ -52,7 +58,8 @@ function minFlashSize(o: Options): number | undefined {
 export async function runLineFlash(o: Options, out: OutFn, ctx: CliContext): Promise<number> {
   const watch = o.has('watch');
   const retryFile = o.string('retry-failed');
-  if (watch && retryFile) throw new UsageError('--watch and --retry-failed do not go together: --watch flashes each new device once; --retry-failed flashes the failed ones of a report once.');
+  if (watch && retryFile)
+    throw new UsageError('--watch and --retry-failed do not go together: --watch flashes each new device once; --retry-failed flashes the failed ones of a report once.');
   if (watch && !ctx.signal) throw new UsageError('--watch runs until it is interrupted (Ctrl-C); it needs a terminal or a caller that can stop it.');
   const stallText = o.string('stall-timeout');
   const stallMs = stallText !== undefined ? parseNumber(stallText, '--stall-timeout') * 1000 : DEFAULT_STALL_MS;
@@ -168,7 +175,9 @@ export async function runLineFlash(o: Options, out: OutFn, ctx: CliContext): Pro
         ports = ports.filter((p) => wanted.has(portIdentity(p.port)));
       }
       if (ports.length === 0) {
-        ctx.err(`None of the ${failed.length} failed device(s) in ${retryFile} is present${selection.ports.length || selection.patterns.length ? ' on the ports given' : ''}: nothing was flashed.`);
+        ctx.err(
+          `None of the ${failed.length} failed device(s) in ${retryFile} is present${selection.ports.length || selection.patterns.length ? ' on the ports given' : ''}: nothing was flashed.`,
+        );
         return 1;
       }
     } else ports = await selectPorts(selection, list);

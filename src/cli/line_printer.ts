@@ -100,9 +100,19 @@ export class LinePrinter {
 /** The closing table: port, chip, MAC, result, seconds — and why each failure failed. */
 export function lineTable(records: DeviceRecord[]): string[] {
   const head = ['port', 'chip', 'MAC', 'result', 'seconds'];
-  const body = records.map((r) => [r.port, r.chip ?? '?', r.mac ?? '?', r.result === 'ok' ? 'ok' : r.outcome === 'failed' ? 'FAILED' : r.outcome.toUpperCase(), r.seconds.toFixed(1)]);
+  const body = records.map((r) => [
+    r.port,
+    r.chip ?? '?',
+    r.mac ?? '?',
+    r.result === 'ok' ? 'ok' : r.outcome === 'failed' ? 'FAILED' : r.outcome.toUpperCase(),
+    r.seconds.toFixed(1),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const lines = [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)];
   const failures = records.filter((r) => r.result !== 'ok');
   if (failures.length) {

@@ -35,7 +35,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'merge', summary: 'Write a build as one flash image file (raw, Intel HEX, UF2), plain or encrypted', load: () => require('./cmd_merge') },
   { name: 'save-image', summary: 'Write the app image the plan would flash (ELF → image as esptool elf2image)', load: () => require('./cmd_save_image') },
   { name: 'generate-key', summary: 'Write a new random flash-encryption key file', load: () => require('./cmd_generate_key') },
-  { name: 'monitor', summary: 'Show the chip\'s output, decode crashes, follow the board across replugs', load: () => require('./cmd_monitor') },
+  { name: 'monitor', summary: "Show the chip's output, decode crashes, follow the board across replugs", load: () => require('./cmd_monitor') },
   { name: 'decode', summary: 'Decode crash addresses in a log with the app ELF (function, file:line)', load: () => require('./cmd_decode') },
   { name: 'virtual', summary: 'serve <spec>: a virtual chip on a pseudo-terminal for other programs, with wire counters', load: () => require('./cmd_virtual') },
 ];
@@ -114,7 +114,10 @@ export async function runCli(argv: string[], io: CliIo, commands: CommandEntry[]
   if (!entry) {
     const near =
       commands.find((c) => c.name.startsWith(command) || command.startsWith(c.name))?.name ??
-      suggestOption(command, commands.map((c) => ({ name: c.name, kind: 'flag', help: '' })));
+      suggestOption(
+        command,
+        commands.map((c) => ({ name: c.name, kind: 'flag', help: '' })),
+      );
     io.err(`esp-flasher: unknown command "${command}".${near ? ` Did you mean "${near}"?` : ''} Run "esp-flasher --help" for the list.`);
     return 2;
   }

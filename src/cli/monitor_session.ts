@@ -23,7 +23,7 @@ export const MONITOR_KEYS = [
 
 /** Options of the monitor itself (`flash --monitor` takes them too). */
 export const MONITOR_OPTIONS: OptionSpec[] = [
-  { name: 'elf', kind: 'value', valueName: 'FILE', help: 'App ELF for decoding crash backtraces (default: beside the build\'s app image)' },
+  { name: 'elf', kind: 'value', valueName: 'FILE', help: "App ELF for decoding crash backtraces (default: beside the build's app image)" },
   { name: 'no-reset', kind: 'flag', help: 'Do not reset the chip into its app when the monitor opens' },
   { name: 'raw', kind: 'flag', help: 'Show bytes as they come: no line splitting, colours, filter or decoding' },
   { name: 'timestamps', kind: 'flag', help: 'Start each line with the time its first byte arrived' },

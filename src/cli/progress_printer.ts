@@ -148,7 +148,8 @@ export class ProgressPrinter {
         const start = this.starts.get(e.index);
         const at = start ? ` at ${hex8(start.offset)}` : '';
         // "compressed" only when the stream is smaller; more bytes sent than written is sector padding (or a retry), not compression.
-        const compressed = !start?.compressed || e.sentBytes <= 0 ? '' : e.sentBytes < e.bytes ? ` (${e.sentBytes} compressed)` : ` (${e.sentBytes} bytes sent, with sector padding and retries)`;
+        const compressed =
+          !start?.compressed || e.sentBytes <= 0 ? '' : e.sentBytes < e.bytes ? ` (${e.sentBytes} compressed)` : ` (${e.sentBytes} bytes sent, with sector padding and retries)`;
         const detail = e.detail ? `; ${e.detail}` : '';
         this.line(`Wrote ${e.bytes} bytes${compressed}${at} in ${seconds(e.seconds)} seconds (${kbit(e.kbitPerSecond)} kbit/s)${detail}`);
         this.done.add(e.index);

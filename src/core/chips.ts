@@ -9,17 +9,7 @@
  * (esptool/targets/<chip>.py), the ids Espressif registered in Microsoft's uf2 families list.
  */
 
-export type ChipName =
-  | 'esp8266'
-  | 'esp32'
-  | 'esp32s2'
-  | 'esp32s3'
-  | 'esp32c2'
-  | 'esp32c3'
-  | 'esp32c5'
-  | 'esp32c6'
-  | 'esp32h2'
-  | 'esp32p4';
+export type ChipName = 'esp8266' | 'esp32' | 'esp32s2' | 'esp32s3' | 'esp32c2' | 'esp32c3' | 'esp32c5' | 'esp32c6' | 'esp32h2' | 'esp32p4';
 
 /** A bit field inside a 32-bit eFuse register readable with READ_REG. */
 export interface RegField {

@@ -153,7 +153,13 @@ export function panicText(chip: ChipFacts, app: AppSpec | undefined, kind: 'pani
     lines.push('');
     lines.push('Stack memory:');
     const words = [0x3fc90000, ...addrs.slice(2), 0x00000000, 0xa5a5a5a5];
-    for (let i = 0; i < words.length; i += 4) lines.push(`${(sp + i * 4).toString(16)}: ${words.slice(i, i + 4).map(hex8).join(' ')}`);
+    for (let i = 0; i < words.length; i += 4)
+      lines.push(
+        `${(sp + i * 4).toString(16)}: ${words
+          .slice(i, i + 4)
+          .map(hex8)
+          .join(' ')}`,
+      );
   }
   lines.push('');
   if (app?.elfSha256) lines.push(`ELF file SHA256: ${app.elfSha256.slice(0, 16)}`);

@@ -51,9 +51,7 @@ export function validateKey(chip: ChipFacts, key: Uint8Array): void {
     return;
   }
   if (!chip.xtsKeySizes.includes(key.length)) {
-    throw new Error(
-      `${chip.displayName} takes XTS-AES keys of ${chip.xtsKeySizes.join(' or ')} bytes, got ${key.length}.`,
-    );
+    throw new Error(`${chip.displayName} takes XTS-AES keys of ${chip.xtsKeySizes.join(' or ')} bytes, got ${key.length}.`);
   }
 }
 
@@ -84,7 +82,10 @@ export class Efuses {
   private regs = new Map<number, number>();
   private cipherCache?: FlashCipher;
 
-  constructor(readonly chip: ChipFacts, settings: EfuseSettings) {
+  constructor(
+    readonly chip: ChipFacts,
+    settings: EfuseSettings,
+  ) {
     this.settings = { ...settings };
     this.validate(this.settings);
     this.apply();

@@ -52,9 +52,7 @@ export class FlashMemory {
 
   private check(offset: number, length: number, what: string): void {
     if (!this.contains(offset, length)) {
-      throw new RangeError(
-        `Flash ${what} of ${length} bytes at 0x${offset.toString(16)} is outside the ${this.size / 1048576} MiB virtual flash.`,
-      );
+      throw new RangeError(`Flash ${what} of ${length} bytes at 0x${offset.toString(16)} is outside the ${this.size / 1048576} MiB virtual flash.`);
     }
   }
 }

@@ -42,11 +42,7 @@ export function stubModelFor(image: Uint8Array, unknownModel: StubGeneration): {
 }
 
 /** What the chip does once the replies are out. */
-export type ChipAction =
-  | { kind: 'enter-stub' }
-  | { kind: 'reboot' }
-  | { kind: 'run-user-code' }
-  | { kind: 'change-baud'; baud: number };
+export type ChipAction = { kind: 'enter-stub' } | { kind: 'reboot' } | { kind: 'run-user-code' } | { kind: 'change-baud'; baud: number };
 
 export interface HandlerResult {
   /** Frame payloads to SLIP-encode and send, in order (responses and raw frames). */
@@ -352,9 +348,7 @@ export class LoaderCommands {
     const c = this.d.chip;
     const n = req.data.length;
     const rom = this.kind === 'rom';
-    const lengthOk = rom
-      ? n === 16 || (n === 20 && c.romEncryptedFlag)
-      : n === 16 || (n === 20 && this.stubModel !== 'legacy');
+    const lengthOk = rom ? n === 16 || (n === 20 && c.romEncryptedFlag) : n === 16 || (n === 20 && this.stubModel !== 'legacy');
     if (!lengthOk) return this.badLength(req.op);
     const [size, numBlocks, blockSize, offset, encryptedWord] = u32Words(req.data);
     const encrypted = n === 20 && encryptedWord !== 0;
@@ -468,7 +462,10 @@ export class LoaderCommands {
     if (req.data.length !== 16) return this.badLength(req.op);
     const [addr, size] = u32Words(req.data);
     if (!this.d.ops.flash.contains(addr, size)) return this.failed(req.op, ROM_ERR.FLASH_READ, STUB_ERR.FAILED_SPI_OP);
-    const digest = crypto.createHash('md5').update(this.d.ops.flash.bytes.subarray(addr, addr + size)).digest();
+    const digest = crypto
+      .createHash('md5')
+      .update(this.d.ops.flash.bytes.subarray(addr, addr + size))
+      .digest();
     const payload = this.kind === 'rom' ? new TextEncoder().encode(digest.toString('hex')) : new Uint8Array(digest);
     // The loader reads and hashes the whole region before it answers.
     return { ...this.reply(req.op, this.ok(), payload), workMs: this.d.ops.md5(size), replyAfterWork: true };

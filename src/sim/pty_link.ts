@@ -75,11 +75,13 @@ export async function openPtyPair(socatPath = 'socat', opts: { waitHost?: boolea
   let stdout = '';
   const ptys: string[] = [];
   let exited = false;
-  const exitPromise = new Promise<void>((resolve) => guard.once('exit', () => {
-    exited = true;
-    live.delete(entry);
-    resolve();
-  }));
+  const exitPromise = new Promise<void>((resolve) =>
+    guard.once('exit', () => {
+      exited = true;
+      live.delete(entry);
+      resolve();
+    }),
+  );
 
   const cleanupDir = (): void => {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -67,9 +67,7 @@ function esp32Operation(encrypt: boolean, key: Uint8Array, address: number, data
       rowAddr = row;
     }
     // Encryption uses the AES decrypt primitive, decryption the encrypt primitive.
-    const c = encrypt
-      ? crypto.createDecipheriv('aes-256-ecb', rowKey!, null)
-      : crypto.createCipheriv('aes-256-ecb', rowKey!, null);
+    const c = encrypt ? crypto.createDecipheriv('aes-256-ecb', rowKey!, null) : crypto.createCipheriv('aes-256-ecb', rowKey!, null);
     c.setAutoPadding(false);
     const block = Buffer.concat([c.update(reversed(data.subarray(i, i + 16))), c.final()]);
     out.set(block.reverse(), i);

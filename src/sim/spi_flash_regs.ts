@@ -23,7 +23,10 @@ export class SpiFlashRegisters {
   /** Opcodes executed through the user-command flow, oldest first. */
   readonly executed: number[] = [];
 
-  constructor(private readonly spi: SpiFlashRegs, private readonly flashSize: number) {}
+  constructor(
+    private readonly spi: SpiFlashRegs,
+    private readonly flashSize: number,
+  ) {}
 
   owns(addr: number): boolean {
     const off = (addr >>> 0) - this.spi.base;

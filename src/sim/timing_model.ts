@@ -146,10 +146,7 @@ export function defaultTimings(chip: ChipName): FlashTimings {
 }
 
 /** Resolve user timing options into figures; undefined when timing is off. */
-export function resolveTimings(
-  opt: boolean | Partial<FlashTimings> | undefined,
-  chip: ChipName = 'esp32',
-): FlashTimings | undefined {
+export function resolveTimings(opt: boolean | Partial<FlashTimings> | undefined, chip: ChipName = 'esp32'): FlashTimings | undefined {
   if (!opt) return undefined;
   if (opt === true) return defaultTimings(chip);
   for (const k of Object.keys(opt)) {

@@ -111,9 +111,7 @@ export function parseVirtualPortSpec(spec: string): VirtualChipOptions | undefin
         break;
       }
       default:
-        throw bad(
-          'is not known; use encryption=, stub=, flash=, timing, key=, xts=, cryptconfig=, secureboot, mac=, bootlog=, resetlines=, usbjtag, appbaud=, ticks=',
-        );
+        throw bad('is not known; use encryption=, stub=, flash=, timing, key=, xts=, cryptconfig=, secureboot, mac=, bootlog=, resetlines=, usbjtag, appbaud=, ticks=');
     }
   }
   return opts;

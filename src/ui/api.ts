@@ -43,14 +43,7 @@ export interface EspFlasherApi {
   refresh(folder?: string): Promise<void>;
 }
 
-export function makeApi(parts: {
-  ctx: Ctx;
-  tree: PlanTree;
-  device: DeviceView;
-  status: StatusBar;
-  map: FlashMapView;
-  refresh: (folder?: string) => Promise<void>;
-}): EspFlasherApi {
+export function makeApi(parts: { ctx: Ctx; tree: PlanTree; device: DeviceView; status: StatusBar; map: FlashMapView; refresh: (folder?: string) => Promise<void> }): EspFlasherApi {
   const { ctx, tree, device, status, map } = parts;
   return {
     get planTree() {

@@ -84,14 +84,7 @@ export class Ctx implements vscode.Disposable {
     // workspaceState, made durable against a reload right after a click (VS Code for the web).
     const stateFile = extension.storageUri?.scheme === 'file' ? path.join(extension.storageUri.fsPath, 'encrypt-choices.json') : undefined;
     this.choices = new EncryptChoices(new DurableMemento(extension.workspaceState, stateFile, (m) => this.log('warn', m)));
-    this.subscriptions.push(
-      this.output,
-      this.diagnostics,
-      this.projectChanged,
-      this.stateChanged,
-      this.deviceChanged,
-      this.portChanged,
-    );
+    this.subscriptions.push(this.output, this.diagnostics, this.projectChanged, this.stateChanged, this.deviceChanged, this.portChanged);
   }
 
   // ---- output -------------------------------------------------------------------------

@@ -81,9 +81,7 @@ export function deviceRows(port: string, info: DeviceInfo, readAt?: Date): Devic
       value: info.secureDownloadMode ? 'secure download mode (restricted)' : 'normal',
       icon: 'debug-disconnect',
       attention: info.secureDownloadMode,
-      tooltip: info.secureDownloadMode
-        ? 'Only a few commands are allowed: no stub, no flash reads, no flash-size detection.'
-        : 'All loader commands are available.',
+      tooltip: info.secureDownloadMode ? 'Only a few commands are allowed: no stub, no flash reads, no flash-size detection.' : 'All loader commands are available.',
     },
     { label: 'Loader', value: info.stub ? 'flasher stub' : 'ROM loader', icon: 'tools' },
   );
@@ -105,7 +103,12 @@ export function deviceRows(port: string, info: DeviceInfo, readAt?: Date): Devic
       });
     }
     if (id.readDisable !== undefined) {
-      rows.push({ label: 'eFuse read-protect (RD_DIS)', value: `0b${id.readDisable.toString(2)}`, icon: 'eye-closed', tooltip: 'Bit n set: key block n cannot be read back by software.' });
+      rows.push({
+        label: 'eFuse read-protect (RD_DIS)',
+        value: `0b${id.readDisable.toString(2)}`,
+        icon: 'eye-closed',
+        tooltip: 'Bit n set: key block n cannot be read back by software.',
+      });
     }
     for (const b of id.keyBlocks) {
       const flags = [b.burned ? 'burned' : 'empty', b.writeProtected ? 'write-protected' : undefined, b.readProtected ? 'read-protected' : undefined].filter(Boolean);

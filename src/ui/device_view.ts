@@ -29,8 +29,7 @@ export class DeviceView implements vscode.TreeDataProvider<DeviceRow>, vscode.Di
     const d = this.ctx.device;
     this.rowsCache = d ? deviceRows(d.port, d.info, d.readAt) : [];
     const port = this.ctx.port;
-    this.view.message =
-      d && port && d.port !== port ? `Read from ${d.port}; the chosen port is now ${port}. Read again to refresh.` : undefined;
+    this.view.message = d && port && d.port !== port ? `Read from ${d.port}; the chosen port is now ${port}. Read again to refresh.` : undefined;
     this.view.description = port ?? '';
     this.changed.fire(undefined);
   }

@@ -51,15 +51,8 @@ export class DialogQueue {
  * Finds the item a queued answer names: its label (codicons stripped), its description, or
  * its `value` (a port path, a segment name).
  */
-export function matchItem<T extends { label: string; description?: string; value?: string }>(
-  items: readonly T[],
-  answer: string | undefined,
-): T | undefined {
+export function matchItem<T extends { label: string; description?: string; value?: string }>(items: readonly T[], answer: string | undefined): T | undefined {
   if (answer === undefined) return undefined;
   const plain = (s: string | undefined) => (s ?? '').replace(/\$\([^)]*\)\s*/g, '').trim();
-  return (
-    items.find((i) => i.value === answer) ??
-    items.find((i) => plain(i.label) === answer) ??
-    items.find((i) => plain(i.description) === answer)
-  );
+  return items.find((i) => i.value === answer) ?? items.find((i) => plain(i.label) === answer) ?? items.find((i) => plain(i.description) === answer);
 }

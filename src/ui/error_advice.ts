@@ -104,9 +104,7 @@ export function adviseError(e: unknown, port?: string): ErrorAdvice {
     return {
       kind: 'port-busy',
       message: `${where} is held by another program.`,
-      detail:
-        `${text}\n\nAnother program (a serial monitor, a terminal such as screen/minicom, another IDE) has ${where} open. ` +
-        'Close it or stop its monitor, then try again.',
+      detail: `${text}\n\nAnother program (a serial monitor, a terminal such as screen/minicom, another IDE) has ${where} open. ` + 'Close it or stop its monitor, then try again.',
       overridable: false,
     };
   }

@@ -53,9 +53,7 @@ export function buildFlashMap(input: {
   isEncrypted: (seg: PlanSegment) => boolean;
 }): FlashMap {
   const partitions = [...(input.partitions ?? [])].sort((a, b) => a.offset - b.offset);
-  const writes0 = input.segments
-    .map((s) => ({ name: s.name, offset: s.offset, size: s.bytes.length, encrypt: input.isEncrypted(s) }))
-    .sort((a, b) => a.offset - b.offset);
+  const writes0 = input.segments.map((s) => ({ name: s.name, offset: s.offset, size: s.bytes.length, encrypt: input.isEncrypted(s) })).sort((a, b) => a.offset - b.offset);
   const end = Math.max(0, ...partitions.map((p) => p.offset + p.size), ...writes0.map((w) => w.offset + w.size));
 
   let flashSize: number;

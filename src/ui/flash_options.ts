@@ -102,7 +102,12 @@ export interface JobOptions {
 
 export function flashOptionsFrom(settings: Settings, plan: FlashPlan | undefined, job: JobOptions): FlashOptions {
   // The build's reset/stub/chip requests merged with the settings: one core function (CLI alike).
-  const { before, after, stub, chip } = connectFromBuild(plan, { before: settings.before, after: settings.after, stub: settings.stub === 'build' ? 'build' : settings.stub === 'stub', chip: settings.chip });
+  const { before, after, stub, chip } = connectFromBuild(plan, {
+    before: settings.before,
+    after: settings.after,
+    stub: settings.stub === 'build' ? 'build' : settings.stub === 'stub',
+    chip: settings.chip,
+  });
   const options: FlashOptions = {
     port: job.port,
     baud: settings.baud,

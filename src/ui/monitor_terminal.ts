@@ -93,7 +93,12 @@ export function registerFrameLinks(): vscode.Disposable {
       const m = /^--- (?:\S+ )?0x[0-9a-f]{8}: \S+ at (.+):(\d+)$/.exec(context.line);
       if (!m) return [];
       const start = context.line.lastIndexOf(' at ') + 4;
-      return [{ startIndex: start, length: context.line.length - start, tooltip: 'Open the source line', file: m[1], line: Number(m[2]) } as vscode.TerminalLink & { file: string; line: number }];
+      return [
+        { startIndex: start, length: context.line.length - start, tooltip: 'Open the source line', file: m[1], line: Number(m[2]) } as vscode.TerminalLink & {
+          file: string;
+          line: number;
+        },
+      ];
     },
     async handleTerminalLink(link: vscode.TerminalLink & { file?: string; line?: number }) {
       if (!link.file) return;

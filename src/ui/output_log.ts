@@ -92,12 +92,14 @@ export class FlashLogFormatter {
         const where = offset === undefined ? e.name : `${e.name} at ${hex8(offset)}`;
         // Fewer bytes sent than written: compressed. More (encrypted data padded to its block): not worth a note.
         const sent = e.sentBytes < e.bytes ? ` (${e.sentBytes} compressed)` : '';
-        return info(
-          `Wrote ${e.bytes} bytes${sent} to ${where} in ${e.seconds.toFixed(1)} seconds (${e.kbitPerSecond.toFixed(1)} kbit/s).`,
-        );
+        return info(`Wrote ${e.bytes} bytes${sent} to ${where} in ${e.seconds.toFixed(1)} seconds (${e.kbitPerSecond.toFixed(1)} kbit/s).`);
       }
       case 'verified':
-        return info(e.checked === 'ciphertext' ? `Hash of ciphertext verified for ${e.name} (md5 ${e.md5}); only the ciphertext could be checked (the chip's key cannot be read).` : `Hash of data verified for ${e.name} (md5 ${e.md5}).`);
+        return info(
+          e.checked === 'ciphertext'
+            ? `Hash of ciphertext verified for ${e.name} (md5 ${e.md5}); only the ciphertext could be checked (the chip's key cannot be read).`
+            : `Hash of data verified for ${e.name} (md5 ${e.md5}).`,
+        );
       case 'skipped':
         return info(`Skipped ${e.name}: ${e.reason}`);
       case 'warning':
@@ -110,8 +112,7 @@ export class FlashLogFormatter {
         return info(`Done in ${e.seconds.toFixed(1)} s: ${wrote}${skipped}.`);
       }
       case 'failed': {
-        const at =
-          e.segment !== undefined ? ` at ${e.segment}${e.offset !== undefined ? ` (${hex8(e.offset)})` : ''}` : '';
+        const at = e.segment !== undefined ? ` at ${e.segment}${e.offset !== undefined ? ` (${hex8(e.offset)})` : ''}` : '';
         const lines: LogLine[] = [{ level: 'error', text: `Failed${at}: ${e.message}` }];
         if (e.written.length) lines.push({ level: 'error', text: `Written before the failure: ${e.written.join(', ')}.` });
         if (e.notWritten.length) lines.push({ level: 'error', text: `Not written: ${e.notWritten.join(', ')}.` });

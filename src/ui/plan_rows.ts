@@ -66,24 +66,15 @@ function partitionOf(plan: ProjectView['plan'], seg: PlanSegment): PartitionRef 
   return seg.partition ?? plan.partitions?.find((p) => p.offset === seg.offset);
 }
 
-function segmentTooltip(
-  seg: PlanSegment,
-  part: PartitionRef | undefined,
-  checked: boolean,
-  image: ImageSummary | undefined,
-): string {
+function segmentTooltip(seg: PlanSegment, part: PartitionRef | undefined, checked: boolean, image: ImageSummary | undefined): string {
   const lines = [`${seg.name} at ${hexShort(seg.offset)}, ${seg.bytes.length} bytes (${formatSize(seg.bytes.length)})`];
   if (seg.file) lines.push(`File: ${seg.file}`);
   if (part) {
     lines.push(
-      `Partition: ${partitionText(part)}, ${hexShort(part.offset)}…${hexShort(part.offset + part.size)} (${formatSize(part.size)})` +
-        (part.encrypted ? ', flagged encrypted' : ''),
+      `Partition: ${partitionText(part)}, ${hexShort(part.offset)}…${hexShort(part.offset + part.size)} (${formatSize(part.size)})` + (part.encrypted ? ', flagged encrypted' : ''),
     );
   }
-  lines.push(
-    `Encrypt with "Flash (Encrypted)": ${checked ? 'yes' : 'no'}; build default ${seg.encrypt ? 'yes' : 'no'}` +
-      (seg.encryptSource ? ` (${seg.encryptSource})` : ''),
-  );
+  lines.push(`Encrypt with "Flash (Encrypted)": ${checked ? 'yes' : 'no'}; build default ${seg.encrypt ? 'yes' : 'no'}` + (seg.encryptSource ? ` (${seg.encryptSource})` : ''));
   if (image) {
     if (image.chip) lines.push(`Image for: ${image.chip}`);
     if (image.project) lines.push(`Project: ${image.project}`);
@@ -94,19 +85,13 @@ function segmentTooltip(
   return lines.join('\n');
 }
 
-export function planRows(
-  view: ProjectView,
-  isChecked: (seg: PlanSegment) => boolean,
-  describe?: (seg: PlanSegment) => ImageSummary | undefined,
-): PlanRow[] {
+export function planRows(view: ProjectView, isChecked: (seg: PlanSegment) => boolean, describe?: (seg: PlanSegment) => ImageSummary | undefined): PlanRow[] {
   const problems: PlanRow[] = view.problems.map((p, i) => ({
     id: `problem:${i}:${p.field ?? ''}`,
     kind: 'problem',
     label: p.message,
     description: [p.field, p.file ? p.file.split(/[\\/]/).pop() : undefined].filter(Boolean).join(' · '),
-    tooltip: [p.severity === 'error' ? 'Error' : 'Warning', p.message, p.file ? `File: ${p.file}` : '', p.field ? `At: ${p.field}` : '']
-      .filter(Boolean)
-      .join('\n'),
+    tooltip: [p.severity === 'error' ? 'Error' : 'Warning', p.message, p.file ? `File: ${p.file}` : '', p.field ? `At: ${p.field}` : ''].filter(Boolean).join('\n'),
     contextValue: 'problem',
     icon: p.severity === 'error' ? 'error' : 'warning',
     severity: p.severity,
@@ -130,9 +115,7 @@ export function planRows(
       id: `segment:${seg.name}@${seg.offset}`,
       kind: 'segment',
       label: seg.name,
-      description: [hexShort(seg.offset), formatSize(seg.bytes.length), part ? partitionText(part) : undefined]
-        .filter(Boolean)
-        .join(' · '),
+      description: [hexShort(seg.offset), formatSize(seg.bytes.length), part ? partitionText(part) : undefined].filter(Boolean).join(' · '),
       tooltip: segmentTooltip(seg, part, checked, image),
       checked,
       contextValue: part ? 'segment.partition' : 'segment',

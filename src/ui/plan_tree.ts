@@ -83,7 +83,11 @@ export class PlanTree implements vscode.TreeDataProvider<PlanRow>, vscode.Dispos
       this.rowsCache = [];
       this.view.message = this.ctx.projectError;
     } else {
-      this.rowsCache = planRows(p.view, (s) => this.isChecked(s), (s) => this.describe(s));
+      this.rowsCache = planRows(
+        p.view,
+        (s) => this.isChecked(s),
+        (s) => this.describe(s),
+      );
       this.view.message = planHeadline(p.view, (x) => this.ctx.workspaceRelative(x));
     }
     const segments = this.rowsCache.filter((r) => r.kind === 'segment');
@@ -91,7 +95,9 @@ export class PlanTree implements vscode.TreeDataProvider<PlanRow>, vscode.Dispos
     this.view.description = segments.length ? `☑ = encrypt (${encrypted} of ${segments.length})` : undefined;
     // The activity-bar badge is for attention only: errors in the plan, never a plain count of segments.
     const errors = this.rowsCache.filter((r) => r.kind === 'problem' && r.severity === 'error').length;
-    this.view.badge = errors ? { value: errors, tooltip: `${errors} error${errors === 1 ? '' : 's'} in the flash plan: nothing can be flashed until ${errors === 1 ? 'it is' : 'they are'} fixed` } : undefined;
+    this.view.badge = errors
+      ? { value: errors, tooltip: `${errors} error${errors === 1 ? '' : 's'} in the flash plan: nothing can be flashed until ${errors === 1 ? 'it is' : 'they are'} fixed` }
+      : undefined;
     this.changed.fire(undefined);
   }
 
@@ -101,10 +107,7 @@ export class PlanTree implements vscode.TreeDataProvider<PlanRow>, vscode.Dispos
     item.description = row.description;
     item.tooltip = row.tooltip;
     item.contextValue = row.contextValue + (row.file ? '.file' : '');
-    const color =
-      row.kind === 'problem'
-        ? new vscode.ThemeColor(row.severity === 'error' ? 'problemsErrorIcon.foreground' : 'problemsWarningIcon.foreground')
-        : undefined;
+    const color = row.kind === 'problem' ? new vscode.ThemeColor(row.severity === 'error' ? 'problemsErrorIcon.foreground' : 'problemsWarningIcon.foreground') : undefined;
     item.iconPath = new vscode.ThemeIcon(row.icon, color);
     if (row.kind === 'segment') {
       item.checkboxState = {

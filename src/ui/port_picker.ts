@@ -34,9 +34,7 @@ type PickItem = vscode.QuickPickItem & { value?: string; active?: boolean };
 
 function toPickItems(items: PortItem[]): PickItem[] {
   return items.map((i) =>
-    i.separator
-      ? { label: i.label, kind: vscode.QuickPickItemKind.Separator }
-      : { label: i.label, description: i.description, detail: i.detail, value: i.value, active: i.active },
+    i.separator ? { label: i.label, kind: vscode.QuickPickItemKind.Separator } : { label: i.label, description: i.description, detail: i.detail, value: i.value, active: i.active },
   );
 }
 

@@ -125,9 +125,7 @@ export class BuildWatcher implements vscode.Disposable {
     this.watchedKey = key;
     this.disposeWatchers();
     if (!folder) return;
-    const patterns: vscode.RelativePattern[] = [
-      new vscode.RelativePattern(vscode.Uri.file(folder), '**/{flasher_args.json,idedata.json,firmware.bin,partitions.bin,*.elf}'),
-    ];
+    const patterns: vscode.RelativePattern[] = [new vscode.RelativePattern(vscode.Uri.file(folder), '**/{flasher_args.json,idedata.json,firmware.bin,partitions.bin,*.elf}')];
     if (buildDir && path.relative(folder, buildDir).startsWith('..')) {
       patterns.push(new vscode.RelativePattern(vscode.Uri.file(buildDir), '**/*.{bin,json,elf}'));
     } else if (buildDir) {

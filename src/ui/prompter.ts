@@ -66,10 +66,7 @@ export class Prompter {
   }
 
   /** A quick pick; the item with `active: true` is the one selected when it opens (Enter takes it). */
-  async pick<T extends vscode.QuickPickItem & { value?: string; active?: boolean }>(
-    items: T[],
-    options: vscode.QuickPickOptions,
-  ): Promise<T | undefined> {
+  async pick<T extends vscode.QuickPickItem & { value?: string; active?: boolean }>(items: T[], options: vscode.QuickPickOptions): Promise<T | undefined> {
     const queued = this.queue.take();
     const rec = this.queue.record({
       kind: 'quickPick',
@@ -80,7 +77,10 @@ export class Prompter {
       queued: !!queued,
     });
     const chosen = queued
-      ? matchItem(items.filter((i) => i.kind !== vscode.QuickPickItemKind.Separator), queued.answer)
+      ? matchItem(
+          items.filter((i) => i.kind !== vscode.QuickPickItemKind.Separator),
+          queued.answer,
+        )
       : await showPick(items, options);
     rec.answer = chosen ? (chosen.value ?? chosen.label) : undefined;
     return chosen;

@@ -36,7 +36,8 @@ export async function showFailure(
   },
 ): Promise<FailureOutcome> {
   const advice: ErrorAdvice = adviseError(e, opts.port);
-  if (!opts.alreadyLogged) ctx.log(advice.kind === 'cancelled' ? 'warn' : 'error', `${opts.operation}: ${advice.message}${advice.detail ? ` ${advice.detail.replace(/\n+/g, ' ')}` : ''}`);
+  if (!opts.alreadyLogged)
+    ctx.log(advice.kind === 'cancelled' ? 'warn' : 'error', `${opts.operation}: ${advice.message}${advice.detail ? ` ${advice.detail.replace(/\n+/g, ' ')}` : ''}`);
   switch (advice.kind) {
     case 'cancelled':
       ctx.prompter.notify('info', `${opts.operation} cancelled; ${opts.port ?? 'the port'} is free again.`);

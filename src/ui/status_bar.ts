@@ -64,11 +64,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.backgroundColor =
       v.background === 'none' ? undefined : new vscode.ThemeColor(v.background === 'error' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
     this.item.command =
-      s.phase === 'flashing'
-        ? 'espFlasher.cancel'
-        : last
-          ? { command: last.command, title: `Run ${last.title} again`, arguments: last.args }
-          : 'espFlasher.flash';
+      s.phase === 'flashing' ? 'espFlasher.cancel' : last ? { command: last.command, title: `Run ${last.title} again`, arguments: last.args } : 'espFlasher.flash';
   }
 
   dispose(): void {

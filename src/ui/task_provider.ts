@@ -65,13 +65,7 @@ class FlashTerminal implements vscode.Pseudoterminal {
 export function registerTaskProvider(ctx: Ctx): vscode.Disposable {
   const make = (def: FlashTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope.Workspace): vscode.Task => {
     const folder = typeof scope === 'object' ? scope.uri.fsPath : undefined;
-    const task = new vscode.Task(
-      def,
-      scope,
-      def.task,
-      TASK_TYPE,
-      new vscode.CustomExecution(async (resolved) => new FlashTerminal(ctx, resolved as FlashTaskDefinition, folder)),
-    );
+    const task = new vscode.Task(def, scope, def.task, TASK_TYPE, new vscode.CustomExecution(async (resolved) => new FlashTerminal(ctx, resolved as FlashTaskDefinition, folder)));
     task.detail = def.task === 'flash' ? 'Flash every segment plain' : 'Flash the checked segments encrypted, the others plain';
     task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, clear: true };
     return task;

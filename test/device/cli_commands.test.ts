@@ -12,7 +12,6 @@ import { cli } from './cli_run';
 import { writeSampleIdfBuildDetailed, type SampleBuild } from '../../src/fixtures/sample_build';
 import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
 
-
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 
 async function imageBytes(build: SampleBuild, name: string): Promise<{ offset: number; bytes: Uint8Array }> {
@@ -83,7 +82,10 @@ describe('cli on a virtual chip (plain flash)', function () {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^Erased 4096 bytes at 0x00010000/m);
     assert.ok(pty.chip.readFlash(0x10000, 0x1000).every((b) => b === 0xff));
-    assert.ok(pty.chip.readFlash(0x11000, 16).some((b) => b !== 0xff), 'the next sector is untouched');
+    assert.ok(
+      pty.chip.readFlash(0x11000, 16).some((b) => b !== 0xff),
+      'the next sector is untouched',
+    );
     const v = await cli('verify', '--port', pty.path, build.buildDir);
     assert.equal(v.code, 1);
     assert.match(v.out, /^ +app +0x00010000 +DIFFERENT: flash MD5 [0-9a-f]{32}, expected [0-9a-f]{32}$/m);
@@ -94,7 +96,11 @@ describe('cli on a virtual chip (plain flash)', function () {
     const r = await cli('erase', '--port', pty.path);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^Erased the whole flash/m);
-    for (const img of build.images) assert.ok(pty.chip.readFlash(img.offset, 256).every((b) => b === 0xff), img.name);
+    for (const img of build.images)
+      assert.ok(
+        pty.chip.readFlash(img.offset, 256).every((b) => b === 0xff),
+        img.name,
+      );
   });
 
   it('offset/file pairs flash like a build does', async () => {
@@ -133,7 +139,10 @@ describe('cli on a virtual chip with flash encryption', function () {
     try {
       const r = await cli('flash', '--port', pty.path, build.buildDir);
       assert.equal(r.code, 1);
-      assert.match(r.err, /^Error: Nothing was written\. Refused:\n  \[plaintext-in-encrypted-region\] Refusing to write segment "bootloader" at 0x0 as plaintext: flash encryption is on .*\(--force overrides this check\.\)/);
+      assert.match(
+        r.err,
+        /^Error: Nothing was written\. Refused:\n  \[plaintext-in-encrypted-region\] Refusing to write segment "bootloader" at 0x0 as plaintext: flash encryption is on .*\(--force overrides this check\.\)/,
+      );
       assert.match(r.err, /Written: nothing\./);
       const app = await imageBytes(build, 'app');
       assert.ok(pty.chip.readFlash(app.offset, 256).every((b) => b === 0xff));

@@ -8,7 +8,11 @@ import { benchImage, runBenchCase } from '../../src/cli/bench';
 async function demo(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runDemo(args, (l) => out.push(l), (l) => err.push(l));
+  const code = await runDemo(
+    args,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -50,6 +54,6 @@ describe('cli bench', function () {
     assert.ok(row.wireBytes > 1000 && row.wireBytes < image.bytes.length, `compressed wire bytes ${row.wireBytes}`);
     // The timing model paces bytes at baud/10 per second: more than the wire limit means broken accounting.
     assert.ok(row.wireFraction > 0.3 && row.wireFraction <= 1.02, `wire use ${row.wireFraction}`);
-    assert.ok(row.seconds >= row.wireBytes / 92160 * 0.98, `seconds ${row.seconds} below the wire time`);
+    assert.ok(row.seconds >= (row.wireBytes / 92160) * 0.98, `seconds ${row.seconds} below the wire time`);
   });
 });

@@ -24,7 +24,7 @@ describe('esp-flasher monitor, flash --monitor, decode (command line, virtual ch
     for (const want of ['--elf FILE', '--no-reset', '--raw', '--timestamps', '--log FILE', 'Ctrl-]', 'Ctrl-T R', 'Ctrl-T P']) assert.ok(r.out.includes(want), want);
   });
 
-  it('flash --monitor: flashes the build, shows the new firmware\'s whole boot, logs to a file, stops after --duration', async () => {
+  it("flash --monitor: flashes the build, shows the new firmware's whole boot, logs to a file, stops after --duration", async () => {
     const build = await writeSampleIdfBuildDetailed(path.join(tmp, 'project'), { chip: 'esp32c3', projectName: 'monitor_demo' });
     const log = path.join(tmp, 'serial.log');
     const r = await cli('flash', '--port', 'virtual:esp32c3:resetlines:ticks=100', '--monitor', '--duration', '3', '--timestamps', '--log', log, build.buildDir);

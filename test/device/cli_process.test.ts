@@ -43,8 +43,13 @@ describe('cli as a program', function () {
     const os = await import('node:os');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigterm-'));
     const file = path.join(dir, 'big.bin');
-    fs.writeFileSync(file, Buffer.alloc(2 * 1024 * 1024, 0x5a).map((_b, i) => (i * 2654435761) >>> 24));
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'flash', '--port', 'virtual:esp32c3:timing', '--no-compress', '0x10000', file], { cwd: ROOT });
+    fs.writeFileSync(
+      file,
+      Buffer.alloc(2 * 1024 * 1024, 0x5a).map((_b, i) => (i * 2654435761) >>> 24),
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'flash', '--port', 'virtual:esp32c3:timing', '--no-compress', '0x10000', file], {
+      cwd: ROOT,
+    });
     let stdout = '';
     let stderr = '';
     let sent = false;

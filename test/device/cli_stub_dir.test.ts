@@ -37,7 +37,11 @@ describe('cli --stub-dir', function () {
   // --after no-reset leaves the stub running: each case starts from the ROM loader, as after a reset.
   beforeEach(() => pty.chip.reset('download'));
   const flash = (stubDir: string) => cli('flash', '--port', pty.path, '--before', 'no-reset', '--after', 'no-reset', '--stub-dir', stubDir, '0x300000', app);
-  const untouched = () => assert.ok(Buffer.from(pty.chip.readFlash(0x300000, data.length)).every((b) => b === 0xff), 'nothing was written');
+  const untouched = () =>
+    assert.ok(
+      Buffer.from(pty.chip.readFlash(0x300000, data.length)).every((b) => b === 0xff),
+      'nothing was written',
+    );
 
   it('a folder that does not exist: error naming it, nothing written', async () => {
     const r = await flash(path.join(tmp, 'nowhere'));

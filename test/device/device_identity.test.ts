@@ -48,7 +48,10 @@ describe('device identity and eFuse summary (read only)', function () {
     const id = info.identity!;
     assert.deepEqual(id.revision, { major: 0, minor: 4 });
     assert.equal(id.writeDisable, 0);
-    assert.ok(id.keyBlocks.every((b) => !b.burned && !b.writeProtected && !b.readProtected), JSON.stringify(id.keyBlocks));
+    assert.ok(
+      id.keyBlocks.every((b) => !b.burned && !b.writeProtected && !b.readProtected),
+      JSON.stringify(id.keyBlocks),
+    );
   });
 
   it('a flash reports the same device facts as a "device" event (the Device view fills after any connection)', async () => {

@@ -47,7 +47,12 @@ function runEsptool(args: string[], timeoutMs: number): Promise<{ code: number |
 /** Data that deflates to about half (so esptool's compressed path has several blocks). */
 function payload(n: number): Buffer {
   const b = Buffer.alloc(n, 0x20);
-  for (let at = 0, i = 0; at < n; at += 64, i++) crypto.createHash('sha256').update(`p${i}`).digest().copy(b, at, 0, Math.min(32, n - at));
+  for (let at = 0, i = 0; at < n; at += 64, i++)
+    crypto
+      .createHash('sha256')
+      .update(`p${i}`)
+      .digest()
+      .copy(b, at, 0, Math.min(32, n - at));
   return b;
 }
 
@@ -97,7 +102,10 @@ describe('the real esptool 4.12 against a default virtual chip (pty)', function 
       const file = path.join(dir, `enc-${set}.bin`);
       const data = payload(0x8000);
       fs.writeFileSync(file, data);
-      const r = await runEsptool(['--chip', 'esp32c3', '--port', pty.path, '--before', 'no_reset', '--after', 'no_reset', '--stub-version', set, 'write_flash', '--encrypt', '0x20000', file], 100_000);
+      const r = await runEsptool(
+        ['--chip', 'esp32c3', '--port', pty.path, '--before', 'no_reset', '--after', 'no_reset', '--stub-version', set, 'write_flash', '--encrypt', '0x20000', file],
+        100_000,
+      );
       assert.equal(r.code, 0, r.out);
       const raw = Buffer.from(pty.chip.readFlash(0x20000, data.length));
       assert.ok(!raw.equals(data), 'flash holds ciphertext, not the plaintext');

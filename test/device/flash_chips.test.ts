@@ -74,7 +74,10 @@ describe('flashing every chip family through a pseudo-terminal', function () {
         const run = await flashVirtual(`virtual:${name}`, segs, { settings: plan.settings });
         try {
           assert.equal(run.result.ok, true, `${run.result.error}\n${eventText(run.events)}`);
-          assert.ok(methods(run.events).some((m) => /compressed \(esp-flasher-stub v1\.2\.2\)/.test(m)), methods(run.events).join('\n'));
+          assert.ok(
+            methods(run.events).some((m) => /compressed \(esp-flasher-stub v1\.2\.2\)/.test(m)),
+            methods(run.events).join('\n'),
+          );
           // Each segment is verified after writing, or skipped because flash already held it (otadata: all 0xFF).
           assert.equal(run.events.filter((e) => e.kind === 'verified' || e.kind === 'skipped').length, segs.length);
           assert.ok(run.result.segments.every((r) => r.verified));
@@ -91,7 +94,10 @@ describe('flashing every chip family through a pseudo-terminal', function () {
         const run = await flashVirtual(`virtual:${name}`, segs, { settings: plan.settings, stub: false, compress: false });
         try {
           assert.equal(run.result.ok, true, `${run.result.error}\n${eventText(run.events)}`);
-          assert.ok(methods(run.events).every((m) => /plain \(ROM\)/.test(m)), methods(run.events).join('\n'));
+          assert.ok(
+            methods(run.events).every((m) => /plain \(ROM\)/.test(m)),
+            methods(run.events).join('\n'),
+          );
           assert.ok(run.events.some((e) => e.kind === 'stub' && !e.running));
           assertFlashHolds(run.chip, name, plan, segs, (o, l) => run.chip.readFlash(o, l));
         } finally {
@@ -105,13 +111,21 @@ describe('flashing every chip family through a pseudo-terminal', function () {
         // Builds without flash encryption mark nothing; encrypt what IDF would (not data partitions).
         const overrides = Object.fromEntries(plan.segments.map((s) => [s.name, s.encrypt || ['bootloader', 'partition-table', 'app', 'otadata'].includes(s.name)]));
         const segs = segmentsFromPlan(plan, 'encrypted', 'device', overrides);
-        const run = await flashVirtual(`virtual:${name}:encryption=development`, segs, { settings: plan.settings, stub: how.stub, ...(how.stubDir ? { stubDir: how.stubDir } : {}) });
+        const run = await flashVirtual(`virtual:${name}:encryption=development`, segs, {
+          settings: plan.settings,
+          stub: how.stub,
+          ...(how.stubDir ? { stubDir: how.stubDir } : {}),
+        });
         try {
           assert.equal(run.result.ok, true, `${run.result.error}\n${eventText(run.events)}`);
           const enc = segs.filter((s) => s.encrypt === 'device');
           const plain = segs.filter((s) => s.encrypt === 'off');
           assert.ok(enc.length >= 2);
-          for (const s of enc) assert.match(methods(run.events).find((m) => m.startsWith(`${s.name}:`))!, how.method);
+          for (const s of enc)
+            assert.match(
+              methods(run.events).find((m) => m.startsWith(`${s.name}:`))!,
+              how.method,
+            );
           const raw = Buffer.from(run.chip.readFlash(enc[enc.length - 1].offset, 64));
           assert.ok(!raw.equals(Buffer.from(enc[enc.length - 1].bytes.subarray(0, 64))), 'flash holds ciphertext, not plaintext');
           assertFlashHolds(run.chip, name, plan, enc, (o, l) => run.chip.decryptFlash(o, l));

@@ -82,17 +82,29 @@ describe('device operations through a pseudo-terminal', function () {
     const events: string[] = [];
     const second = await flashSegments(segs, { port: pty.path, settings, onEvent: (e) => events.push(e.kind) });
     assert.equal(second.ok, true, second.error);
-    assert.deepEqual(second.segments.map((s) => s.status), ['skipped', 'skipped']);
+    assert.deepEqual(
+      second.segments.map((s) => s.status),
+      ['skipped', 'skipped'],
+    );
     assert.ok(!events.includes('segment-start'));
     assert.ok(second.wireBytesOut < first.wireBytesOut / 5);
     const ok = await verifySegments(segs, { port: pty.path, settings });
-    assert.deepEqual(ok.map((r) => r.ok), [true, true]);
+    assert.deepEqual(
+      ok.map((r) => r.ok),
+      [true, true],
+    );
     pty.chip.preloadFlash(0x10000 + 5000, Uint8Array.of(pty.chip.readFlash(0x10000 + 5000, 1)[0] ^ 1));
     const bad = await verifySegments(segs, { port: pty.path, settings });
-    assert.deepEqual(bad.map((r) => r.ok), [true, false]);
+    assert.deepEqual(
+      bad.map((r) => r.ok),
+      [true, false],
+    );
     assert.notEqual(bad[1].expected, bad[1].actual);
     const third = await flashSegments(segs, { port: pty.path, settings, skipUnchanged: false });
-    assert.deepEqual(third.segments.map((s) => s.status), ['written', 'written']);
+    assert.deepEqual(
+      third.segments.map((s) => s.status),
+      ['written', 'written'],
+    );
   });
 
   it('host encryption: writes the ciphertext plain, verifies it by MD5, and the chip decrypts it', async () => {
@@ -138,7 +150,10 @@ describe('device operations through a pseudo-terminal', function () {
     const warnings: string[] = [];
     const r1 = await flashSegments([seg], { port: pty.path, onEvent: (e) => e.kind === 'warning' && warnings.push(e.message) });
     assert.equal(r1.ok, true, r1.error);
-    assert.deepEqual(warnings.filter((w) => /restarting|FLASH_DEFL_DATA/.test(w)), []);
+    assert.deepEqual(
+      warnings.filter((w) => /restarting|FLASH_DEFL_DATA/.test(w)),
+      [],
+    );
     assert.deepEqual(Buffer.from(pty.chip.readFlash(0x10000, seg.bytes.length)), Buffer.from(seg.bytes));
 
     pty.chip.reset('download');
@@ -167,5 +182,4 @@ describe('device operations through a pseudo-terminal', function () {
     assert.equal(r.segments[0].verified, true);
     assert.equal(r.segments[1].verified, true);
   });
-
 });

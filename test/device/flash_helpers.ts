@@ -18,7 +18,14 @@ export const corpusPresent = (): boolean => fs.existsSync(path.join(SHARED, 'cor
 /** Deterministic pseudo-random bytes. */
 export function pseudoRandom(n: number, seed: string): Uint8Array {
   const out = new Uint8Array(n);
-  for (let at = 0, i = 0; at < n; at += 32, i++) out.set(createHash('sha256').update(`${seed}:${i}`).digest().subarray(0, Math.min(32, n - at)), at);
+  for (let at = 0, i = 0; at < n; at += 32, i++)
+    out.set(
+      createHash('sha256')
+        .update(`${seed}:${i}`)
+        .digest()
+        .subarray(0, Math.min(32, n - at)),
+      at,
+    );
   return out;
 }
 

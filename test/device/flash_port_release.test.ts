@@ -38,10 +38,19 @@ describe('port release, cancellation and connection failures', function () {
     });
     assert.equal(result.ok, false);
     assert.equal(result.cancelled, true);
-    assert.match(result.error!, /^Cancelled while writing segment "app" at 0x[0-9a-f]+: \d+ of 400000 bytes of segment "app" were acknowledged; the region 0x10000–0x71a80 holds partial data — flash it again\. Written: bootloader\. Not written: app, storage\.$/);
-    assert.deepEqual(result.segments.map((s) => s.status), ['written', 'failed', 'not-written']);
+    assert.match(
+      result.error!,
+      /^Cancelled while writing segment "app" at 0x[0-9a-f]+: \d+ of 400000 bytes of segment "app" were acknowledged; the region 0x10000–0x71a80 holds partial data — flash it again\. Written: bootloader\. Not written: app, storage\.$/,
+    );
+    assert.deepEqual(
+      result.segments.map((s) => s.status),
+      ['written', 'failed', 'not-written'],
+    );
     assert.deepEqual(Buffer.from(pty.chip.readFlash(0, segs[0].bytes.length)), Buffer.from(segs[0].bytes));
-    assert.ok(pty.chip.readFlash(0x100000, 1024).every((b) => b === 0xff), 'storage untouched');
+    assert.ok(
+      pty.chip.readFlash(0x100000, 1024).every((b) => b === 0xff),
+      'storage untouched',
+    );
     // The port was released: it opens again at once, and the chip still answers.
     const info = await readDeviceInfo({ port: pty.path });
     assert.equal(info.chip, 'esp32c3');

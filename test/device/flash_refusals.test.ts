@@ -16,16 +16,27 @@ async function refused(spec: string, segs: WriteSegment[], pattern: RegExp, opts
       assert.ok(run.result.refusals?.length, 'the result lists its refusals');
       for (const r of run.result.refusals!) {
         assert.ok(run.result.error!.includes(r.message), `listed refusal is the one reported: ${r.message}`);
-        assert.ok(segs.some((s) => s.name === r.segment && s.offset === r.offset), `refusal names a segment of the job: ${r.segment}`);
+        assert.ok(
+          segs.some((s) => s.name === r.segment && s.offset === r.offset),
+          `refusal names a segment of the job: ${r.segment}`,
+        );
       }
     }
     const failed = run.events.find((e) => e.kind === 'failed');
     assert.ok(failed && failed.kind === 'failed');
     assert.deepEqual(failed.written, []);
-    assert.equal(run.events.some((e) => e.kind === 'segment-start'), false, 'no segment may start');
+    assert.equal(
+      run.events.some((e) => e.kind === 'segment-start'),
+      false,
+      'no segment may start',
+    );
     for (const s of segs) {
       const len = Math.min(s.bytes.length, run.chip.flashSize - s.offset);
-      if (len > 0) assert.ok(run.chip.readFlash(s.offset, len).every((b) => b === 0xff), `flash at 0x${s.offset.toString(16)} must stay erased`);
+      if (len > 0)
+        assert.ok(
+          run.chip.readFlash(s.offset, len).every((b) => b === 0xff),
+          `flash at 0x${s.offset.toString(16)} must stay erased`,
+        );
     }
     assert.ok(run.result.segments.every((r) => r.status === 'not-written'));
   } finally {
@@ -33,14 +44,25 @@ async function refused(spec: string, segs: WriteSegment[], pattern: RegExp, opts
   }
 }
 
-const app = (p: Partial<WriteSegment> = {}): WriteSegment => ({ name: 'app', offset: 0x10000, bytes: generatedImage(p.name === 'x' ? 'esp32' : 'esp32c3', 8000, 'r'), encrypt: 'device', ...p });
+const app = (p: Partial<WriteSegment> = {}): WriteSegment => ({
+  name: 'app',
+  offset: 0x10000,
+  bytes: generatedImage(p.name === 'x' ? 'esp32' : 'esp32c3', 8000, 'r'),
+  encrypt: 'device',
+  ...p,
+});
 
 describe('refusals on the device (nothing is written)', function () {
   this.timeout(30_000);
 
   it('ESP32 ROM without the stub + device encryption (the ROM would write plaintext)', async () => {
     const seg = { name: 'app', offset: 0x10000, bytes: generatedImage('esp32', 8000, 'e'), encrypt: 'device' as const };
-    await refused('virtual:esp32:dev', [seg], /Nothing was written\. Refusing segment "app" at 0x10000: the ESP32 ROM loader cannot encrypt while writing — it would silently write plaintext/, { stub: false });
+    await refused(
+      'virtual:esp32:dev',
+      [seg],
+      /Nothing was written\. Refusing segment "app" at 0x10000: the ESP32 ROM loader cannot encrypt while writing — it would silently write plaintext/,
+      { stub: false },
+    );
   });
 
   it('device encryption in Release mode', async () => {
@@ -57,15 +79,27 @@ describe('refusals on the device (nothing is written)', function () {
   });
 
   it('plaintext where the encrypted chip expects ciphertext', async () => {
-    await refused('virtual:esp32s3:dev', [{ ...app({ bytes: generatedImage('esp32s3', 8000, 's3') }), encrypt: 'off', encryptedInBuild: true }], /Refusing to write segment "app" at 0x10000 as plaintext: flash encryption is on/);
+    await refused(
+      'virtual:esp32s3:dev',
+      [{ ...app({ bytes: generatedImage('esp32s3', 8000, 's3') }), encrypt: 'off', encryptedInBuild: true }],
+      /Refusing to write segment "app" at 0x10000 as plaintext: flash encryption is on/,
+    );
   });
 
   it('a misaligned encrypted segment', async () => {
-    await refused('virtual:esp32c3:dev', [app({ offset: 0x10008, bytes: pseudoRandom(64, 'm') })], /segment "app" at 0x10008: an encrypted segment must start at a multiple of 16 bytes on ESP32-C3\. Move it to 0x10000 or 0x10010/);
+    await refused(
+      'virtual:esp32c3:dev',
+      [app({ offset: 0x10008, bytes: pseudoRandom(64, 'm') })],
+      /segment "app" at 0x10008: an encrypted segment must start at a multiple of 16 bytes on ESP32-C3\. Move it to 0x10000 or 0x10010/,
+    );
   });
 
   it('an image larger than the flash', async () => {
-    await refused('virtual:esp32c3:flash=1MB', [app({ offset: 0xf0000, bytes: pseudoRandom(0x20000, 'big'), encrypt: 'off' })], /ends at 0x110000 once padded, beyond the 1 MB flash/);
+    await refused(
+      'virtual:esp32c3:flash=1MB',
+      [app({ offset: 0xf0000, bytes: pseudoRandom(0x20000, 'big'), encrypt: 'off' })],
+      /ends at 0x110000 once padded, beyond the 1 MB flash/,
+    );
   });
 
   it('an image built for another chip', async () => {

@@ -28,10 +28,12 @@ describe('stub write throughput (timing model on)', function () {
 
   it('pipelined stub writes reach at least 85% of the 921600-baud payload limit on incompressible data', async () => {
     const data = pseudoRandom(128 * 1024, 'throughput');
-    const limit = (921600 / 10) * 8 / 1000; // kbit/s of payload through 8N1
+    const limit = ((921600 / 10) * 8) / 1000; // kbit/s of payload through 8N1
     const stopAndWait = await rate(0, data);
     const pipelined = await rate(1, data);
-    console.log(`      stop-and-wait ${stopAndWait} kbit/s (${((stopAndWait / limit) * 100).toFixed(1)}%), pipelined ${pipelined} kbit/s (${((pipelined / limit) * 100).toFixed(1)}%) of ${limit} kbit/s`);
+    console.log(
+      `      stop-and-wait ${stopAndWait} kbit/s (${((stopAndWait / limit) * 100).toFixed(1)}%), pipelined ${pipelined} kbit/s (${((pipelined / limit) * 100).toFixed(1)}%) of ${limit} kbit/s`,
+    );
     assert.ok(pipelined >= 0.85 * limit, `pipelined ${pipelined} kbit/s`);
   });
 });

@@ -34,7 +34,10 @@ describe('a failure while verifying', function () {
     try {
       assert.equal(result.ok, false);
       assert.match(result.error!, /^Verifying segment "second" at 0x20000 failed: .* It was written but not verified; flash it again\. Written: first\. Not written: second\./);
-      assert.deepEqual(result.segments.map((s) => s.status), ['written', 'failed']);
+      assert.deepEqual(
+        result.segments.map((s) => s.status),
+        ['written', 'failed'],
+      );
       const failed = events.find((e) => e.kind === 'failed');
       assert.ok(failed && failed.kind === 'failed');
       assert.equal(failed.segment, 'second');

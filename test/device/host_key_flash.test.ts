@@ -37,7 +37,9 @@ const CASES: Case[] = [
 ];
 
 async function planOf(c: Case, tmp: string): Promise<FlashPlan> {
-  const dir = c.corpus ? path.join(SHARED, 'corpus', c.corpus) : await writeSampleIdfBuild(path.join(tmp, c.chip), { chip: c.chip, flashEncryption: 'development', appSize: c.appSize });
+  const dir = c.corpus
+    ? path.join(SHARED, 'corpus', c.corpus)
+    : await writeSampleIdfBuild(path.join(tmp, c.chip), { chip: c.chip, flashEncryption: 'development', appSize: c.appSize });
   const r = await readProject(dir);
   assert.ok(r.plan.segments.length >= 3, `no plan from ${dir}: ${JSON.stringify(r.problems)}`);
   return r.plan;
@@ -66,13 +68,19 @@ describe('host-key flash encryption on the virtual chip (real serialport, pty)',
       it(`${c.label}, ${mode} mode: decrypts to the build, verifies by ciphertext MD5, reflashes only the changed sector`, async () => {
         const plan = await planOf(c, tmp);
         const segments = segmentsFromPlan(plan, 'encrypted', 'host');
-        assert.ok(segments.some((s) => s.encrypt === 'host'), 'the build marks segments encrypted');
+        assert.ok(
+          segments.some((s) => s.encrypt === 'host'),
+          'the build marks segments encrypted',
+        );
         const rig = await hostKeyRig(c.chip, mode, c.keyLength);
         try {
           // First flash: everything is written (the flash is erased).
           const first = await flashWithKey(rig, segments);
           assert.equal(first.result.ok, true, `${first.result.error}\n${eventLines(first.events)}`);
-          assert.ok(first.result.segments.every((r) => r.status === 'written' && r.verified), JSON.stringify(first.result.segments));
+          assert.ok(
+            first.result.segments.every((r) => r.status === 'written' && r.verified),
+            JSON.stringify(first.result.segments),
+          );
           assertFlashHolds(rig, segments);
 
           // Verification compared ciphertext: the MD5s reported are those of the raw flash, which
@@ -87,7 +95,10 @@ describe('host-key flash encryption on the virtual chip (real serialport, pty)',
             assert.notEqual(ev.md5, md5(s.bytes));
           }
           const checks = await verifySegments(segments, { port: rig.pty.path, hostKey: { keyFile: rig.keyFile }, settings: { ...KEEP }, after: 'no-reset' });
-          assert.deepEqual(checks.map((x) => [x.name, x.ok]), segments.map((s) => [s.name, true]));
+          assert.deepEqual(
+            checks.map((x) => [x.name, x.ok]),
+            segments.map((s) => [s.name, true]),
+          );
 
           // Second flash, one app byte changed: only its sector travels.
           const changed = withOneByteChanged(segments, 'app');
@@ -98,7 +109,10 @@ describe('host-key flash encryption on the virtual chip (real serialport, pty)',
           assert.equal(app.verified, true);
           assert.equal(app.changedSectors, 1);
           assert.equal(app.totalSectors, Math.ceil(segments.find((s) => s.name === 'app')!.bytes.length / 0x1000));
-          assert.ok(second.result.segments.filter((r) => r.name !== 'app').every((r) => r.status === 'skipped'), JSON.stringify(second.result.segments));
+          assert.ok(
+            second.result.segments.filter((r) => r.name !== 'app').every((r) => r.status === 'skipped'),
+            JSON.stringify(second.result.segments),
+          );
           const done = second.events.find((e) => e.kind === 'segment-done' && e.name === 'app');
           assert.ok(done && done.kind === 'segment-done');
           assert.equal(done.bytes, 0x1000);
@@ -127,7 +141,10 @@ describe('host-key flash encryption on the virtual chip (real serialport, pty)',
       try {
         const first = await flashWithKey(rig, segments, { stub: variant.stub });
         assert.equal(first.result.ok, true, `${first.result.error}\n${eventLines(first.events)}`);
-        assert.ok(first.result.segments.every((r) => r.verified), 'with the key, device-encrypted segments are verified too');
+        assert.ok(
+          first.result.segments.every((r) => r.verified),
+          'with the key, device-encrypted segments are verified too',
+        );
         const changed = withOneByteChanged(segments, 'app');
         const second = await flashWithKey(rig, changed, { stub: variant.stub });
         assert.equal(second.result.ok, true, `${second.result.error}\n${eventLines(second.events)}`);
@@ -136,7 +153,12 @@ describe('host-key flash encryption on the virtual chip (real serialport, pty)',
         assert.equal(app.verified, true);
         const start = second.events.find((e) => e.kind === 'segment-start' && e.name === 'app');
         assert.ok(start && start.kind === 'segment-start' && start.size === 0x1000, eventLines(second.events));
-        assert.match(start.method, variant.mode === 'device' ? /^device-encrypted .*only the changed sectors: 1 of \d+ sectors changed, in 0x[0-9a-f]+–0x[0-9a-f]+$/ : /^host-encrypted ciphertext, plain write \(ROM\); only the changed sectors/);
+        assert.match(
+          start.method,
+          variant.mode === 'device'
+            ? /^device-encrypted .*only the changed sectors: 1 of \d+ sectors changed, in 0x[0-9a-f]+–0x[0-9a-f]+$/
+            : /^host-encrypted ciphertext, plain write \(ROM\); only the changed sectors/,
+        );
         assertFlashHolds(rig, changed);
       } finally {
         await rig.close();

@@ -94,7 +94,10 @@ export function assertFlashHolds(rig: HostKeyRig, segments: WriteSegment[]): voi
     }
     const padded = Math.ceil(s.bytes.length / 32) * 32;
     const plain = chip.decryptFlash(s.offset, padded);
-    assert.ok(Buffer.from(plain.subarray(0, s.bytes.length)).equals(Buffer.from(s.bytes)), `encrypted segment "${s.name}" at 0x${s.offset.toString(16)} does not decrypt to its image`);
+    assert.ok(
+      Buffer.from(plain.subarray(0, s.bytes.length)).equals(Buffer.from(s.bytes)),
+      `encrypted segment "${s.name}" at 0x${s.offset.toString(16)} does not decrypt to its image`,
+    );
     const raw = chip.readFlash(s.offset, s.bytes.length);
     assert.ok(!Buffer.from(raw).equals(Buffer.from(s.bytes)), `segment "${s.name}" is stored as plaintext`);
   }

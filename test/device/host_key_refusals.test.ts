@@ -19,7 +19,6 @@ import { writeSampleIdfBuildDetailed, type SampleBuild } from '../../src/fixture
 import { generatedImage, pseudoRandom } from './flash_helpers';
 import { flashWithKey, hostKeyRig, type HostKeyRig } from './host_key_helpers';
 
-
 interface RefusalCase {
   what: string;
   chip: ChipName;
@@ -39,7 +38,8 @@ const CASES: RefusalCase[] = [
     chipKeyLength: 32,
     fileKeyLength: 20,
     offset: 0x10000,
-    message: /Key file \S+flash_key\.bin holds 20 bytes, which is not a flash-encryption key for ESP32-S3: ESP32-S3 uses XTS-AES with 32- or 64-byte keys\. Give that chip's key file/,
+    message:
+      /Key file \S+flash_key\.bin holds 20 bytes, which is not a flash-encryption key for ESP32-S3: ESP32-S3 uses XTS-AES with 32- or 64-byte keys\. Give that chip's key file/,
   },
   {
     what: 'a key size the chip cannot hold (64 bytes for ESP32-C3)',
@@ -93,7 +93,8 @@ const CASES: RefusalCase[] = [
     chipKeyLength: 32,
     fileKeyLength: 32,
     offset: 0x10000,
-    message: /segment "app" at 0x10000: Refusing to write host-encrypted data: flash encryption is not enabled on ESP32-C3 \(crypt counter 0b0, an even number of 1 bits\), so the chip would run the ciphertext as plaintext and fail to boot\. .*force the write if you mean to enable encryption later/,
+    message:
+      /segment "app" at 0x10000: Refusing to write host-encrypted data: flash encryption is not enabled on ESP32-C3 \(crypt counter 0b0, an even number of 1 bits\), so the chip would run the ciphertext as plaintext and fail to boot\. .*force the write if you mean to enable encryption later/,
   },
 ];
 
@@ -125,7 +126,10 @@ async function refusalRig(c: RefusalCase): Promise<HostKeyRig> {
 }
 
 function assertNothingWritten(rig: HostKeyRig, offset: number, length: number): void {
-  assert.ok(rig.pty.chip.readFlash(offset - (offset % 0x1000), length + 0x1000).every((b) => b === 0xff), 'the flash must stay erased');
+  assert.ok(
+    rig.pty.chip.readFlash(offset - (offset % 0x1000), length + 0x1000).every((b) => b === 0xff),
+    'the flash must stay erased',
+  );
 }
 
 describe('host-key refusals on the device (nothing is written)', function () {
@@ -141,7 +145,10 @@ describe('host-key refusals on the device (nothing is written)', function () {
         assert.match(run.result.error!, /^Nothing was written\. /);
         assert.match(run.result.error!, c.message);
         assert.match(run.result.error!, /Written: nothing\. Not written: app\.$/);
-        assert.equal(run.events.some((e) => e.kind === 'segment-start'), false);
+        assert.equal(
+          run.events.some((e) => e.kind === 'segment-start'),
+          false,
+        );
         const failed = run.events.find((e) => e.kind === 'failed');
         assert.ok(failed && failed.kind === 'failed' && failed.segment === 'app' && failed.offset === c.offset);
         assertNothingWritten(rig, c.offset, seg.bytes.length);
@@ -191,7 +198,9 @@ describe('cli host-key flashing (--encrypt-key-dir, --flash-crypt-conf, release 
   async function assertDecrypts(rig: HostKeyRig, build: SampleBuild): Promise<void> {
     for (const img of build.images) {
       const bytes = new Uint8Array(await readFile(path.join(build.buildDir, img.file)));
-      const have = img.encrypted ? rig.pty.chip.decryptFlash(img.offset, Math.ceil(bytes.length / 32) * 32).subarray(0, bytes.length) : rig.pty.chip.readFlash(img.offset, bytes.length);
+      const have = img.encrypted
+        ? rig.pty.chip.decryptFlash(img.offset, Math.ceil(bytes.length / 32) * 32).subarray(0, bytes.length)
+        : rig.pty.chip.readFlash(img.offset, bytes.length);
       assert.ok(Buffer.from(have).equals(Buffer.from(bytes)), `${img.name} in flash differs from the build`);
     }
   }
@@ -225,7 +234,13 @@ describe('cli host-key flashing (--encrypt-key-dir, --flash-crypt-conf, release 
       const tail = bytes.length - (sectors - 1) * 0x1000;
       const at = `0x${last.toString(16).padStart(8, '0')}`;
       const range = `0x${last.toString(16)}–0x${(app.offset + bytes.length).toString(16)}`;
-      assert.match(second.out, new RegExp(`^app: ${tail} bytes at ${at} \\(host-encrypted ciphertext, plain write \\(unrecognised stub\\); only the changed sectors: 1 of ${sectors} sectors changed, in ${range}\\)$`, 'm'));
+      assert.match(
+        second.out,
+        new RegExp(
+          `^app: ${tail} bytes at ${at} \\(host-encrypted ciphertext, plain write \\(unrecognised stub\\); only the changed sectors: 1 of ${sectors} sectors changed, in ${range}\\)$`,
+          'm',
+        ),
+      );
       assert.match(second.out, new RegExp(`^Wrote ${tail} bytes at ${at} in \\d+\\.\\d seconds \\(\\d+ kbit/s\\); 1 of ${sectors} sectors changed$`, 'm'));
       assert.match(second.out, /^Skipped bootloader at 0x00000000 \(already on flash, MD5 [0-9a-f]{32}\)$/m);
       await assertDecrypts(rig, build);
@@ -245,7 +260,10 @@ describe('cli host-key flashing (--encrypt-key-dir, --flash-crypt-conf, release 
       const base = ['--port', rig.pty.path, '--encrypt', '--encrypt-key', rig.keyFile, '--flash-size', 'keep', build.buildDir];
       const refused = await cli('flash', ...base);
       assert.equal(refused.code, 1);
-      assert.match(refused.err, /ESP32 has FLASH_CRYPT_CONFIG 0x3 but the ciphertext would be computed for 0xF; the chip would decrypt it to garbage\. Set the host key's flash crypt config to 0x3, or force the write\. \(--force overrides this check\.\)/);
+      assert.match(
+        refused.err,
+        /ESP32 has FLASH_CRYPT_CONFIG 0x3 but the ciphertext would be computed for 0xF; the chip would decrypt it to garbage\. Set the host key's flash crypt config to 0x3, or force the write\. \(--force overrides this check\.\)/,
+      );
       assert.ok(rig.pty.chip.readFlash(0x1000, 64).every((b) => b === 0xff));
 
       const ok = await cli('flash', '--flash-crypt-conf', '0x3', ...base);

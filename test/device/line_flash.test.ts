@@ -87,7 +87,26 @@ describe('production line: several devices at once', function () {
     const keys = await keyDir('keys-1', [1, 2, 3, 5]); // no key for chip 4
     b.chip.faults.disconnectAtByte(120_000, 'in'); // unplugged while the app is being written
     const report = path.join(dir, 'line-1.jsonl');
-    const run = await cli(['flash', '--port', a.path, '--port', b.path, '--port', c.path, '--port', d.path, '--port', e.path, '--encrypt-key-dir', keys, '--encrypt-files', `0x${APP.toString(16)}`, appFile, '--report', report]);
+    const run = await cli([
+      'flash',
+      '--port',
+      a.path,
+      '--port',
+      b.path,
+      '--port',
+      c.path,
+      '--port',
+      d.path,
+      '--port',
+      e.path,
+      '--encrypt-key-dir',
+      keys,
+      '--encrypt-files',
+      `0x${APP.toString(16)}`,
+      appFile,
+      '--report',
+      report,
+    ]);
     assert.equal(run.code, 1, run.out + run.err);
 
     for (const ok of [a, c, e]) assert.ok(holdsApp(ok), `${ok.path} does not hold the app`);
@@ -95,7 +114,11 @@ describe('production line: several devices at once', function () {
 
     const records = readReport(report);
     assert.equal(records.length, 5);
-    for (const [ok, n] of [[a, 1], [c, 3], [e, 5]] as const) {
+    for (const [ok, n] of [
+      [a, 1],
+      [c, 3],
+      [e, 5],
+    ] as const) {
       const r = byPort(records, ok);
       assert.equal(r.result, 'ok');
       assert.equal(r.outcome, 'ok');
@@ -139,7 +162,11 @@ describe('production line: several devices at once', function () {
     assert.equal(retry.code, 0, retry.out + retry.err);
     assert.match(retry.err, new RegExp(`Not found now: ${b.path.replace(/[/\\.]/g, '\\$&')}`));
     assert.ok(holdsApp(d), 'the retried chip does not hold the app');
-    assert.deepEqual([a, c, e].map((x) => x.chip.stats.bytesIn), before, 'a device that had succeeded was contacted again');
+    assert.deepEqual(
+      [a, c, e].map((x) => x.chip.stats.bytesIn),
+      before,
+      'a device that had succeeded was contacted again',
+    );
     const after = readReport(report);
     assert.equal(after.length, 6);
     assert.equal(after[5].port, d.path);
@@ -152,7 +179,26 @@ describe('production line: several devices at once', function () {
     // Stops answering at the 5th data block (whichever write command carries it): never recovers.
     for (const opcode of [0x03, 0x11, 0xd4]) b.chip.faults.stall(undefined, { nth: 5, opcode });
     const report = path.join(dir, 'line-2.csv');
-    const args = ['flash', '--port', a.path, '--port', b.path, '--port', c.path, '--port', d.path, '--encrypt-key-dir', keys, '--encrypt-files', '0x10000', appFile, '--report', report, '--stall-timeout', '5'];
+    const args = [
+      'flash',
+      '--port',
+      a.path,
+      '--port',
+      b.path,
+      '--port',
+      c.path,
+      '--port',
+      d.path,
+      '--encrypt-key-dir',
+      keys,
+      '--encrypt-files',
+      '0x10000',
+      appFile,
+      '--report',
+      report,
+      '--stall-timeout',
+      '5',
+    ];
     const t0 = Date.now();
     const run = await cli(args);
     assert.equal(run.code, 1, run.out + run.err);
@@ -218,7 +264,11 @@ describe('production line: several devices at once', function () {
   });
 
   it('--ports auto and globs pick from the listed ports; --watch flashes each new device once by USB serial', async () => {
-    const [a, b, c] = [await startPtyChip({ chip: 'esp32c3', mac: macOf(31) }), await startPtyChip({ chip: 'esp32c3', mac: macOf(32) }), await startPtyChip({ chip: 'esp32c3', mac: macOf(33) })];
+    const [a, b, c] = [
+      await startPtyChip({ chip: 'esp32c3', mac: macOf(31) }),
+      await startPtyChip({ chip: 'esp32c3', mac: macOf(32) }),
+      await startPtyChip({ chip: 'esp32c3', mac: macOf(33) }),
+    ];
     chips.push(a, b, c);
     const plain = path.join(dir, 'watch.bin');
     await writeFile(plain, generatedImage('esp32c3', 60_000, 'watch-app'));
@@ -257,7 +307,13 @@ describe('production line: several devices at once', function () {
     const w = await watching;
     assert.equal(w.code, 0, w.out + w.err);
     assert.equal(a.chip.stats.bytesIn, seenA, 'a device was flashed twice');
-    assert.deepEqual(readReport(report).map((r) => [r.usbSerial, r.result]), [['SN-A', 'ok'], ['SN-B', 'ok']]);
+    assert.deepEqual(
+      readReport(report).map((r) => [r.usbSerial, r.result]),
+      [
+        ['SN-A', 'ok'],
+        ['SN-B', 'ok'],
+      ],
+    );
   });
 
   describe('bad input', () => {

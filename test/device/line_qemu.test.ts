@@ -89,7 +89,7 @@ describe('production line on the real ROM (QEMU ESP32-C3) beside a virtual chip'
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('both flashed in one run, each with its own record; QEMU\'s flash holds the image', async () => {
+  it("both flashed in one run, each with its own record; QEMU's flash holds the image", async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-flasher-line-qemu-'));
     const flash = path.join(dir, 'flash.bin');
     fs.writeFileSync(flash, Buffer.alloc(4 * 1024 * 1024, 0xff));
@@ -112,17 +112,42 @@ describe('production line on the real ROM (QEMU ESP32-C3) beside a virtual chip'
     const report = path.join(dir, 'line.jsonl');
     const out: string[] = [];
     // The C3 machine runs no stub (README); its ROM loader is reliable at 115200.
-    const code = await runCli(['flash', '--port', tty, '--port', virt.path, '--before', 'no-reset', '--after', 'no-reset', '--no-stub', '-b', '115200', '--chip', 'esp32c3', '0x10000', appFile, '--report', report], {
-      out: (l) => out.push(l),
-      err: (l) => out.push(l),
-    });
+    const code = await runCli(
+      [
+        'flash',
+        '--port',
+        tty,
+        '--port',
+        virt.path,
+        '--before',
+        'no-reset',
+        '--after',
+        'no-reset',
+        '--no-stub',
+        '-b',
+        '115200',
+        '--chip',
+        'esp32c3',
+        '0x10000',
+        appFile,
+        '--report',
+        report,
+      ],
+      {
+        out: (l) => out.push(l),
+        err: (l) => out.push(l),
+      },
+    );
     assert.equal(code, 0, out.join('\n'));
     // Records are appended as devices finish: order them as the ports were given.
     const records = readReport(report).sort((a, b) => (a.port === tty ? -1 : b.port === tty ? 1 : 0));
-    assert.deepEqual(records.map((r) => [r.port, r.chip, r.result, r.segmentsWritten]), [
-      [tty, 'esp32c3', 'ok', 1],
-      [virt.path, 'esp32c3', 'ok', 1],
-    ]);
+    assert.deepEqual(
+      records.map((r) => [r.port, r.chip, r.result, r.segmentsWritten]),
+      [
+        [tty, 'esp32c3', 'ok', 1],
+        [virt.path, 'esp32c3', 'ok', 1],
+      ],
+    );
     assert.match(records[0].mac ?? '', /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
     assert.notEqual(records[0].mac, records[1].mac);
     assert.ok(Buffer.from(virt.chip.readFlash(0x10000, app.length)).equals(Buffer.from(app)));

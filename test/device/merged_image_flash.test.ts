@@ -37,7 +37,10 @@ describe('flash of a merged image (virtual chips through a pty)', function () {
     }
     console.log('      shared corpus not present: merging a generated ESP32-C3 build instead');
     const { plan } = await planFor('esp32c3');
-    const merged = mergeSegments(plan.segments.map((s) => ({ name: s.name, offset: s.offset, bytes: s.bytes, encrypt: false })), { chip: 'esp32c3', settings: plan.settings });
+    const merged = mergeSegments(
+      plan.segments.map((s) => ({ name: s.name, offset: s.offset, bytes: s.bytes, encrypt: false })),
+      { chip: 'esp32c3', settings: plan.settings },
+    );
     writeFileSync(file, merged.raw);
     return { file, source: 'generated build' };
   }
@@ -61,7 +64,10 @@ describe('flash of a merged image (virtual chips through a pty)', function () {
     const second = await cli('flash', '--port', pty.path, '--baud', '921600', file);
     assert.equal(second.code, 0, `${second.out}\n${second.err}`);
     const sectors = Math.ceil(image.length / SECTOR);
-    assert.match(second.out, new RegExp(`only the changed sectors: 1 of ${sectors} sectors changed, in 0x${(at - (at % SECTOR)).toString(16)}–0x${(at - (at % SECTOR) + SECTOR).toString(16)}`));
+    assert.match(
+      second.out,
+      new RegExp(`only the changed sectors: 1 of ${sectors} sectors changed, in 0x${(at - (at % SECTOR)).toString(16)}–0x${(at - (at % SECTOR) + SECTOR).toString(16)}`),
+    );
     assert.equal(chip.stats.sectorsErased - before.erased, 1, 'exactly one sector erased');
     assert.equal(chip.stats.bytesWritten - before.written, SECTOR, 'exactly one sector programmed');
     assert.ok(Buffer.from(chip.readFlash(0, image.length)).equals(Buffer.from(image)), 'flash holds the changed image');
@@ -75,7 +81,10 @@ describe('flash of a merged image (virtual chips through a pty)', function () {
 
   it('--offset writes the image there; --offset with a build folder is a usage error', async () => {
     const file = path.join(dir, 'part.bin');
-    writeFileSync(file, new Uint8Array(3 * SECTOR).map((_, i) => (i * 7) & 0xff));
+    writeFileSync(
+      file,
+      new Uint8Array(3 * SECTOR).map((_, i) => (i * 7) & 0xff),
+    );
     pty ??= await startPtyChip({ chip: 'esp32c3' });
     const r = await cli('flash', '--port', pty.path, '--offset', '0x200000', file);
     assert.equal(r.code, 0, `${r.out}\n${r.err}`);
@@ -101,7 +110,13 @@ describe('flash of a merged image (virtual chips through a pty)', function () {
     } else {
       const { plan } = await planFor('esp32', true);
       const segs = plan.segments.map((s) => ({ name: s.name, offset: s.offset, bytes: s.bytes, encrypt: true }));
-      writeFileSync(plainFile, mergeSegments(segs.map((s) => ({ ...s, encrypt: false })), { chip: 'esp32', settings: plan.settings }).raw);
+      writeFileSync(
+        plainFile,
+        mergeSegments(
+          segs.map((s) => ({ ...s, encrypt: false })),
+          { chip: 'esp32', settings: plan.settings },
+        ).raw,
+      );
       const enc = mergeSegments(segs, { chip: 'esp32', settings: plan.settings, key: keyForChip(key, 'esp32') });
       writeFileSync(encFile, enc.raw);
       regions = enc.regions;

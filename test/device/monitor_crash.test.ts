@@ -39,11 +39,14 @@ describe('serial monitor decodes a crash of the flashed app (virtual chip, real 
       console.log('      addr2line not installed: decoded frames not compared');
       return;
     }
-    const ref = addr2line(REAL_ELF, frames.map((f) => parseInt(f[1], 16)));
+    const ref = addr2line(
+      REAL_ELF,
+      frames.map((f) => parseInt(f[1], 16)),
+    );
     frames.forEach((f, i) => assert.deepEqual([f[2], f[3], Number(f[4])], [ref[i].outerFunc, ref[i].file, ref[i].line], `frame 0x${f[1]}`));
   });
 
-  it('an ELF of another build: the app\'s printed ELF SHA-256 differs, the monitor warns that decoding may be wrong', async () => {
+  it("an ELF of another build: the app's printed ELF SHA-256 differs, the monitor warns that decoding may be wrong", async () => {
     const port = 'virtual:esp32:resetlines';
     const screen = new Screen();
     // Same code, but the decoder's file is a modified copy: its SHA-256 is not the app's.
@@ -57,6 +60,9 @@ describe('serial monitor decodes a crash of the flashed app (virtual chip, real 
     await screen.waitFor((t) => /Calling app_main\(\)/.test(t), 'the app booting');
     await monitor.send('abort\n');
     await screen.waitFor((t) => /abort\(\) was called[\s\S]*Rebooting/.test(t), 'the abort');
-    assert.match(screen.text, /Warning: the running app's ELF SHA-256 starts [0-9a-f]{16}, but other-build\.elf has [0-9a-f]{16}…: it is another build, so decoded addresses may be wrong/);
+    assert.match(
+      screen.text,
+      /Warning: the running app's ELF SHA-256 starts [0-9a-f]{16}, but other-build\.elf has [0-9a-f]{16}…: it is another build, so decoded addresses may be wrong/,
+    );
   });
 });

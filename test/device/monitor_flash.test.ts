@@ -32,7 +32,7 @@ describe('serial monitor and flasher share one port (virtual chip, real serialpo
     let chip: VirtualChip | undefined;
     const r1 = await flashSegments(firstSegments, { port, onVirtualChip: (c) => (chip = c as VirtualChip) });
     assert.equal(r1.ok, true, r1.error);
-    assert.ok(chip, 'the flash job reached the monitor\'s own virtual chip');
+    assert.ok(chip, "the flash job reached the monitor's own virtual chip");
     await screen.waitFor((t) => /app: tick 5\b/.test(t), 'ticks of the first firmware');
     assert.match(screen.text, /--- Paused: a flash job is using virtual:esp32c3/);
     assert.match(screen.text, /--- Resumed after a flash job/);
@@ -45,21 +45,29 @@ describe('serial monitor and flasher share one port (virtual chip, real serialpo
     await screen.waitFor((t) => /Resumed after a flash job[\s\S]*Resumed after a flash job[\s\S]*app: tick 8\b/.test(t), 'ticks of the second firmware');
     const after = screen.lines.slice(mark).map((l) => l.text);
     const bootStart = after.lastIndexOf('ESP-ROM:esp32c3 (virtual chip)');
-    assert.ok(bootStart >= 0, 'the new firmware\'s ROM line is shown');
-    const expected = bootText(chip!.chip, { read: (o, n) => chip!.readFlash(o, n) }, 'rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)').text.split('\r\n').filter(Boolean);
+    assert.ok(bootStart >= 0, "the new firmware's ROM line is shown");
+    const expected = bootText(chip!.chip, { read: (o, n) => chip!.readFlash(o, n) }, 'rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)')
+      .text.split('\r\n')
+      .filter(Boolean);
     assert.deepEqual(after.slice(bootStart, bootStart + expected.length), expected, 'every boot line, in order, none lost');
     const t = ticks(screen.lines.slice(mark + bootStart));
     assert.deepEqual(t.slice(0, 9), [0, 1, 2, 3, 4, 5, 6, 7, 8], 'ticks from 0 without a gap');
     // Before the pause, the first firmware's ticks had no gap either.
     const firstTicks = ticks(screen.lines.slice(0, mark));
-    assert.deepEqual(firstTicks, firstTicks.map((_, i) => i));
+    assert.deepEqual(
+      firstTicks,
+      firstTicks.map((_, i) => i),
+    );
   });
 
   it('a second opener of a monitored port gets a message naming who holds it', async () => {
     const port = 'virtual:esp32:resetlines';
     const screen = new Screen();
     monitor = await SerialMonitor.open({ port, ...screen.opts });
-    await assert.rejects(SerialMonitor.open({ port, ...new Screen().opts }), (e: unknown) => e instanceof PortBusyError && /busy: the serial monitor in this program holds it/.test((e as Error).message));
+    await assert.rejects(
+      SerialMonitor.open({ port, ...new Screen().opts }),
+      (e: unknown) => e instanceof PortBusyError && /busy: the serial monitor in this program holds it/.test((e as Error).message),
+    );
     // A flash job holding a device path refuses the monitor the same way.
     const pty = await startPtyChip({ chip: 'esp32s3' });
     const held = await openTransport(pty.path);

@@ -17,10 +17,7 @@ export const REAL_ELF = path.join(SHARED, 'images', 'esp32-bootloader.elf');
 export const realElfPresent = (): boolean => fs.existsSync(REAL_ELF);
 
 export function partitionTable(): Uint8Array {
-  return writePartitionTable([
-    makePartition('nvs', TYPE.data, 0x02, 0x9000, 0x6000, 0),
-    makePartition('factory', TYPE.app, 0x00, 0x10000, 0x100000, 0),
-  ]);
+  return writePartitionTable([makePartition('nvs', TYPE.data, 0x02, 0x9000, 0x6000, 0), makePartition('factory', TYPE.app, 0x00, 0x10000, 0x100000, 0)]);
 }
 
 /** Bootloader, partition table and app; the app is built from `elf` when given, else generated. */
@@ -45,7 +42,8 @@ export function appImageFromElf(chip: ChipName, file: string): Uint8Array {
   const desc = writeAppDescriptor({ projectName: 'crash_demo', version: 'v1.0', idfVersion: 'v5.2', date: 'Dec  7 2026', time: '04:00:00' });
   desc.set(createHash('sha256').update(bytes).digest(), 144);
   const sections = loadableSections(elf).map((s) => ({ addr: s.addr, data: sectionData(elf, s, file) }));
-  return buildImage([{ addr: f.drom[0] + 0x20, data: desc }, ...sections], { chip, entry: elf.entry, flashMode: 'dio', flashSize: '4MB', flashFreq: Object.keys(f.flashFreq)[0] }).bytes;
+  return buildImage([{ addr: f.drom[0] + 0x20, data: desc }, ...sections], { chip, entry: elf.entry, flashMode: 'dio', flashSize: '4MB', flashFreq: Object.keys(f.flashFreq)[0] })
+    .bytes;
 }
 
 /** Collects what a monitor shows. */

@@ -70,22 +70,45 @@ describe('serial monitor on a real ROM boot (Espressif QEMU, ESP32, UART0 over T
     fs.writeFileSync(path.join(dir, 'flash.bin'), flash);
     fs.copyFileSync(path.join(QEMU, 'efuse', 'efuse-esp32-eco3-mac.bin'), path.join(dir, 'efuse.bin'));
     const tcp = await freePort();
-    const vars = spawnSync('bash', ['-c', '. "$1/common.sh"; qemu_resolve esp32; printf "%s\\n" "$QEMU_BIN" "$QEMU_MACHINE_ARGS" "$QEMU_ROMS" "$QEMU_EFUSE_DRV" "$QEMU_GPIO_DRV" "$QEMU_SPI_STRAP"', '_', QEMU]).stdout.toString().trim().split('\n');
+    const vars = spawnSync('bash', [
+      '-c',
+      '. "$1/common.sh"; qemu_resolve esp32; printf "%s\\n" "$QEMU_BIN" "$QEMU_MACHINE_ARGS" "$QEMU_ROMS" "$QEMU_EFUSE_DRV" "$QEMU_GPIO_DRV" "$QEMU_SPI_STRAP"',
+      '_',
+      QEMU,
+    ])
+      .stdout.toString()
+      .trim()
+      .split('\n');
     const [bin, machine, roms, efuseDrv, gpioDrv, strap] = vars;
     const args = [
-      ...machine.split(' '), '-L', roms, '-display', 'none', '-monitor', 'none',
-      '-drive', `file=${path.join(dir, 'flash.bin')},if=mtd,format=raw`,
-      '-drive', `file=${path.join(dir, 'efuse.bin')},if=none,format=raw,id=efuse`,
-      '-global', `driver=${efuseDrv},property=drive,value=efuse`,
-      '-global', `driver=${gpioDrv},property=strap_mode,value=${strap}`,
+      ...machine.split(' '),
+      '-L',
+      roms,
+      '-display',
+      'none',
+      '-monitor',
+      'none',
+      '-drive',
+      `file=${path.join(dir, 'flash.bin')},if=mtd,format=raw`,
+      '-drive',
+      `file=${path.join(dir, 'efuse.bin')},if=none,format=raw,id=efuse`,
+      '-global',
+      `driver=${efuseDrv},property=drive,value=efuse`,
+      '-global',
+      `driver=${gpioDrv},property=strap_mode,value=${strap}`,
       // wait=on: the CPU starts when the bridge connects, so the ROM banner is not missed.
-      '-chardev', `socket,id=ser0,host=127.0.0.1,port=${tcp},server=on,wait=on`, '-serial', 'chardev:ser0',
+      '-chardev',
+      `socket,id=ser0,host=127.0.0.1,port=${tcp},server=on,wait=on`,
+      '-serial',
+      'chardev:ser0',
     ];
     // One QEMU at a time on this machine: hold the lock while it runs (sh prints the pid that exec makes QEMU).
     qemu = spawn('flock', ['-w', '120', '/tmp/esp-qemu.lock', 'sh', '-c', 'echo $$; exec "$0" "$@"', bin, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
     qemuPid = await new Promise<number>((resolve, reject) => {
       qemu!.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
-      qemu!.once('exit', (c) => reject(new Error(`QEMU did not start (exit ${c}): ${c === 1 ? 'another QEMU held /tmp/esp-qemu.lock for 120 s' : 'see ../shared/qemu/README.md for its libraries'}`)));
+      qemu!.once('exit', (c) =>
+        reject(new Error(`QEMU did not start (exit ${c}): ${c === 1 ? 'another QEMU held /tmp/esp-qemu.lock for 120 s' : 'see ../shared/qemu/README.md for its libraries'}`)),
+      );
     });
     const tty = path.join(dir, 'tty');
     // wait-slave: socat connects (and QEMU starts) only once the monitor has opened the pty.

@@ -55,8 +55,16 @@ describe('serial monitor follows the device when it goes away and comes back (vi
     await screen.waitFor(() => ticks(screen.lines, mark).length > 5, 'ticks after the replug');
     const before = ticks(screen.lines.slice(0, mark));
     const after = ticks(screen.lines, mark);
-    assert.deepEqual(before, before.map((_, i) => i), 'ticks before the unplug without a gap');
-    assert.deepEqual(after, after.map((_, i) => after[0] + i), 'ticks after the replug without a gap');
+    assert.deepEqual(
+      before,
+      before.map((_, i) => i),
+      'ticks before the unplug without a gap',
+    );
+    assert.deepEqual(
+      after,
+      after.map((_, i) => after[0] + i),
+      'ticks after the replug without a gap',
+    );
     assert.ok(after[0] > before[before.length - 1], 'the same running chip, not a restart');
     await monitor.close();
     const logged = fs.readFileSync(log, 'utf8');

@@ -83,10 +83,7 @@ describe('pseudo-terminal link (socat) with the real serialport binding', functi
   });
 
   it('reset-line ioctls fail on a pty with "Inappropriate ioctl for device"', async () => {
-    await assert.rejects(
-      new Promise<void>((res, rej) => hostEnd.set({ dtr: true, rts: false }, (e) => (e ? rej(e) : res()))),
-      /Inappropriate ioctl for device/,
-    );
+    await assert.rejects(new Promise<void>((res, rej) => hostEnd.set({ dtr: true, rts: false }, (e) => (e ? rej(e) : res()))), /Inappropriate ioctl for device/);
   });
 
   it('the host may close and reopen its end; socat keeps the link', async () => {

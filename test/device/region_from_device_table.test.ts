@@ -11,7 +11,11 @@ import { makePartition } from '../../src/core/formats/partition_table';
 import type { VirtualChip } from '../../src/sim/virtual_chip';
 import { pseudoRandom } from './flash_helpers';
 
-const table = writePartitionTable([makePartition('nvs', 1, 0x02, 0x9000, 0x6000, 0), makePartition('factory', 0, 0x00, 0x10000, 0x100000, 0), makePartition('storage', 1, 0x82, 0x110000, 0x10000, 0)]);
+const table = writePartitionTable([
+  makePartition('nvs', 1, 0x02, 0x9000, 0x6000, 0),
+  makePartition('factory', 0, 0x00, 0x10000, 0x100000, 0),
+  makePartition('storage', 1, 0x82, 0x110000, 0x10000, 0),
+]);
 
 async function flashOnto(prepare: (chip: VirtualChip) => void, segments: WriteSegment[], more: { keyFile?: string } = {}) {
   const events: FlashEvent[] = [];
@@ -28,7 +32,7 @@ async function flashOnto(prepare: (chip: VirtualChip) => void, segments: WriteSe
   return { result, events, chip: chip! };
 }
 
-describe('encrypted regions from the device\'s own partition table', function () {
+describe("encrypted regions from the device's own partition table", function () {
   this.timeout(60_000);
 
   it('a readable table: plaintext nvs is written, a plaintext app into the factory partition is refused, naming the device table', async () => {
@@ -52,7 +56,10 @@ describe('encrypted regions from the device\'s own partition table', function ()
   });
 
   it('an encrypted table and no key: plaintext beyond it is refused, saying the table could not be read', async () => {
-    const run = await flashOnto((c) => c.preloadFlash(0x8000, c.encryptForFlash(0x8000, table)), [{ name: 'storage', offset: 0x110000, bytes: pseudoRandom(0x1000, 's'), encrypt: 'off' }]);
+    const run = await flashOnto(
+      (c) => c.preloadFlash(0x8000, c.encryptForFlash(0x8000, table)),
+      [{ name: 'storage', offset: 0x110000, bytes: pseudoRandom(0x1000, 's'), encrypt: 'off' }],
+    );
     try {
       assert.equal(run.result.ok, false);
       assert.match(run.result.refusals![0].reason, /the device's partition table at 0x8000 is encrypted or damaged and no key was given to read it/);

@@ -22,7 +22,13 @@ const MB = 1024 * 1024;
 /** A bootloader-like image whose header says `size` of flash. */
 function imageSaying(chip: ChipName, size: '4MB' | '8MB'): Uint8Array {
   const f = chipFacts(chip);
-  return buildImage([{ addr: f.drom[0] + 0x20, data: pseudoRandom(4000, 'boot') }], { chip, entry: f.irom[0], flashMode: 'dio', flashSize: size, flashFreq: Object.keys(f.flashFreq)[0] }).bytes;
+  return buildImage([{ addr: f.drom[0] + 0x20, data: pseudoRandom(4000, 'boot') }], {
+    chip,
+    entry: f.irom[0],
+    flashMode: 'dio',
+    flashSize: size,
+    flashFreq: Object.keys(f.flashFreq)[0],
+  }).bytes;
 }
 
 interface Case {
@@ -50,18 +56,129 @@ const damaged = generatedImage('esp32c3', 8000, 'dmg').map((b, i) => (i === 0 ? 
 const FOUR_RULES: RuleCode[] = ['plaintext-in-encrypted-region', 'unaligned-offset', 'header-flash-size', 'shared-sector'];
 
 const CASES: Case[] = [
-  { name: 'raw ELF bytes at 0x20000 of a development-mode chip', chip: 'esp32c6', spec: 'encryption=development', pairs: [['0x20000', elf]], deviceFlashSize: 4 * MB, encryption: 'development', code: 'plaintext-in-encrypted-region', says: /at 0x20000 as plaintext: flash encryption is on \(Development mode\) on this ESP32-C6 and flash at 0x20000, where no partition table says/ },
-  { name: 'an app image with a damaged magic byte', chip: 'esp32c3', spec: 'encryption=development', pairs: [['0x10000', damaged]], deviceFlashSize: 4 * MB, encryption: 'development', code: 'plaintext-in-encrypted-region', says: /as plaintext/ },
-  { name: '4 KiB of random data in the partition-table sector', chip: 'esp32c6', spec: 'encryption=development', pairs: [['0x8000', pseudoRandom(4096, 'pt')]], deviceFlashSize: 4 * MB, encryption: 'development', code: 'plaintext-in-encrypted-region', says: /the partition-table sector 0x8000–0x9000/ },
-  { name: 'offset 0x1001 (1 byte lost)', chip: 'esp32c3', spec: '', pairs: [['0x1001', pseudoRandom(5000, 'a')]], deviceFlashSize: 4 * MB, encryption: 'off', code: 'unaligned-offset', says: /the 1 byte before it \(0x1000–0x1001\) would be lost/ },
-  { name: 'offset 0x1800 (2048 bytes lost)', chip: 'esp32c3', spec: '', pairs: [['0x1800', pseudoRandom(5000, 'b')]], deviceFlashSize: 4 * MB, encryption: 'off', code: 'unaligned-offset', says: /the 2048 bytes before it/ },
-  { name: 'offset 0x1ffc (4092 bytes lost)', chip: 'esp32c3', spec: '', pairs: [['0x1ffc', pseudoRandom(5000, 'c')]], deviceFlashSize: 4 * MB, encryption: 'off', code: 'unaligned-offset', says: /the 4092 bytes before it/ },
-  { name: 'offset "010" (decimal 10)', chip: 'esp32c3', spec: '', pairs: [['010', pseudoRandom(5000, 'd')]], deviceFlashSize: 4 * MB, encryption: 'off', code: 'unaligned-offset', says: /at 0xa \(typed "010", read as decimal 10; write 0x10 for hex\).*the 10 bytes before it/ },
-  { name: 'two segments in one 4 KiB sector', chip: 'esp32c3', spec: '', pairs: [['0x10000', pseudoRandom(0x800, 'e')], ['0x10800', pseudoRandom(0x800, 'f')]], deviceFlashSize: 4 * MB, encryption: 'off', code: 'shared-sector', says: /share the 4 KiB flash sector at 0x10000/ },
-  { name: 'flash size 16MB set for a 4 MB chip', chip: 'esp32c3', spec: 'flash=4MB', pairs: [['0x0', imageSaying('esp32c3', '4MB')]], flashSize: '16MB', deviceFlashSize: 4 * MB, encryption: 'off', code: 'header-flash-size', warn: true, says: /the flash size setting 16MB patched into the bootloader header says 16MB of flash, but the connected device has 4 MiB/ },
-  { name: 'an 8 MB bootloader header on a 4 MB chip', chip: 'esp32c3', spec: 'flash=4MB', pairs: [['0x0', imageSaying('esp32c3', '8MB')]], deviceFlashSize: 4 * MB, encryption: 'off', code: 'header-flash-size', warn: true, says: /bootloader header \(written as built\) says 8MB/ },
-  { name: 'the same 8 MB header with flash size "detect": patched to the device, no finding', chip: 'esp32c3', spec: 'flash=4MB', pairs: [['0x0', imageSaying('esp32c3', '8MB')]], flashSize: 'detect', deviceFlashSize: 4 * MB, encryption: 'off' },
-  { name: 'corpus 01 (flash size "detect", header 8MB) on a 4 MB ESP32', chip: 'esp32', spec: 'flash=4MB', corpus: '01-esp32-idf4.4-flashenc', deviceFlashSize: 4 * MB, encryption: 'off' },
+  {
+    name: 'raw ELF bytes at 0x20000 of a development-mode chip',
+    chip: 'esp32c6',
+    spec: 'encryption=development',
+    pairs: [['0x20000', elf]],
+    deviceFlashSize: 4 * MB,
+    encryption: 'development',
+    code: 'plaintext-in-encrypted-region',
+    says: /at 0x20000 as plaintext: flash encryption is on \(Development mode\) on this ESP32-C6 and flash at 0x20000, where no partition table says/,
+  },
+  {
+    name: 'an app image with a damaged magic byte',
+    chip: 'esp32c3',
+    spec: 'encryption=development',
+    pairs: [['0x10000', damaged]],
+    deviceFlashSize: 4 * MB,
+    encryption: 'development',
+    code: 'plaintext-in-encrypted-region',
+    says: /as plaintext/,
+  },
+  {
+    name: '4 KiB of random data in the partition-table sector',
+    chip: 'esp32c6',
+    spec: 'encryption=development',
+    pairs: [['0x8000', pseudoRandom(4096, 'pt')]],
+    deviceFlashSize: 4 * MB,
+    encryption: 'development',
+    code: 'plaintext-in-encrypted-region',
+    says: /the partition-table sector 0x8000–0x9000/,
+  },
+  {
+    name: 'offset 0x1001 (1 byte lost)',
+    chip: 'esp32c3',
+    spec: '',
+    pairs: [['0x1001', pseudoRandom(5000, 'a')]],
+    deviceFlashSize: 4 * MB,
+    encryption: 'off',
+    code: 'unaligned-offset',
+    says: /the 1 byte before it \(0x1000–0x1001\) would be lost/,
+  },
+  {
+    name: 'offset 0x1800 (2048 bytes lost)',
+    chip: 'esp32c3',
+    spec: '',
+    pairs: [['0x1800', pseudoRandom(5000, 'b')]],
+    deviceFlashSize: 4 * MB,
+    encryption: 'off',
+    code: 'unaligned-offset',
+    says: /the 2048 bytes before it/,
+  },
+  {
+    name: 'offset 0x1ffc (4092 bytes lost)',
+    chip: 'esp32c3',
+    spec: '',
+    pairs: [['0x1ffc', pseudoRandom(5000, 'c')]],
+    deviceFlashSize: 4 * MB,
+    encryption: 'off',
+    code: 'unaligned-offset',
+    says: /the 4092 bytes before it/,
+  },
+  {
+    name: 'offset "010" (decimal 10)',
+    chip: 'esp32c3',
+    spec: '',
+    pairs: [['010', pseudoRandom(5000, 'd')]],
+    deviceFlashSize: 4 * MB,
+    encryption: 'off',
+    code: 'unaligned-offset',
+    says: /at 0xa \(typed "010", read as decimal 10; write 0x10 for hex\).*the 10 bytes before it/,
+  },
+  {
+    name: 'two segments in one 4 KiB sector',
+    chip: 'esp32c3',
+    spec: '',
+    pairs: [
+      ['0x10000', pseudoRandom(0x800, 'e')],
+      ['0x10800', pseudoRandom(0x800, 'f')],
+    ],
+    deviceFlashSize: 4 * MB,
+    encryption: 'off',
+    code: 'shared-sector',
+    says: /share the 4 KiB flash sector at 0x10000/,
+  },
+  {
+    name: 'flash size 16MB set for a 4 MB chip',
+    chip: 'esp32c3',
+    spec: 'flash=4MB',
+    pairs: [['0x0', imageSaying('esp32c3', '4MB')]],
+    flashSize: '16MB',
+    deviceFlashSize: 4 * MB,
+    encryption: 'off',
+    code: 'header-flash-size',
+    warn: true,
+    says: /the flash size setting 16MB patched into the bootloader header says 16MB of flash, but the connected device has 4 MiB/,
+  },
+  {
+    name: 'an 8 MB bootloader header on a 4 MB chip',
+    chip: 'esp32c3',
+    spec: 'flash=4MB',
+    pairs: [['0x0', imageSaying('esp32c3', '8MB')]],
+    deviceFlashSize: 4 * MB,
+    encryption: 'off',
+    code: 'header-flash-size',
+    warn: true,
+    says: /bootloader header \(written as built\) says 8MB/,
+  },
+  {
+    name: 'the same 8 MB header with flash size "detect": patched to the device, no finding',
+    chip: 'esp32c3',
+    spec: 'flash=4MB',
+    pairs: [['0x0', imageSaying('esp32c3', '8MB')]],
+    flashSize: 'detect',
+    deviceFlashSize: 4 * MB,
+    encryption: 'off',
+  },
+  {
+    name: 'corpus 01 (flash size "detect", header 8MB) on a 4 MB ESP32',
+    chip: 'esp32',
+    spec: 'flash=4MB',
+    corpus: '01-esp32-idf4.4-flashenc',
+    deviceFlashSize: 4 * MB,
+    encryption: 'off',
+  },
 ];
 
 describe('rulebook: one table through plan, the Flash Plan tree and the flash job', function () {
@@ -87,15 +204,29 @@ describe('rulebook: one table through plan, the Flash Plan tree and the flash jo
       });
       const folder = c.corpus ? path.join(SHARED, 'corpus', c.corpus) : undefined;
       const opts = [
-        '--chip', c.chip, '--device-flash-size', `${c.deviceFlashSize / MB}MB`, '--device-encryption', c.encryption,
-        ...(c.flashSize ? ['--flash-size', c.flashSize] : []), '--json',
+        '--chip',
+        c.chip,
+        '--device-flash-size',
+        `${c.deviceFlashSize / MB}MB`,
+        '--device-encryption',
+        c.encryption,
+        ...(c.flashSize ? ['--flash-size', c.flashSize] : []),
+        '--json',
       ];
       // 1. plan
       const lines: string[] = [];
       await planCommand([...(folder ? [folder] : words), ...opts], (l) => lines.push(l));
       const planned = JSON.parse(lines.join('\n')) as { problems: { code?: string; message: string }[] };
       // 2. the tree's problem rows (the core's checkPlan with the device's facts, turned into rows)
-      const read = folder ? await readProject(folder, { chip: c.chip }) : await readPlainPairs(words.reduce<{ offset: number; file: string; text: string }[]>((a, w, i) => (i % 2 ? a : [...a, { offset: Number(w.startsWith('0x') ? parseInt(w, 16) : parseInt(w, 10)), file: words[i + 1], text: w }]), []), { chip: c.chip });
+      const read = folder
+        ? await readProject(folder, { chip: c.chip })
+        : await readPlainPairs(
+            words.reduce<{ offset: number; file: string; text: string }[]>(
+              (a, w, i) => (i % 2 ? a : [...a, { offset: Number(w.startsWith('0x') ? parseInt(w, 16) : parseInt(w, 10)), file: words[i + 1], text: w }]),
+              [],
+            ),
+            { chip: c.chip },
+          );
       const plan = read.plan;
       if (c.flashSize) plan.settings = { ...plan.settings, size: c.flashSize };
       const problems = checkPlan(plan, { deviceFlashSize: c.deviceFlashSize, deviceEncryption: c.encryption, connectedChip: c.chip, encryptChoice: () => 'off' });
@@ -120,7 +251,10 @@ describe('rulebook: one table through plan, the Flash Plan tree and the flash jo
           if (c.says) {
             assert.match(planned1!.message, c.says);
             assert.match(row!.label, c.says);
-            assert.ok(said.some((m) => c.says!.test(m)), `the job warns: ${said.join('\n')}`);
+            assert.ok(
+              said.some((m) => c.says!.test(m)),
+              `the job warns: ${said.join('\n')}`,
+            );
           }
         } else if (c.code) {
           assert.ok(planCodes.includes(c.code), `plan reports ${c.code}: ${JSON.stringify(planned.problems, null, 1)}`);
@@ -133,7 +267,11 @@ describe('rulebook: one table through plan, the Flash Plan tree and the flash jo
             assert.match(run.result.refusals!.find((r) => r.code === c.code)!.message, c.says);
           }
           // Nothing reached the flash.
-          for (const s of segs) assert.ok(run.chip.readFlash(s.offset, Math.min(s.bytes.length, 4096)).every((b) => b === 0xff), `flash at 0x${s.offset.toString(16)} stays erased`);
+          for (const s of segs)
+            assert.ok(
+              run.chip.readFlash(s.offset, Math.min(s.bytes.length, 4096)).every((b) => b === 0xff),
+              `flash at 0x${s.offset.toString(16)} stays erased`,
+            );
           // …and where the rule allows it, forcing writes it.
           const refusal = run.result.refusals!.find((r) => r.code === c.code)!;
           assert.equal(rows.find((r) => r.code === c.code)!.overridable, refusal.overridable, 'the tree and the job agree on overriding');

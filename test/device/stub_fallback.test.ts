@@ -46,9 +46,15 @@ describe('stub that does not start: fallback to the ROM loader', function () {
     const run = await flashWithHandReset(pty, [seg]);
     assert.equal(run.result.ok, true, `${run.result.error}\n${eventText(run.events)}`);
     const w = run.warnings.find((m) => /did not start/.test(m)) ?? '';
-    assert.match(w, /^The flasher stub \(.*\) did not start: no "OHAI" within 3 s after MEM_END\. The eFuses just read show neither Secure Boot nor Secure Download Mode, .* Continuing with the ROM loader, which is slower: reset the chip into download mode by hand now/);
+    assert.match(
+      w,
+      /^The flasher stub \(.*\) did not start: no "OHAI" within 3 s after MEM_END\. The eFuses just read show neither Secure Boot nor Secure Download Mode, .* Continuing with the ROM loader, which is slower: reset the chip into download mode by hand now/,
+    );
     assert.doesNotMatch(w, /can forbid running code/);
-    assert.ok(run.events.some((e) => e.kind === 'stub' && !e.running && /did not start/.test(e.detail)), eventText(run.events));
+    assert.ok(
+      run.events.some((e) => e.kind === 'stub' && !e.running && /did not start/.test(e.detail)),
+      eventText(run.events),
+    );
     assert.deepEqual(Buffer.from(pty.chip.readFlash(0x10000, seg.bytes.length)), Buffer.from(seg.bytes));
   });
 
@@ -59,7 +65,12 @@ describe('stub that does not start: fallback to the ROM loader', function () {
     const seg: WriteSegment = { name: 'app', offset: 0x20000, bytes: generatedImage('esp32c3', 20_000, 'fb2'), encrypt: 'off' };
     const run = await flashWithHandReset(pty, [seg]);
     assert.equal(run.result.ok, true, `${run.result.error}\n${eventText(run.events)}`);
-    assert.ok(run.warnings.some((m) => /said "OHAI" but did not answer its first command: No serial data received for the READ_REG reply/.test(m) && /Continuing with the ROM loader/.test(m)), run.warnings.join('\n'));
+    assert.ok(
+      run.warnings.some(
+        (m) => /said "OHAI" but did not answer its first command: No serial data received for the READ_REG reply/.test(m) && /Continuing with the ROM loader/.test(m),
+      ),
+      run.warnings.join('\n'),
+    );
     assert.deepEqual(Buffer.from(pty.chip.readFlash(0x20000, seg.bytes.length)), Buffer.from(seg.bytes));
   });
 
@@ -70,7 +81,10 @@ describe('stub that does not start: fallback to the ROM loader', function () {
     const seg: WriteSegment = { name: 'app', offset: 0x10000, bytes: generatedImage('esp32', 30_000, 'fb3'), encrypt: 'device' };
     const run = await flashWithHandReset(pty, [seg]);
     assert.equal(run.result.ok, false);
-    assert.match(run.result.error ?? '', /Refusing segment "app" at 0x10000: the flasher stub did not start, and the ESP32 ROM loader cannot encrypt while writing — it would silently write plaintext \(the stub's failure: The flasher stub .* did not start: no "OHAI"/);
+    assert.match(
+      run.result.error ?? '',
+      /Refusing segment "app" at 0x10000: the flasher stub did not start, and the ESP32 ROM loader cannot encrypt while writing — it would silently write plaintext \(the stub's failure: The flasher stub .* did not start: no "OHAI"/,
+    );
     assert.match(run.warnings.join('\n'), /the ESP32 ROM loader cannot encrypt: device-encrypted segments will be refused/);
     assert.deepEqual(Buffer.from(pty.chip.readFlash(0x10000, 0x10000)), before);
   });

@@ -14,7 +14,6 @@ import type { ChipName } from '../../src/core/chips';
 import { startPtyChip } from '../../src/sim/pty_chip';
 import { pseudoRandom } from './flash_helpers';
 
-
 describe('a stub left running by the previous session', function () {
   this.timeout(60_000);
   let tmp: string;

@@ -34,7 +34,16 @@ function serve(spec: string): { child: ChildProcess; ready: Promise<string>; fin
   });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const finished = new Promise<{ code: number | null; lines: unknown[]; stderr: string }>((resolve) =>
-    child.once('exit', (code) => resolve({ code, lines: stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown), stderr })),
+    child.once('exit', (code) =>
+      resolve({
+        code,
+        lines: stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as unknown),
+        stderr,
+      }),
+    ),
   );
   return { child, ready, finished };
 }
@@ -73,7 +82,10 @@ describe('esp-flasher virtual serve', function () {
     assert.equal(stats.stopped, 'SIGTERM');
     assert.ok(stats.perOpcode.SYNC >= 1, JSON.stringify(stats));
     assert.ok(stats.perOpcode.READ_REG >= 1, JSON.stringify(stats));
-    assert.equal(stats.requests, Object.values(stats.perOpcode).reduce((a, b) => a + b, 0));
+    assert.equal(
+      stats.requests,
+      Object.values(stats.perOpcode).reduce((a, b) => a + b, 0),
+    );
     assert.ok(stats.bytesIn > 46 && stats.bytesOut > 0, JSON.stringify(stats));
   });
 });

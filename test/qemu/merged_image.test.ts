@@ -29,7 +29,8 @@ function qemuMissing(): string | undefined {
     if (!existsSync(p)) return `${p} not present`;
   }
   const v = spawnSync(path.join(QEMU, 'bin', 'qemu-system-xtensa'), ['--version'], { encoding: 'utf8', timeout: 20_000 });
-  if (v.status !== 0) return `qemu-system-xtensa does not run (${(v.stderr || v.error?.message || '').trim().split('\n')[0]}); apt-get install -y libglib2.0-0 libfdt1 libgcrypt20 libpcre2-8-0`;
+  if (v.status !== 0)
+    return `qemu-system-xtensa does not run (${(v.stderr || v.error?.message || '').trim().split('\n')[0]}); apt-get install -y libglib2.0-0 libfdt1 libgcrypt20 libpcre2-8-0`;
   if (spawnSync('flock', ['--version']).status !== 0) return 'flock (util-linux) not present';
   return undefined;
 }
@@ -51,14 +52,17 @@ function bootCheck(chip: string, flash: string, efuse: string, seconds: number, 
     let log = '';
     child.stdout.on('data', (d: Buffer) => (log += d.toString()));
     child.stderr.on('data', (d: Buffer) => (log += d.toString()));
-    const deadline = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      reject(new Error(`boot-check did not finish within ${LOCK_WAIT_S + seconds + 60} s (lock wait included):\n${log}`));
-    }, (LOCK_WAIT_S + seconds + 60) * 1000);
+    const deadline = setTimeout(
+      () => {
+        try {
+          process.kill(-child.pid!, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+        reject(new Error(`boot-check did not finish within ${LOCK_WAIT_S + seconds + 60} s (lock wait included):\n${log}`));
+      },
+      (LOCK_WAIT_S + seconds + 60) * 1000,
+    );
     child.on('error', (e) => {
       clearTimeout(deadline);
       reject(e);

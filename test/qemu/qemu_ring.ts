@@ -40,7 +40,10 @@ export function ringUnavailable(): string | undefined {
       return `${bin} does not run here (${why}); install its runtime libraries: ${RUNTIME_LIBS}`;
     }
   }
-  for (const [tool, arg] of [['socat', '-V'], ['flock', '--version']]) {
+  for (const [tool, arg] of [
+    ['socat', '-V'],
+    ['flock', '--version'],
+  ]) {
     const r = spawnSync(tool, [arg], { timeout: 10_000 });
     if (r.error || r.status !== 0) return `${tool} is missing (${RUNTIME_LIBS.replace(' socat', '')} socat util-linux)`;
   }
@@ -155,7 +158,10 @@ export class QemuDownload {
   static async start(chip: QemuChip, ws: Workspace): Promise<QemuDownload> {
     const port = await freePort();
     const monitor = path.join(ws.dir, 'monitor.sock');
-    const r = await run('nice', [...QEMU_NICE, path.join(QEMU_DIR, 'start-download.sh'), chip, ws.flash, ws.efuse, String(port)], { timeoutMs: 20_000, env: { QEMU_MONITOR: monitor } });
+    const r = await run('nice', [...QEMU_NICE, path.join(QEMU_DIR, 'start-download.sh'), chip, ws.flash, ws.efuse, String(port)], {
+      timeoutMs: 20_000,
+      env: { QEMU_MONITOR: monitor },
+    });
     const pid = Number(r.stdout.trim());
     if (r.code !== 0 || !Number.isInteger(pid) || pid <= 0) throw new Error(`start-download.sh ${chip} failed (exit ${r.code}): ${r.stderr.trim()}`);
     const tty = path.join(ws.dir, 'tty');

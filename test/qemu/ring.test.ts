@@ -100,7 +100,7 @@ if (unavailable) {
       await boots('esp32', ws, 40);
     });
 
-    it('ESP32 plain through esptool 4.12\'s stub set 1 boots', async () => {
+    it("ESP32 plain through esptool 4.12's stub set 1 boots", async () => {
       const ws = workspace(EFUSE.esp32);
       const r = await flash('esp32', ws, ['--stub-dir', STUBS_1, '-b', '921600', C12]);
       assert.equal(r.code, 0, show(r));
@@ -163,14 +163,20 @@ if (unavailable) {
       const dev = await QemuDownload.start('esp32', ws);
       let code: number;
       try {
-        const running = runCli(['flash', '--port', dev.tty, '--before', 'no-reset', '--after', 'no-reset', '--stub-dir', STUBS_2, '-b', '115200', '0x8000', pt], { out: (l) => (seen += l + '\n'), err: (l) => (seen += l + '\n') });
+        const running = runCli(['flash', '--port', dev.tty, '--before', 'no-reset', '--after', 'no-reset', '--stub-dir', STUBS_2, '-b', '115200', '0x8000', pt], {
+          out: (l) => (seen += l + '\n'),
+          err: (l) => (seen += l + '\n'),
+        });
         await pressResetWhenAsked(() => seen)(dev);
         code = await running;
       } finally {
         await dev.stop();
       }
       assert.equal(code, 0, seen);
-      assert.match(seen, /Warning: The flasher stub \(.*stubs-esptool-4\.12\/2\/esp32\.json\) did not start: no "OHAI" within 3 s after MEM_END\. The eFuses just read show neither Secure Boot nor Secure Download Mode/);
+      assert.match(
+        seen,
+        /Warning: The flasher stub \(.*stubs-esptool-4\.12\/2\/esp32\.json\) did not start: no "OHAI" within 3 s after MEM_END\. The eFuses just read show neither Secure Boot nor Secure Download Mode/,
+      );
       assert.match(seen, /Using ROM loader \(the flasher stub did not start\)/);
       const want = readFileSync(pt);
       assert.deepEqual(ws.flashBytes().subarray(0x8000, 0x8000 + want.length), want);
@@ -181,7 +187,10 @@ if (unavailable) {
       seen = '';
       const dev2 = await QemuDownload.start('esp32', enc);
       try {
-        const running = runCli(['flash', '--port', dev2.tty, '--before', 'no-reset', '--after', 'no-reset', '--stub-dir', STUBS_2, '-b', '115200', '--encrypt', C01], { out: (l) => (seen += l + '\n'), err: (l) => (seen += l + '\n') });
+        const running = runCli(['flash', '--port', dev2.tty, '--before', 'no-reset', '--after', 'no-reset', '--stub-dir', STUBS_2, '-b', '115200', '--encrypt', C01], {
+          out: (l) => (seen += l + '\n'),
+          err: (l) => (seen += l + '\n'),
+        });
         await pressResetWhenAsked(() => seen)(dev2);
         code = await running;
       } finally {
@@ -200,11 +209,18 @@ if (unavailable) {
       await boots('esp32c3', ws, 40);
     });
 
-    it('ESP32-C3 device encryption through the ROM loader\'s encrypted flag boots', async () => {
+    it("ESP32-C3 device encryption through the ROM loader's encrypted flag boots", async () => {
       const ws = workspace(EFUSE.c3Enc);
       // The ROM encrypts uncompressed writes only: bootloader, partition table and app (not the
       // 960 KiB SPIFFS image) keep this case short.
-      const files = ['0x0', path.join(C11, 'bootloader', 'bootloader.bin'), '0x8000', path.join(C11, 'partition_table', 'partition-table.bin'), '0x10000', path.join(C11, 'st7789.bin')];
+      const files = [
+        '0x0',
+        path.join(C11, 'bootloader', 'bootloader.bin'),
+        '0x8000',
+        path.join(C11, 'partition_table', 'partition-table.bin'),
+        '0x10000',
+        path.join(C11, 'st7789.bin'),
+      ];
       const r = await flash('esp32c3', ws, ['--no-stub', '-b', '115200', '--encrypt', ...files]);
       assert.equal(r.code, 0, show(r));
       assert.match(r.out, /encrypted by the chip/);

@@ -2,15 +2,7 @@
 import { chromium as chromiumPath, loadPlaywright } from './tools.mjs';
 import { withTimeout } from './processes.mjs';
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Opens a persistent context in `profileDir` (Playwright refuses --user-data-dir in args). */
 export async function launchChromium(profileDir, { viewport = { width: 1400, height: 900 } } = {}) {

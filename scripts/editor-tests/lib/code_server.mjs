@@ -19,27 +19,32 @@ export function codeServerProfile(root) {
   writeFileSync(profile.config, 'auth: none\ncert: false\n');
   // A quiet workbench: no welcome page, chat or walkthrough competing for the screenshots.
   mkdirSync(path.join(profile.userDataDir, 'User'), { recursive: true });
-  writeFileSync(path.join(profile.userDataDir, 'User/settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'workbench.welcomePage.walkthroughs.openOnInstall': false,
-    'chat.disableAIFeatures': true,
-    'workbench.secondarySideBar.defaultVisibility': 'hidden',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'telemetry.telemetryLevel': 'off',
-    // The output view reads "[Log]" for its word wrap: off, so each rendered line is one output line.
-    '[Log]': { 'editor.wordWrap': 'off' },
-    'update.mode': 'none',
-    // Terminal text in the DOM (not a canvas), so the test can read a build running in a task.
-    'terminal.integrated.gpuAcceleration': 'off',
-  }, null, 2));
+  writeFileSync(
+    path.join(profile.userDataDir, 'User/settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.welcomePage.walkthroughs.openOnInstall': false,
+        'chat.disableAIFeatures': true,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'telemetry.telemetryLevel': 'off',
+        // The output view reads "[Log]" for its word wrap: off, so each rendered line is one output line.
+        '[Log]': { 'editor.wordWrap': 'off' },
+        'update.mode': 'none',
+        // Terminal text in the DOM (not a canvas), so the test can read a build running in a task.
+        'terminal.integrated.gpuAcceleration': 'off',
+      },
+      null,
+      2,
+    ),
+  );
   return profile;
 }
 
-const commonArgs = (profile) => [
-  '--config', profile.config, '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir,
-];
+const commonArgs = (profile) => ['--config', profile.config, '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir];
 
 /** `code-server --install-extension <vsix>`; rejects with its output when it fails or takes over `timeoutMs`. */
 export async function installExtension(profile, vsix, timeoutMs = 60_000) {
@@ -66,20 +71,37 @@ export async function startCodeServer(profile, { log = () => {} } = {}) {
   requireTools(node24, codeServerEntry);
   const port = await freePort();
   const lines = [];
-  const server = spawnGroup(node24, [
-    codeServerEntry, ...commonArgs(profile),
-    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--disable-getting-started-override', '--ignore-last-opened',
-  ], {
-    env: { ...process.env, TMPDIR: profile.tmpDir },
-    onLine: (_stream, line) => { lines.push(line); if (lines.length > 300) lines.shift(); log(line); },
-  });
+  const server = spawnGroup(
+    node24,
+    [
+      codeServerEntry,
+      ...commonArgs(profile),
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+    ],
+    {
+      env: { ...process.env, TMPDIR: profile.tmpDir },
+      onLine: (_stream, line) => {
+        lines.push(line);
+        if (lines.length > 300) lines.shift();
+        log(line);
+      },
+    },
+  );
   const stop = () => killGroup(server.child);
   try {
     await Promise.race([
       waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, 'code-server'),
-      server.exited.then(({ code, signal }) => { throw new Error(`code-server exited at start (code ${code ?? signal}):\n${lines.join('\n')}`); }),
+      server.exited.then(({ code, signal }) => {
+        throw new Error(`code-server exited at start (code ${code ?? signal}):\n${lines.join('\n')}`);
+      }),
     ]);
   } catch (error) {
     await stop();

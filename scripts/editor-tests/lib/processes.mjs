@@ -33,7 +33,9 @@ export function spawnGroup(command, args, { env, cwd, onLine } = {}) {
       pending = lines.pop() ?? '';
       for (const line of lines) onLine?.(name, line);
     });
-    child[name].on('end', () => { if (pending) onLine?.(name, pending); });
+    child[name].on('end', () => {
+      if (pending) onLine?.(name, pending);
+    });
   }
   liveGroups.add(child);
   const exited = new Promise((resolve) => {
@@ -44,7 +46,12 @@ export function spawnGroup(command, args, { env, cwd, onLine } = {}) {
 }
 
 function groupAlive(pid) {
-  try { process.kill(-pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** SIGTERM to the whole group, then SIGKILL whatever is left after `graceMs`. Resolves when the group is gone. */
@@ -52,11 +59,19 @@ export async function killGroup(child, graceMs = 1500) {
   const pid = child?.pid;
   liveGroups.delete(child);
   if (!pid || !groupAlive(pid)) return;
-  try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ }
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
   const until = Date.now() + graceMs;
   while (groupAlive(pid) && Date.now() < until) await sleep(50);
   if (groupAlive(pid)) {
-    try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
     const hard = Date.now() + 2000;
     while (groupAlive(pid) && Date.now() < hard) await sleep(50);
   }
@@ -74,9 +89,15 @@ export async function waitForHttp(url, timeoutMs, what) {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise((resolve) => {
-      const request = http.get(url, { timeout: 1000 }, (response) => { response.resume(); resolve(true); });
+      const request = http.get(url, { timeout: 1000 }, (response) => {
+        response.resume();
+        resolve(true);
+      });
       request.on('error', () => resolve(false));
-      request.on('timeout', () => { request.destroy(); resolve(false); });
+      request.on('timeout', () => {
+        request.destroy();
+        resolve(false);
+      });
     });
     if (ok) return;
     if (Date.now() > until) throw new Error(`${what} did not answer on ${url} within ${timeoutMs / 1000} s`);
@@ -87,6 +108,9 @@ export async function waitForHttp(url, timeoutMs, what) {
 /** Rejects with `message` after `ms` unless `promise` settles first; the timer never keeps the process alive. */
 export function withTimeout(promise, ms, message) {
   let timer;
-  const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); timer.unref?.(); });
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer.unref?.();
+  });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

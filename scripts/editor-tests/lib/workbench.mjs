@@ -84,7 +84,10 @@ export class Workbench {
   async treeRow(label, timeout = 30_000) {
     const row = this.treeRowLocator(label);
     await row.waitFor({ timeout }).catch(async () => {
-      const labels = await this.page.locator('.part.sidebar .monaco-list-row .label-name').allInnerTexts().catch(() => []);
+      const labels = await this.page
+        .locator('.part.sidebar .monaco-list-row .label-name')
+        .allInnerTexts()
+        .catch(() => []);
       throw new Error(`no tree row "${label}" in the side bar; rows: ${labels.map(normalise).join(', ') || 'none'}`);
     });
     return row.evaluate((element) => {
@@ -101,7 +104,9 @@ export class Workbench {
   async clickTreeCheckbox(label) {
     const row = this.treeRowLocator(label);
     const box = row.locator('.custom-view-tree-node-item-checkbox');
-    await box.waitFor({ timeout: 10_000 }).catch(() => { throw new Error(`tree row "${label}" has no checkbox`); });
+    await box.waitFor({ timeout: 10_000 }).catch(() => {
+      throw new Error(`tree row "${label}" has no checkbox`);
+    });
     await box.click();
   }
 
@@ -128,16 +133,27 @@ export class Workbench {
     // first row that contains it.
     const rows = this.page.locator('.quick-input-list .monaco-list-row');
     const exact = rows.filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) }) }).first();
-    const entry = (await exact.waitFor({ timeout: 3000 }).then(() => true, () => false)) ? exact : rows.filter({ hasText: title }).first();
+    const entry = (await exact.waitFor({ timeout: 3000 }).then(
+      () => true,
+      () => false,
+    ))
+      ? exact
+      : rows.filter({ hasText: title }).first();
     await entry.waitFor({ timeout: 10_000 }).catch(async () => {
-      const shown = await this.page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+      const shown = await this.page
+        .locator('.quick-input-list .monaco-list-row')
+        .allInnerTexts()
+        .catch(() => []);
       throw new Error(`the command palette has no "${title}"; it shows: ${shown.map(normalise).join(' | ') || 'nothing'}`);
     });
     await entry.click();
     if (opensPrompt) return;
-    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {
-      throw new Error(`after choosing "${title}" the quick input stayed open (a prompt the test does not expect?)`);
-    });
+    await this.page
+      .locator('.quick-input-widget')
+      .waitFor({ state: 'hidden', timeout: 10_000 })
+      .catch(() => {
+        throw new Error(`after choosing "${title}" the quick input stayed open (a prompt the test does not expect?)`);
+      });
   }
 
   /** Starts recording every status bar text the page shows (a flash can pass through "42%" quicker than a poll). */
@@ -199,7 +215,9 @@ export class Workbench {
     await input.waitFor({ timeout: 10_000 });
     await input.fill(name);
     const entry = this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
-    await entry.waitFor({ timeout: 10_000 }).catch(() => { throw new Error(`no output channel "${name}"`); });
+    await entry.waitFor({ timeout: 10_000 }).catch(() => {
+      throw new Error(`no output channel "${name}"`);
+    });
     await entry.click();
     await this.page.locator('.part.panel .monaco-editor .view-lines').waitFor({ timeout: 10_000 });
   }
@@ -224,7 +242,10 @@ export class Workbench {
       unchanged = lines.size === before ? unchanged + 1 : 0;
       await this.page.keyboard.press('PageDown');
     }
-    return [...lines.entries()].sort((a, b) => a[0] - b[0]).map(([, text]) => normalise(text)).join('\n');
+    return [...lines.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([, text]) => normalise(text))
+      .join('\n');
   }
 
   /**
@@ -279,7 +300,9 @@ export class Workbench {
   /** The modal dialog on screen: { message, detail, buttons, primary, focused } (focused: the button Enter presses). */
   async modalDialog(timeout = 30_000) {
     const box = this.page.locator('.monaco-dialog-box').first();
-    await box.waitFor({ timeout }).catch(() => { throw new Error(`no modal dialog within ${timeout / 1000} s`); });
+    await box.waitFor({ timeout }).catch(() => {
+      throw new Error(`no modal dialog within ${timeout / 1000} s`);
+    });
     await this.page.waitForTimeout(300); // focus lands after the dialog's entrance
     return box.evaluate((element) => ({
       message: element.querySelector('.dialog-message-text')?.textContent ?? '',
@@ -294,7 +317,9 @@ export class Workbench {
   /** Clicks the status-bar item whose text matches `pattern`. */
   async clickStatusBarItem(pattern) {
     const item = this.page.locator('.part.statusbar .statusbar-item').filter({ hasText: pattern }).first();
-    await item.waitFor({ timeout: 10_000 }).catch(() => { throw new Error(`no status bar item matches ${pattern}`); });
+    await item.waitFor({ timeout: 10_000 }).catch(() => {
+      throw new Error(`no status bar item matches ${pattern}`);
+    });
     await item.locator('a, .statusbar-item-label').first().click();
   }
 
@@ -312,14 +337,22 @@ export class Workbench {
 
   /** Text of the terminal panel (the DOM renderer: gpuAcceleration off in the profile). */
   async terminalText() {
-    return normalise(await this.page.locator('.part.panel .xterm-rows').first().innerText().catch(() => ''));
+    return normalise(
+      await this.page
+        .locator('.part.panel .xterm-rows')
+        .first()
+        .innerText()
+        .catch(() => ''),
+    );
   }
 
   /** "Developer: Show Running Extensions" → the activation time VS Code measured for `name` (e.g. "42ms"). */
   async activationTime(id, name) {
     await this.runCommand('Developer: Show Running Extensions');
     const row = this.page.locator('.runtime-extensions-editor .monaco-list-row', { hasText: name }).first();
-    await row.waitFor({ timeout: 15_000 }).catch(() => { throw new Error(`"${name}" (${id}) is not among the running extensions`); });
+    await row.waitFor({ timeout: 15_000 }).catch(() => {
+      throw new Error(`"${name}" (${id}) is not among the running extensions`);
+    });
     const text = normalise(await row.innerText());
     const match = /((?:Startup )?Activation):\s*(\d+)\s*ms/.exec(text);
     if (!match) throw new Error(`no activation time in the running-extensions row of ${name}: "${text}"`);

@@ -14,14 +14,7 @@ const ROW = 32;
  * Write the result for `data` (at flash address `address`) into out[0 … data.length).
  * `address` and `data.length` must be multiples of 16 (checked by the caller).
  */
-export function esp32CryptBlocks(
-  key: Buffer,
-  address: number,
-  data: Uint8Array,
-  direction: CryptDirection,
-  flashCryptConfig: number,
-  out: Uint8Array,
-): void {
+export function esp32CryptBlocks(key: Buffer, address: number, data: Uint8Array, direction: CryptDirection, flashCryptConfig: number, out: Uint8Array): void {
   const scratch = Buffer.alloc(ROW);
   let pos = 0;
   while (pos < data.length) {
@@ -30,10 +23,7 @@ export function esp32CryptBlocks(
     const len = Math.min(rowStart + ROW - a, data.length - pos);
     const rowKey = esp32RowKey(key, rowStart, flashCryptConfig);
     // "Inverted" AES: the hardware's encryption is the AES decryption primitive.
-    const aes =
-      direction === 'encrypt'
-        ? crypto.createDecipheriv('aes-256-ecb', rowKey, null)
-        : crypto.createCipheriv('aes-256-ecb', rowKey, null);
+    const aes = direction === 'encrypt' ? crypto.createDecipheriv('aes-256-ecb', rowKey, null) : crypto.createCipheriv('aes-256-ecb', rowKey, null);
     aes.setAutoPadding(false);
     for (let b = 0; b < len; b += AES_BLOCK) copyReversed(data, pos + b, scratch, b, AES_BLOCK);
     const result = aes.update(scratch.subarray(0, len));

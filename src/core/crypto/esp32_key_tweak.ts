@@ -46,9 +46,7 @@ function masksFor(flashCryptConfig: number): Map<number, Buffer> {
 
 export function checkFlashCryptConfig(flashCryptConfig: number): void {
   if (!Number.isInteger(flashCryptConfig) || flashCryptConfig < 0 || flashCryptConfig > 0xf) {
-    throw new Error(
-      `FLASH_CRYPT_CONFIG ${String(flashCryptConfig)} is out of range: it is a 4-bit eFuse value (0x0…0xF, normally 0xF).`,
-    );
+    throw new Error(`FLASH_CRYPT_CONFIG ${String(flashCryptConfig)} is out of range: it is a 4-bit eFuse value (0x0…0xF, normally 0xF).`);
   }
 }
 

@@ -56,21 +56,12 @@ function checkPadTo(padTo: number, opts?: FlashCryptOptions): void {
 
 function checkEnd(address: number, length: number, opts?: FlashCryptOptions): void {
   if (address + length > ADDRESS_SPACE) {
-    throw new Error(
-      `${prefix(opts)}${length} bytes at ${hex(address)} run past the end of the 32-bit flash address space.`,
-    );
+    throw new Error(`${prefix(opts)}${length} bytes at ${hex(address)} run past the end of the 32-bit flash address space.`);
   }
 }
 
 /** Encrypt or decrypt whole blocks into out[0 … data.length). */
-export function cryptBlocksInto(
-  key: FlashKey,
-  address: number,
-  data: Uint8Array,
-  direction: CryptDirection,
-  flashCryptConfig: number,
-  out: Uint8Array,
-): void {
+export function cryptBlocksInto(key: FlashKey, address: number, data: Uint8Array, direction: CryptDirection, flashCryptConfig: number, out: Uint8Array): void {
   if (key.scheme === 'esp32-aes') esp32CryptBlocks(key.bytes, address, data, direction, flashCryptConfig, out);
   else xtsCryptBlocks(key.bytes, address, data, direction, out);
 }
@@ -86,8 +77,7 @@ function resolvedOptions(key: FlashKey, address: number, opts?: FlashCryptOption
 
 function lengthError(length: number, opts?: FlashCryptOptions): Error {
   return new Error(
-    `${prefix(opts)}encrypted data is ${length} bytes long, not a multiple of 16: flash-encrypted data always is. ` +
-      `Was the file cut short, or is it not flash ciphertext?`,
+    `${prefix(opts)}encrypted data is ${length} bytes long, not a multiple of 16: flash-encrypted data always is. ` + `Was the file cut short, or is it not flash ciphertext?`,
   );
 }
 
@@ -98,13 +88,7 @@ export function cryptOutputLength(direction: CryptDirection, length: number, pad
 }
 
 /** One-shot: the whole output in one buffer (no further copies). */
-export function cryptFlashData(
-  key: FlashKey,
-  address: number,
-  data: Uint8Array,
-  direction: CryptDirection,
-  opts?: FlashCryptOptions,
-): Buffer {
+export function cryptFlashData(key: FlashKey, address: number, data: Uint8Array, direction: CryptDirection, opts?: FlashCryptOptions): Buffer {
   const { conf, padTo } = resolvedOptions(key, address, opts);
   if (direction === 'decrypt' && data.length % AES_BLOCK !== 0) throw lengthError(data.length, opts);
   const outLength = cryptOutputLength(direction, data.length, padTo);

@@ -18,15 +18,7 @@ import type { FlashKey } from './flash_key';
 export { checkFlashAddress, cryptOutputLength, DEFAULT_FLASH_CRYPT_CONFIG, FlashCipher } from './flash_cipher';
 export type { FlashCryptOptions } from './flash_cipher';
 export type { CryptDirection } from './crypt_direction';
-export {
-  chipKeyLengths,
-  keyChipMismatch,
-  keyForChip,
-  keyFromBytes,
-  loadKeyFile,
-  loadSchemeKeyFile,
-  SCHEME_KEY_LENGTHS,
-} from './flash_key';
+export { chipKeyLengths, keyChipMismatch, keyForChip, keyFromBytes, loadKeyFile, loadSchemeKeyFile, SCHEME_KEY_LENGTHS } from './flash_key';
 export type { CryptScheme, FlashKey } from './flash_key';
 export { encryptedSegmentAlignmentCheck, hostKeyWriteCheck } from './host_key_check';
 export type { HostKeyCheckOptions, HostKeyDeviceState } from './host_key_check';

@@ -167,19 +167,13 @@ export function readKeyFileBytes(file: string): Buffer {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') {
-      throw new InputError(
-        `Key file ${file} not found. Give the path of a raw key file as espsecure writes it ` +
-          `(the generate-key command makes a new one).`,
-      );
+      throw new InputError(`Key file ${file} not found. Give the path of a raw key file as espsecure writes it ` + `(the generate-key command makes a new one).`);
     }
     if (err.code) throw new InputError(`Key file ${file} cannot be read (${err.code}): ${err.message}`);
     throw err;
   }
   if (size > MAX_KEY_FILE) {
-    throw new InputError(
-      `Key file ${file} holds ${size} bytes; flash-encryption key files are 16, 24, 32 or 64 bytes of raw key. ` +
-        `Is this the right file?`,
-    );
+    throw new InputError(`Key file ${file} holds ${size} bytes; flash-encryption key files are 16, 24, 32 or 64 bytes of raw key. ` + `Is this the right file?`);
   }
   return fs.readFileSync(file);
 }

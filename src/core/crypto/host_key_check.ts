@@ -27,11 +27,7 @@ export interface HostKeyCheckOptions {
  * plaintext and the device would not boot. On ESP32 a FLASH_CRYPT_CONFIG other than the one
  * the ciphertext is computed for is refused too (the device would decrypt it to garbage).
  */
-export function hostKeyWriteCheck(
-  device: HostKeyDeviceState,
-  force: boolean,
-  opts?: HostKeyCheckOptions,
-): { reason: string; advice: string } | undefined {
+export function hostKeyWriteCheck(device: HostKeyDeviceState, force: boolean, opts?: HostKeyCheckOptions): { reason: string; advice: string } | undefined {
   const chip = device.chip ? chipFacts(device.chip) : undefined;
   const name = chip?.displayName ?? 'the device';
   if (chip && chip.cryptScheme === 'none') {

@@ -20,9 +20,7 @@ export function newFlashKey(chipName: string, opts: NewKeyOptions = {}): FlashKe
   let length = 32;
   if (opts.xts256) {
     if (chip.cryptScheme !== 'xts-aes' || !lengths.includes(64)) {
-      throw new InputError(
-        `${chip.displayName} cannot use an XTS-AES-256 key (its eFuses take ${byteSizes(lengths)} keys); ask for a 32-byte key instead.`,
-      );
+      throw new InputError(`${chip.displayName} cannot use an XTS-AES-256 key (its eFuses take ${byteSizes(lengths)} keys); ask for a 32-byte key instead.`);
     }
     length = 64;
   }

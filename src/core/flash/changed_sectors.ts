@@ -33,7 +33,7 @@ interface Piece {
 /** [start, end) cut at multiples of `unit`. */
 export function piecesOf(start: number, end: number, unit: number): Piece[] {
   const out: Piece[] = [];
-  for (let at = start; at < end; ) {
+  for (let at = start; at < end;) {
     const next = Math.min(end, (Math.floor(at / unit) + 1) * unit);
     out.push({ start: at, end: next });
     at = next;

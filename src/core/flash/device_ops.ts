@@ -46,7 +46,8 @@ export async function eraseFlash(opts: ConnectOptions): Promise<void> {
       await s.session.eraseFlash();
       return;
     }
-    if (s.flashSize === undefined) throw new InputError('Erasing the whole flash with the ROM loader needs the flash size, which could not be detected. Use the stub, or erase a region.');
+    if (s.flashSize === undefined)
+      throw new InputError('Erasing the whole flash with the ROM loader needs the flash size, which could not be detected. Use the stub, or erase a region.');
     await romErase(s, 0, s.flashSize);
   });
 }
@@ -95,7 +96,15 @@ export async function readFlash(opts: ConnectOptions, offset: number, length: nu
     }
     const start = Date.now();
     const progress = (done: number) =>
-      emit({ kind: 'progress', index: 0, name: `read ${hex(offset)}`, written: done, total: length, sent: done, kbitPerSecond: Math.round((done * 8) / Math.max(1, Date.now() - start)) });
+      emit({
+        kind: 'progress',
+        index: 0,
+        name: `read ${hex(offset)}`,
+        written: done,
+        total: length,
+        sent: done,
+        kbitPerSecond: Math.round((done * 8) / Math.max(1, Date.now() - start)),
+      });
     if (s.session.isStub) return s.session.readFlashStub(offset, length, progress);
     if (s.detection.secureDownloadMode) throw new InputError('Reading flash is not possible in Secure Download Mode.');
     return s.session.readFlashSlow(offset, length, progress);
@@ -106,10 +115,7 @@ export async function readFlash(opts: ConnectOptions, offset: number, length: nu
  * Compare segments with the flash by MD5, preparing them exactly as flashSegments would
  * (header patch, padding, host encryption). Device-encrypted segments need the key to be checked.
  */
-export async function verifySegments(
-  segments: WriteSegment[],
-  opts: FlashOptions,
-): Promise<{ name: string; ok: boolean; expected: string; actual: string }[]> {
+export async function verifySegments(segments: WriteSegment[], opts: FlashOptions): Promise<{ name: string; ok: boolean; expected: string; actual: string }[]> {
   validateSegments(segments);
   return withSession(opts, { stub: opts.stub ?? true, flashSizeSetting: opts.settings?.size }, async (s) => {
     let key: FlashKey | undefined;

@@ -104,7 +104,15 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       // a listener's bug must not break the job
     }
   };
-  const results: SegmentResult[] = segments.map((s) => ({ name: s.name, offset: s.offset, status: 'not-written', bytes: s.bytes.length, sentBytes: 0, seconds: 0, verified: false }));
+  const results: SegmentResult[] = segments.map((s) => ({
+    name: s.name,
+    offset: s.offset,
+    status: 'not-written',
+    bytes: s.bytes.length,
+    sentBytes: 0,
+    seconds: 0,
+    verified: false,
+  }));
   let open: OpenSession | undefined;
   /** Data being compressed ahead of its write (deflateAhead), stopped when the job ends. */
   const compressing: Uint8Array[] = [];
@@ -160,7 +168,9 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
           for (const g of regions) {
             const have = await s.session.flashMd5(g.addr, g.size, what);
             out.push(have);
-            const want = createHash('md5').update(p.expected!.subarray(g.addr - p.offset, g.addr - p.offset + g.size)).digest('hex');
+            const want = createHash('md5')
+              .update(p.expected!.subarray(g.addr - p.offset, g.addr - p.offset + g.size))
+              .digest('hex');
             if (p.compressionPending && g.size === MD5_BLOCK && have !== want && ++differing === 2) {
               deflateAhead([p.data]);
               compressing.push(p.data);
@@ -326,7 +336,9 @@ async function verifyRanges(s: OpenSession, p: PreparedSegment, ranges: { start:
     `verifying the sectors written in segment "${p.name}"`,
   );
   for (let i = 0; i < ranges.length; i++) {
-    const want = createHash('md5').update(p.expected!.subarray(ranges[i].start - p.offset, ranges[i].end - p.offset)).digest('hex');
+    const want = createHash('md5')
+      .update(p.expected!.subarray(ranges[i].start - p.offset, ranges[i].end - p.offset))
+      .digest('hex');
     if (have[i] !== want) return { at: ranges[i].start, actual: have[i], expected: want, what: ` for the rewritten range ${hex(ranges[i].start)}–${hex(ranges[i].end)}` };
   }
   return undefined;

@@ -27,7 +27,11 @@ function sizeNibble(setting: string, detected: number | undefined, segName: stri
     name = FLASH_SIZES.find((s) => flashSizeBytes(s) === bytes) ?? '4MB';
   }
   const i = name ? (FLASH_SIZES as readonly string[]).indexOf(name) : -1;
-  if (i < 0) throw new InputError(`Flash size setting "${setting}" (for segment ${segName}) is not one of ${FLASH_SIZES.join(', ')}, detect or keep.`, { segment: segName, setting: 'flash size' });
+  if (i < 0)
+    throw new InputError(`Flash size setting "${setting}" (for segment ${segName}) is not one of ${FLASH_SIZES.join(', ')}, detect or keep.`, {
+      segment: segName,
+      setting: 'flash size',
+    });
   return i;
 }
 
@@ -61,7 +65,9 @@ export function patchImageHeader(
   if (settings.freq !== 'keep') {
     const f = flashFreqNibble(chip.name, settings.freq);
     if (f === undefined) {
-      throw new InputError(`Flash frequency setting "${settings.freq}" is not valid for ${chip.displayName}; use one of ${Object.keys(chip.flashFreq).join(', ')} or keep.`, { setting: 'flash frequency' });
+      throw new InputError(`Flash frequency setting "${settings.freq}" is not valid for ${chip.displayName}; use one of ${Object.keys(chip.flashFreq).join(', ')} or keep.`, {
+        setting: 'flash frequency',
+      });
     }
     freqN = f;
   }

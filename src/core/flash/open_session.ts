@@ -126,7 +126,10 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
           throw e instanceof LoaderTimeoutError ? stubSilentError(stub, e) : e;
         });
         if (!stub.identity.release) {
-          emit({ kind: 'warning', message: `The stub ${stub.file} is not one ESP Flasher knows (image ${stub.identity.hash}): using the conservative set (no compressed encrypted writes; encrypted writes ask with the FLASH_BEGIN flag).` });
+          emit({
+            kind: 'warning',
+            message: `The stub ${stub.file} is not one ESP Flasher knows (image ${stub.identity.hash}): using the conservative set (no compressed encrypted writes; encrypted writes ask with the FLASH_BEGIN flag).`,
+          });
         }
       } catch (e) {
         if (!(e instanceof StubStartError) || wants.stubRequired) throw e;
@@ -140,7 +143,9 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
       emit({
         kind: 'stub',
         running: true,
-        detail: connected.stubAlreadyRunning ? 'a stub was already running (not identified: conservative capabilities)' : `stub uploaded: ${session.stub?.name} (${session.stub?.licence})`,
+        detail: connected.stubAlreadyRunning
+          ? 'a stub was already running (not identified: conservative capabilities)'
+          : `stub uploaded: ${session.stub?.name} (${session.stub?.licence})`,
       });
     } else {
       emit({
@@ -169,7 +174,8 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
       try {
         flashId = await readFlashId(session, chip);
         detectedFlashSize = flashSizeFromId(flashId);
-        if (detectedFlashSize === undefined) emit({ kind: 'warning', message: `Unknown flash ID 0x${flashId.toString(16).padStart(6, '0')}: flash size not detected; give the flash size setting.` });
+        if (detectedFlashSize === undefined)
+          emit({ kind: 'warning', message: `Unknown flash ID 0x${flashId.toString(16).padStart(6, '0')}: flash size not detected; give the flash size setting.` });
       } catch (e) {
         if (e instanceof CancelledError) throw e;
         emit({ kind: 'warning', message: `Could not read the flash ID: ${(e as Error).message}` });
@@ -238,12 +244,18 @@ const BY_HAND_ATTEMPTS = 20;
  * The stub did not start: reset the chip into download mode (reset lines, or by hand when the
  * port has none or resets were declined) and connect to the ROM loader again.
  */
-async function backToRom(conn: LoaderConnection, chip: ChipFacts, sdm: boolean, before: BeforeReset | undefined, resetLines: boolean, why: StubStartError, emit: Emit): Promise<LoaderSession> {
+async function backToRom(
+  conn: LoaderConnection,
+  chip: ChipFacts,
+  sdm: boolean,
+  before: BeforeReset | undefined,
+  resetLines: boolean,
+  why: StubStartError,
+  emit: Emit,
+): Promise<LoaderSession> {
   const useLines = resetLines && before !== 'no-reset' && before !== 'no-reset-no-sync';
   const cannotEncrypt = chip.romEncryptedFlag ? '' : ` (the ${chip.displayName} ROM loader cannot encrypt: device-encrypted segments will be refused)`;
-  const how = useLines
-    ? 'resetting the chip into download mode'
-    : 'reset the chip into download mode by hand now (hold BOOT, press and release RESET)';
+  const how = useLines ? 'resetting the chip into download mode' : 'reset the chip into download mode by hand now (hold BOOT, press and release RESET)';
   emit({ kind: 'warning', message: `${why.detail} Continuing with the ROM loader, which is slower${cannotEncrypt}: ${how}.` });
   const again = await connectLoader(conn, useLines ? (before ?? 'default-reset') : 'no-reset', {
     attempts: useLines ? undefined : BY_HAND_ATTEMPTS,
@@ -252,7 +264,8 @@ async function backToRom(conn: LoaderConnection, chip: ChipFacts, sdm: boolean, 
     if (e instanceof CancelledError) throw e;
     throw new Error(`${why.message} Going back to the ROM loader failed too: ${(e as Error).message}`);
   });
-  if (again.stubAlreadyRunning) throw new Error(`${why.message} After the reset a stub still answers instead of the ROM loader; power-cycle the chip into download mode and flash with --no-stub.`);
+  if (again.stubAlreadyRunning)
+    throw new Error(`${why.message} After the reset a stub still answers instead of the ROM loader; power-cycle the chip into download mode and flash with --no-stub.`);
   emit({ kind: 'connected', port: conn.port });
   const session = again.session;
   session.chip = chip;

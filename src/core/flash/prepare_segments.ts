@@ -133,7 +133,12 @@ export function wireLayout(
   defer = false,
 ): { writeOffset: number; data: Uint8Array; compressed?: Uint8Array; compressionPending?: boolean; wire: WireMethod; method: WriteMethod; methodText: string } {
   const wanted = chooseWireMethod(encrypt, l, compress);
-  const result = (w: WireMethod, extra: { writeOffset: number; data: Uint8Array; compressed?: Uint8Array; compressionPending?: boolean }) => ({ ...extra, wire: w, method: w.method, methodText: w.text });
+  const result = (w: WireMethod, extra: { writeOffset: number; data: Uint8Array; compressed?: Uint8Array; compressionPending?: boolean }) => ({
+    ...extra,
+    wire: w,
+    method: w.method,
+    methodText: w.text,
+  });
   let writeOffset = offset;
   let data = image;
   if (wanted.sectorAlignedStart && offset % FLASH_SECTOR !== 0) {

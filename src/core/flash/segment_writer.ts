@@ -101,7 +101,10 @@ interface Plan {
  * part-way: the stub may keep inflated bytes of the aborted stream).
  */
 function planWrite(session: LoaderSession, p: PreparedSegment, allowCompressed: boolean): Plan {
-  const w = p.wire.compressed && !allowCompressed && session.chip ? chooseWireMethod(p.encrypt, { chip: session.chip, stub: session.stub, secureDownloadMode: session.secureDownloadMode }, false) : p.wire;
+  const w =
+    p.wire.compressed && !allowCompressed && session.chip
+      ? chooseWireMethod(p.encrypt, { chip: session.chip, stub: session.stub, secureDownloadMode: session.secureDownloadMode }, false)
+      : p.wire;
   const bs = w.blockSize;
   const fromWire = { beginOp: w.beginOp, dataOp: w.dataOp, endOp: w.endOp, encryptWord: w.beginEncryptWord, blockSize: bs, sendsEnd: w.sendsEnd };
   // The stub ACKs a block when it starts on it, so the wait for block n covers the work of
@@ -158,7 +161,14 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
       opts.onProgress?.(acked);
     };
     try {
-      const begin = { size: plan.beginSize, blocks: plan.blocks.length, blockSize: plan.blockSize, offset: p.writeOffset, encryptWord: plan.encryptWord, context: `segment "${p.name}" at ${hex(p.writeOffset)}` };
+      const begin = {
+        size: plan.beginSize,
+        blocks: plan.blocks.length,
+        blockSize: plan.blockSize,
+        offset: p.writeOffset,
+        encryptWord: plan.encryptWord,
+        context: `segment "${p.name}" at ${hex(p.writeOffset)}`,
+      };
       const sendBegin = () => (plan.beginOp === Op.FLASH_DEFL_BEGIN ? session.flashDeflBegin(begin) : session.flashBegin(begin));
       try {
         await sendBegin();
@@ -255,4 +265,3 @@ function withOffset(e: unknown, p: PreparedSegment, acked: number): unknown {
   if (isCancelled(e)) return e;
   return new SegmentWriteError(p.name, p.offset + acked, acked, e);
 }
-

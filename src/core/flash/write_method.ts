@@ -88,10 +88,26 @@ export function chooseWireMethod(encrypt: EncryptMode, l: LoaderCaps, compress: 
   const zip = compress && canCompress(l);
   if (encrypt === 'host') {
     // Ciphertext does not deflate: written plain.
-    return { method: 'host-encrypted', compressed: false, deviceEncrypted: false, ...ops(false, false), ...plainWord, ...base, text: `host-encrypted ciphertext, plain write (${loaderName(l)})` };
+    return {
+      method: 'host-encrypted',
+      compressed: false,
+      deviceEncrypted: false,
+      ...ops(false, false),
+      ...plainWord,
+      ...base,
+      text: `host-encrypted ciphertext, plain write (${loaderName(l)})`,
+    };
   }
   if (encrypt === 'off') {
-    return { method: zip ? 'compressed' : 'plain', compressed: zip, deviceEncrypted: false, ...ops(zip, false), ...plainWord, ...base, text: `${zip ? 'compressed' : 'plain'} (${loaderName(l)})` };
+    return {
+      method: zip ? 'compressed' : 'plain',
+      compressed: zip,
+      deviceEncrypted: false,
+      ...ops(zip, false),
+      ...plainWord,
+      ...base,
+      text: `${zip ? 'compressed' : 'plain'} (${loaderName(l)})`,
+    };
   }
   const why = deviceEncryptionUnavailable(l);
   if (why) throw new Error(`Internal error: device encryption was chosen although ${why}.`);
@@ -99,9 +115,25 @@ export function chooseWireMethod(encrypt: EncryptMode, l: LoaderCaps, compress: 
     return { method: 'encrypted-d4', compressed: false, deviceEncrypted: true, ...ops(false, true), ...base, text: `device-encrypted (${loaderName(l)}, FLASH_ENCRYPT_DATA)` };
   }
   if (zip && l.stub?.compressedEncryptedWrites) {
-    return { method: 'encrypted-compressed', compressed: true, deviceEncrypted: true, ...ops(true, false), beginEncryptWord: 1, ...base, text: `device-encrypted, compressed (${loaderName(l)})` };
+    return {
+      method: 'encrypted-compressed',
+      compressed: true,
+      deviceEncrypted: true,
+      ...ops(true, false),
+      beginEncryptWord: 1,
+      ...base,
+      text: `device-encrypted, compressed (${loaderName(l)})`,
+    };
   }
-  return { method: 'encrypted', compressed: false, deviceEncrypted: true, ...ops(false, false), beginEncryptWord: 1, ...base, text: `device-encrypted (${loaderName(l)}, FLASH_BEGIN encrypted flag)` };
+  return {
+    method: 'encrypted',
+    compressed: false,
+    deviceEncrypted: true,
+    ...ops(false, false),
+    beginEncryptWord: 1,
+    ...base,
+    text: `device-encrypted (${loaderName(l)}, FLASH_BEGIN encrypted flag)`,
+  };
 }
 
 function ops(compressed: boolean, encryptOp: boolean): Pick<WireMethod, 'beginOp' | 'dataOp' | 'endOp'> {

@@ -18,7 +18,20 @@ export interface LineRow {
   line: number;
 }
 
-const DW_LNS = { copy: 1, advancePc: 2, advanceLine: 3, setFile: 4, setColumn: 5, negateStmt: 6, setBasicBlock: 7, constAddPc: 8, fixedAdvancePc: 9, setPrologueEnd: 10, setEpilogueBegin: 11, setIsa: 12 };
+const DW_LNS = {
+  copy: 1,
+  advancePc: 2,
+  advanceLine: 3,
+  setFile: 4,
+  setColumn: 5,
+  negateStmt: 6,
+  setBasicBlock: 7,
+  constAddPc: 8,
+  fixedAdvancePc: 9,
+  setPrologueEnd: 10,
+  setEpilogueBegin: 11,
+  setIsa: 12,
+};
 const DW_LNE = { endSequence: 1, setAddress: 2, defineFile: 3, setDiscriminator: 4 };
 const DW_LNCT = { path: 1, directoryIndex: 2 };
 const DW_TAG_compile_unit = 0x11;
@@ -64,7 +77,8 @@ export function compDirs(s: DwarfSections): Map<number, string> {
       const unitType = c.u8();
       addressSize = c.u8();
       abbrevOffset = c.sized(offsetSize);
-      if (unitType === 4 || unitType === 5) c.skip(8); // skeleton/split: dwo id
+      if (unitType === 4 || unitType === 5)
+        c.skip(8); // skeleton/split: dwo id
       else if (unitType === 2 || unitType === 6) c.skip(8 + offsetSize); // type units
     } else {
       abbrevOffset = c.sized(offsetSize);
@@ -141,9 +155,11 @@ function readProgram(data: Uint8Array, start: number, compDir: string | undefine
     offsetSize = 8;
   }
   const end = c.at + unitLength;
-  if (end > data.length) throw new FormatError(`.debug_line: the line program at offset ${start} claims ${unitLength} bytes, past the end of the section; the ELF is truncated.`, '.debug_line');
+  if (end > data.length)
+    throw new FormatError(`.debug_line: the line program at offset ${start} claims ${unitLength} bytes, past the end of the section; the ELF is truncated.`, '.debug_line');
   const version = c.u16();
-  if (version < 2 || version > 5) throw new FormatError(`.debug_line: line program at offset ${start} has DWARF version ${version}; versions 2 to 5 are understood.`, '.debug_line');
+  if (version < 2 || version > 5)
+    throw new FormatError(`.debug_line: line program at offset ${start} has DWARF version ${version}; versions 2 to 5 are understood.`, '.debug_line');
   let addressSize = 4;
   if (version >= 5) {
     addressSize = c.u8();

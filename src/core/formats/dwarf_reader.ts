@@ -9,7 +9,8 @@ export class DwarfCursor {
   ) {}
 
   private need(n: number): void {
-    if (this.at + n > this.b.length) throw new FormatError(`${this.what}: ran past the end of the section at offset ${this.at}; the DWARF data is truncated or corrupt.`, this.what);
+    if (this.at + n > this.b.length)
+      throw new FormatError(`${this.what}: ran past the end of the section at offset ${this.at}; the DWARF data is truncated or corrupt.`, this.what);
   }
   u8(): number {
     this.need(1);

@@ -5,15 +5,7 @@ import { errorProblem, warningProblem, type Problem } from '../plan/problem';
 import { hex, toHex, u16, u32 } from './bytes';
 import { flashFreqName, flashModeName, flashSizeName } from './flash_params';
 import { readAppDescriptor, readBootloaderDescriptor } from './image_descriptors';
-import {
-  CHECKSUM_SEED,
-  IMAGE_HEADER_LEN,
-  IMAGE_MAGIC,
-  IMAGE_MAX_SEGMENTS,
-  SEGMENT_HEADER_LEN,
-  type ImageInfo,
-  type ImageSegmentInfo,
-} from './image_format';
+import { CHECKSUM_SEED, IMAGE_HEADER_LEN, IMAGE_MAGIC, IMAGE_MAX_SEGMENTS, SEGMENT_HEADER_LEN, type ImageInfo, type ImageSegmentInfo } from './image_format';
 
 export interface ParseImageOptions {
   /** Chip to read chip-specific fields with; the header's chip id is used when absent. */
@@ -141,10 +133,7 @@ function parseImageUncached(b: Uint8Array, opts: ParseImageOptions): ParsedImage
     const length = u32(b, pos + 4);
     const dataOffset = pos + SEGMENT_HEADER_LEN;
     if (length > 16 * 1024 * 1024 || dataOffset + length > b.length) {
-      err(
-        `${what}: segment ${i} at offset ${hex(pos)} says ${length} bytes, but only ${Math.max(0, b.length - dataOffset)} follow; ` +
-          `the image is truncated or corrupt.`,
-      );
+      err(`${what}: segment ${i} at offset ${hex(pos)} says ${length} bytes, but only ${Math.max(0, b.length - dataOffset)} follow; ` + `the image is truncated or corrupt.`);
       return { info, problems };
     }
     if (length % 4 !== 0) warn(`${what}: segment ${i} length ${length} (offset ${hex(pos + 4)}) is not a multiple of 4.`);

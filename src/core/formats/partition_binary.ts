@@ -3,16 +3,7 @@ import { createHash } from 'node:crypto';
 import type { PartitionRef } from '../plan/flash_plan';
 import { errorProblem, warningProblem, type Problem } from '../plan/problem';
 import { cString, hex, putCString, putU32, toHex, u16, u32 } from './bytes';
-import {
-  FLAG_ENCRYPTED,
-  FLAG_READONLY,
-  PARTITION_ENTRY_LEN,
-  PARTITION_NAME_MAX,
-  PARTITION_TABLE_MAX_LEN,
-  checkPartitions,
-  makePartition,
-  partitionFlags,
-} from './partition_table';
+import { FLAG_ENCRYPTED, FLAG_READONLY, PARTITION_ENTRY_LEN, PARTITION_NAME_MAX, PARTITION_TABLE_MAX_LEN, checkPartitions, makePartition, partitionFlags } from './partition_table';
 
 export const ENTRY_MAGIC = 0x50aa;
 export const MD5_MAGIC = 0xebeb;
@@ -58,7 +49,13 @@ export function parsePartitionTable(b: Uint8Array, opts: { file?: string; tableO
       const flags = u32(b, at + 28);
       const p = makePartition(cString(b, at + 12, PARTITION_NAME_MAX), b[at + 2], b[at + 3], u32(b, at + 4), u32(b, at + 8), flags);
       if ((flags & ~(FLAG_ENCRYPTED | FLAG_READONLY)) !== 0) {
-        problems.push(warningProblem(`${file}: ${rowName(partitions.length)} (${p.label}) has unknown flag bits ${hex(flags)}; only encrypted (0x1) and readonly (0x2) are defined.`, file, `partition ${p.label}`));
+        problems.push(
+          warningProblem(
+            `${file}: ${rowName(partitions.length)} (${p.label}) has unknown flag bits ${hex(flags)}; only encrypted (0x1) and readonly (0x2) are defined.`,
+            file,
+            `partition ${p.label}`,
+          ),
+        );
       }
       partitions.push(p);
     } else if (magic === MD5_MAGIC) {

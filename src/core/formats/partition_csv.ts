@@ -76,7 +76,10 @@ export function parsePartitionCsv(text: string, opts: { file?: string; tableOffs
       return;
     }
     let flags = 0;
-    for (const f of flagText.split(':').map((x) => x.trim().toLowerCase()).filter((x) => x !== '')) {
+    for (const f of flagText
+      .split(':')
+      .map((x) => x.trim().toLowerCase())
+      .filter((x) => x !== '')) {
       if (f === 'encrypted') flags |= FLAG_ENCRYPTED;
       else if (f === 'readonly') flags |= FLAG_READONLY;
       else {

@@ -97,7 +97,11 @@ export function partitionAt(parts: PartitionRef[], offset: number): PartitionRef
 
 /** The partition an app is written to by default: factory, else the first app partition. */
 export function defaultAppPartition(parts: PartitionRef[]): PartitionRef | undefined {
-  return parts.find((p) => p.type === TYPE.app && p.subtype === 0x00) ?? parts.find((p) => p.type === TYPE.app && p.subtype >= 0x10 && p.subtype <= 0x1f) ?? parts.find((p) => p.type === TYPE.app);
+  return (
+    parts.find((p) => p.type === TYPE.app && p.subtype === 0x00) ??
+    parts.find((p) => p.type === TYPE.app && p.subtype >= 0x10 && p.subtype <= 0x1f) ??
+    parts.find((p) => p.type === TYPE.app)
+  );
 }
 
 /**
@@ -119,9 +123,7 @@ export function checkPartitions(parts: PartitionRef[], file: string, where: (i: 
     if (p.size === 0) problems.push(errorProblem(`${file}: ${where(i)} (${p.label}) has size 0.`, file, field));
     const align = offsetAlignment(p.type);
     if (p.type !== TYPE.bootloader && p.type !== TYPE.partition_table && p.offset % align !== 0) {
-      problems.push(
-        errorProblem(`${file}: ${where(i)} (${p.label}) offset ${hex(p.offset)} is not aligned to ${hex(align)} (${p.typeName} partitions must be).`, file, field),
-      );
+      problems.push(errorProblem(`${file}: ${where(i)} (${p.label}) offset ${hex(p.offset)} is not aligned to ${hex(align)} (${p.typeName} partitions must be).`, file, field));
     }
     if (p.type === TYPE.app && p.size % 0x1000 !== 0) {
       problems.push(errorProblem(`${file}: ${where(i)} (${p.label}) app size ${hex(p.size)} is not a multiple of 0x1000.`, file, field));
@@ -161,4 +163,3 @@ export function checkPartitions(parts: PartitionRef[], file: string, where: (i: 
   }
   return problems;
 }
-

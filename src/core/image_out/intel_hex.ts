@@ -15,7 +15,14 @@ function record(type: number, address: number, data: Uint8Array): string {
   const body = [data.length, (address >> 8) & 0xff, address & 0xff, type, ...data];
   const sum = body.reduce((a, b) => a + b, 0);
   body.push(-sum & 0xff);
-  return ':' + body.map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase() + '\n';
+  return (
+    ':' +
+    body
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join('')
+      .toUpperCase() +
+    '\n'
+  );
 }
 
 /** Sorted, adjacent runs joined (the hex file does not know where one input ended and the next began). */

@@ -94,10 +94,18 @@ function encryptionProblems(segments: MergeSegment[], facts: ChipFacts, opts: Me
   const keyOpt = opts.optionNames?.key ?? '--encrypt-key';
   const out: Problem[] = [];
   if (facts.cryptScheme === 'none') {
-    return [errorProblem(`${facts.displayName} has no flash encryption, so ${label(enc[0])} cannot be encrypted. Merge it plain (leave out ${keyOpt}).`, enc[0].file, `segment ${enc[0].name}`)];
+    return [
+      errorProblem(
+        `${facts.displayName} has no flash encryption, so ${label(enc[0])} cannot be encrypted. Merge it plain (leave out ${keyOpt}).`,
+        enc[0].file,
+        `segment ${enc[0].name}`,
+      ),
+    ];
   }
   if (!opts.key) {
-    return [errorProblem(`${label(enc[0])} is to be encrypted, but no key was given. Give the device's flash-encryption key (${keyOpt} FILE).`, enc[0].file, `segment ${enc[0].name}`)];
+    return [
+      errorProblem(`${label(enc[0])} is to be encrypted, but no key was given. Give the device's flash-encryption key (${keyOpt} FILE).`, enc[0].file, `segment ${enc[0].name}`),
+    ];
   }
   const mismatch = keyChipMismatch(opts.key, facts.name);
   if (mismatch) out.push(errorProblem(mismatch, opts.key.source, keyOpt));
@@ -143,7 +151,13 @@ export function mergeSegments(segments: MergeSegment[], opts: MergeOptions): Mer
   const base = opts.targetOffset ?? 0;
   for (const l of laid) {
     if (l.seg.offset < base) {
-      problems.push(errorProblem(`${label(l.seg)} lies before the image start ${names.targetOffset} ${hex(base)}; a raw write there would miss it. Lower ${names.targetOffset} to ${hex(l.seg.offset)} or less.`, l.seg.file, names.targetOffset));
+      problems.push(
+        errorProblem(
+          `${label(l.seg)} lies before the image start ${names.targetOffset} ${hex(base)}; a raw write there would miss it. Lower ${names.targetOffset} to ${hex(l.seg.offset)} or less.`,
+          l.seg.file,
+          names.targetOffset,
+        ),
+      );
     }
   }
   for (let i = 1; i < laid.length; i++) {

@@ -68,7 +68,11 @@ export function appSegmentOfPlan(plan: FlashPlan): PlanSegment {
   const apps = plan.segments.filter((s) => s.role === 'app');
   if (apps.length === 0) {
     throw new ImageOutError(
-      [errorProblem(`The plan from ${plan.source ?? 'the project'} has no app segment (${plan.segments.map((s) => s.name).join(', ') || 'no segments'}). Build the app, or give its ELF.`)],
+      [
+        errorProblem(
+          `The plan from ${plan.source ?? 'the project'} has no app segment (${plan.segments.map((s) => s.name).join(', ') || 'no segments'}). Build the app, or give its ELF.`,
+        ),
+      ],
       'app image',
     );
   }

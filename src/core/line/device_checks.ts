@@ -31,9 +31,17 @@ export function deviceRefusals(device: DeviceInfo, expect: DeviceExpectations, s
   }
   if (expect.minFlashSize !== undefined) {
     if (device.flashSize === undefined) {
-      refuse('device-flash-size', `The flash size of this device could not be detected, and the line requires at least ${size(expect.minFlashSize)}: nothing was written to it.`, 'Check the board, or lower the minimum flash size.');
+      refuse(
+        'device-flash-size',
+        `The flash size of this device could not be detected, and the line requires at least ${size(expect.minFlashSize)}: nothing was written to it.`,
+        'Check the board, or lower the minimum flash size.',
+      );
     } else if (device.flashSize < expect.minFlashSize) {
-      refuse('device-flash-size', `This device has ${size(device.flashSize)} of flash, less than the ${size(expect.minFlashSize)} the line requires: nothing was written to it.`, 'Use a board with enough flash.');
+      refuse(
+        'device-flash-size',
+        `This device has ${size(device.flashSize)} of flash, less than the ${size(expect.minFlashSize)} the line requires: nothing was written to it.`,
+        'Use a board with enough flash.',
+      );
     }
   }
   return refusals;

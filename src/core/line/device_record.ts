@@ -51,7 +51,12 @@ function revisionOf(d: DeviceInfo): string | undefined {
 }
 
 /** The record for a finished job. `failed` is the job's 'failed' event, when it sent one. */
-export function deviceRecord(where: LinePort, result: FlashResult, failed: Extract<FlashEvent, { kind: 'failed' }> | undefined, extra: { stalledText?: string; now?: Date } = {}): DeviceRecord {
+export function deviceRecord(
+  where: LinePort,
+  result: FlashResult,
+  failed: Extract<FlashEvent, { kind: 'failed' }> | undefined,
+  extra: { stalledText?: string; now?: Date } = {},
+): DeviceRecord {
   const rec: DeviceRecord = {
     time: (extra.now ?? new Date()).toISOString(),
     port: where.port,
@@ -86,7 +91,17 @@ export function deviceRecord(where: LinePort, result: FlashResult, failed: Extra
 
 /** A record for a device whose job could not even start (the port could not be set up). */
 export function startFailureRecord(where: LinePort, message: string, now = new Date()): DeviceRecord {
-  const rec: DeviceRecord = { time: now.toISOString(), port: where.port, segmentsWritten: 0, segmentsSkipped: 0, bytesSent: 0, seconds: 0, result: 'failed', outcome: 'failed', error: message };
+  const rec: DeviceRecord = {
+    time: now.toISOString(),
+    port: where.port,
+    segmentsWritten: 0,
+    segmentsSkipped: 0,
+    bytesSent: 0,
+    seconds: 0,
+    result: 'failed',
+    outcome: 'failed',
+    error: message,
+  };
   if (where.usbSerial) rec.usbSerial = where.usbSerial;
   if (where.usbLocation) rec.usbLocation = where.usbLocation;
   return rec;

@@ -20,7 +20,10 @@ export const listSerialPorts: PortLister = async () => {
     return await Promise.race([
       SerialPort.list() as Promise<ListedPort[]>,
       new Promise<ListedPort[]>((_, reject) => {
-        timer = setTimeout(() => reject(new PortSelectionError(`Listing the serial ports took longer than ${LIST_PORTS_TIMEOUT_MS / 1000} s; name the ports with --port instead.`)), LIST_PORTS_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new PortSelectionError(`Listing the serial ports took longer than ${LIST_PORTS_TIMEOUT_MS / 1000} s; name the ports with --port instead.`)),
+          LIST_PORTS_TIMEOUT_MS,
+        );
       }),
     ]);
   } finally {

@@ -80,7 +80,14 @@ export class ReportWriter {
     } catch (e) {
       if (e instanceof ReportFileError) throw e;
       const err = e as NodeJS.ErrnoException;
-      const why = err.code === 'ENOENT' ? 'its folder does not exist' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.code === 'EROFS' ? 'the file system is read-only' : err.message;
+      const why =
+        err.code === 'ENOENT'
+          ? 'its folder does not exist'
+          : err.code === 'EACCES' || err.code === 'EPERM'
+            ? 'permission denied'
+            : err.code === 'EROFS'
+              ? 'the file system is read-only'
+              : err.message;
       throw new ReportFileError(`Cannot write the report ${file}: ${why}. Nothing was flashed; choose a writable path for --report.`);
     } finally {
       if (fd !== undefined) fs.closeSync(fd);
@@ -158,7 +165,8 @@ export function readReport(file: string): DeviceRecord[] {
       } catch {
         throw new ReportFileError(`${file}, line ${i + 1}: not a JSON record. The report may be damaged; fix or remove that line.`);
       }
-      if (typeof rec.port !== 'string' || (rec.result !== 'ok' && rec.result !== 'failed')) throw new ReportFileError(`${file}, line ${i + 1}: a record needs "port" and "result" (ok or failed).`);
+      if (typeof rec.port !== 'string' || (rec.result !== 'ok' && rec.result !== 'failed'))
+        throw new ReportFileError(`${file}, line ${i + 1}: a record needs "port" and "result" (ok or failed).`);
       records.push(rec);
     });
     return records;

@@ -60,7 +60,11 @@ export class CrashDecoder {
       }
       return out;
     }
-    if (/Guru Meditation Error|^abort\(\) was called|assert failed:|assertion ".*" failed|Unhandled debug exception|Debug exception reason|panic'ed|\*\*\*ERROR\*\*\* A stack overflow/.test(text)) {
+    if (
+      /Guru Meditation Error|^abort\(\) was called|assert failed:|assertion ".*" failed|Unhandled debug exception|Debug exception reason|panic'ed|\*\*\*ERROR\*\*\* A stack overflow/.test(
+        text,
+      )
+    ) {
       this.inPanic = true;
       this.inStack = false;
       this.noteShown = false;

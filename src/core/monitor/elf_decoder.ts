@@ -62,7 +62,9 @@ export class ElfDecoder {
     try {
       bytes = new Uint8Array(fs.readFileSync(file));
     } catch (e) {
-      throw new Error(`Cannot read the ELF file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); crash addresses will not be decoded. Check the path (ESP-IDF: build/<app>.elf, PlatformIO: .pio/build/<env>/firmware.elf).`);
+      throw new Error(
+        `Cannot read the ELF file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); crash addresses will not be decoded. Check the path (ESP-IDF: build/<app>.elf, PlatformIO: .pio/build/<env>/firmware.elf).`,
+      );
     }
     return new ElfDecoder(file, bytes, chip);
   }

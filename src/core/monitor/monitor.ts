@@ -96,7 +96,9 @@ export class SerialMonitor implements PortHolder {
       m.release();
       throw e;
     }
-    m.status(`Monitoring ${isVirtualPort(opts.port) ? `${opts.port} at ${m.identity.path}` : describeIdentity(m.identity)} at ${m.baud} baud${opts.raw ? ' (raw)' : ''}${opts.logFile ? `, logging to ${opts.logFile}` : ''}.`);
+    m.status(
+      `Monitoring ${isVirtualPort(opts.port) ? `${opts.port} at ${m.identity.path}` : describeIdentity(m.identity)} at ${m.baud} baud${opts.raw ? ' (raw)' : ''}${opts.logFile ? `, logging to ${opts.logFile}` : ''}.`,
+    );
     if (opts.reset ?? true) await m.resetIntoApp();
     m.loop = m.run();
     return m;
@@ -125,7 +127,7 @@ export class SerialMonitor implements PortHolder {
       await hardReset(this.transport, sleep, usb);
       this.status(`Reset the chip into its app (${usb ? 'USB-Serial/JTAG' : 'DTR/RTS'}).`);
     } catch (e) {
-      if (e instanceof ControlLinesUnsupportedError) this.status('This port has no DTR/RTS lines: not reset. Press the board\'s RESET button to see the boot log.');
+      if (e instanceof ControlLinesUnsupportedError) this.status("This port has no DTR/RTS lines: not reset. Press the board's RESET button to see the boot log.");
       else this.status(`Reset failed: ${(e as Error).message}`);
     }
   }
@@ -153,7 +155,8 @@ export class SerialMonitor implements PortHolder {
   async lend(borrower: string, baud = ESP_ROM_BAUD): Promise<PortLoan> {
     if (this.stateNow === 'closed') throw new Error(`The serial monitor on ${this.opts.port} has closed.`);
     if (this.stateNow === 'lent') throw new Error(`${this.opts.port} is already lent to another job by the serial monitor.`);
-    if (this.stateNow === 'waiting') throw new Error(`${this.opts.port} is not connected: the serial monitor is waiting for the device to come back. Reconnect the board and try again.`);
+    if (this.stateNow === 'waiting')
+      throw new Error(`${this.opts.port} is not connected: the serial monitor is waiting for the device to come back. Reconnect the board and try again.`);
     let parkedNow!: () => void;
     const parked = new Promise<void>((r) => (parkedNow = r));
     const resume = new Promise<void>((r) => (this.resumeLoop = r));

@@ -248,13 +248,7 @@ export function checkPlan(plan: FlashPlan, opts: CheckPlanOptions = {}): Problem
       if (s.role === 'bootloader' || s.role === 'partition-table') continue;
       const p = partitionAt(plan.partitions, s.offset);
       if (!p) {
-        out.push(
-          warningProblem(
-            `${label(s)} lies in no partition of the table; nothing will find it there. Check the offset against the partition table.`,
-            s.file,
-            fieldOf(s),
-          ),
-        );
+        out.push(warningProblem(`${label(s)} lies in no partition of the table; nothing will find it there. Check the offset against the partition table.`, s.file, fieldOf(s)));
         continue;
       }
       const end = s.offset + s.bytes.length;
@@ -269,7 +263,13 @@ export function checkPlan(plan: FlashPlan, opts: CheckPlanOptions = {}): Problem
         );
       }
       if (s.offset !== p.offset) {
-        out.push(warningProblem(`${label(s)} starts ${hex(s.offset - p.offset)} bytes into partition ${p.label} (${hex(p.offset)}); images are normally written at a partition's start.`, s.file, fieldOf(s)));
+        out.push(
+          warningProblem(
+            `${label(s)} starts ${hex(s.offset - p.offset)} bytes into partition ${p.label} (${hex(p.offset)}); images are normally written at a partition's start.`,
+            s.file,
+            fieldOf(s),
+          ),
+        );
       }
       if (s.role === 'app' && p.type !== TYPE.app) {
         out.push(errorProblem(`${label(s)} is an app image but lands in ${p.typeName} partition ${p.label}; apps go into app partitions.`, s.file, fieldOf(s)));
@@ -296,7 +296,9 @@ function ruleProblems(plan: FlashPlan, facts: ReturnType<typeof chipFacts> | und
     settings: plan.settings,
     deviceFlashSize: opts.deviceFlashSize,
     deviceEncryption: opts.deviceEncryption,
-    layout: plan.partitions?.length ? { partitions: plan.partitions, tableOffset: plan.partitionTableOffset ?? DEFAULT_PARTITION_TABLE_OFFSET, source: "the plan's partition table" } : undefined,
+    layout: plan.partitions?.length
+      ? { partitions: plan.partitions, tableOffset: plan.partitionTableOffset ?? DEFAULT_PARTITION_TABLE_OFFSET, source: "the plan's partition table" }
+      : undefined,
   });
   return findings.map((f) => {
     const s = plan.segments.find((x) => x.name === f.segment && x.offset === f.offset);

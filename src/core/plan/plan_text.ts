@@ -53,7 +53,9 @@ export function planText(plan: FlashPlan, problems: Problem[], kindLabel?: strin
   out.push(`Chip: ${chip}`);
   out.push(`Flash settings: mode ${st.mode}, size ${st.size}, freq ${st.freq}` + (plan.settingsSource ? ` (from ${plan.settingsSource})` : ''));
   out.push(`Flash encryption: ${plan.flashEncryption ?? 'unknown'}`);
-  const reset = [plan.before ? `before ${plan.before}` : '', plan.after ? `after ${plan.after}` : '', plan.stub !== undefined ? `stub ${plan.stub ? 'yes' : 'no'}` : ''].filter((x) => x);
+  const reset = [plan.before ? `before ${plan.before}` : '', plan.after ? `after ${plan.after}` : '', plan.stub !== undefined ? `stub ${plan.stub ? 'yes' : 'no'}` : ''].filter(
+    (x) => x,
+  );
   if (reset.length) out.push(`Build options: ${reset.join(', ')}`);
   out.push('');
   if (plan.segments.length > 0) {
@@ -103,7 +105,11 @@ export function imageText(info: ImageInfo): string[] {
   );
   out.push(`Checksum: ${hex(info.checksum.stored)} ${info.checksum.ok ? '(valid)' : `(INVALID, computed ${hex(info.checksum.computed)})`}`);
   if (info.hashAppended) {
-    out.push(info.sha256 ? `SHA-256 appended: ${info.sha256.stored} ${info.sha256.ok ? '(valid)' : `(INVALID, computed ${info.sha256.computed})`}` : 'SHA-256 appended: missing (file truncated)');
+    out.push(
+      info.sha256
+        ? `SHA-256 appended: ${info.sha256.stored} ${info.sha256.ok ? '(valid)' : `(INVALID, computed ${info.sha256.computed})`}`
+        : 'SHA-256 appended: missing (file truncated)',
+    );
   } else out.push('SHA-256 appended: no');
   out.push(`Image length: ${info.imageLength} bytes` + (info.trailingBytes ? ` (+${info.trailingBytes} trailing bytes: signature or padding)` : ''));
   if (info.appDesc) {

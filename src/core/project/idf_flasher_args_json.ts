@@ -72,7 +72,12 @@ export function parseFlasherArgsJson(text: string, file: string): FlasherArgsJso
     return out;
   }
   if (!root || typeof root !== 'object' || Array.isArray(root)) {
-    out.problems.push(errorProblem(`${file}: expected a JSON object at the top level, found ${root === null ? 'null' : Array.isArray(root) ? 'an array' : typeof root}. Re-run the build to regenerate it.`, file));
+    out.problems.push(
+      errorProblem(
+        `${file}: expected a JSON object at the top level, found ${root === null ? 'null' : Array.isArray(root) ? 'an array' : typeof root}. Re-run the build to regenerate it.`,
+        file,
+      ),
+    );
     return out;
   }
   const obj = root as Record<string, unknown>;
@@ -82,7 +87,11 @@ export function parseFlasherArgsJson(text: string, file: string): FlasherArgsJso
   if (fs !== undefined) {
     if (fs && typeof fs === 'object' && !Array.isArray(fs)) {
       const s = fs as Record<string, unknown>;
-      for (const [key, prop] of [['flash_mode', 'mode'], ['flash_size', 'size'], ['flash_freq', 'freq']] as const) {
+      for (const [key, prop] of [
+        ['flash_mode', 'mode'],
+        ['flash_size', 'size'],
+        ['flash_freq', 'freq'],
+      ] as const) {
         const v = s[key];
         if (typeof v === 'string' && v.trim() !== '') out[prop] = v.trim();
         else if (v !== undefined) warn(`flash_settings.${key} should be a non-empty string, found ${JSON.stringify(v)}; ignored.`, `flash_settings.${key}`);

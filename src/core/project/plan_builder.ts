@@ -69,7 +69,8 @@ function decideEncrypt(d: DraftSegment, role: SegmentRole, part: PartitionRef | 
   if (fe === 'release') {
     return {
       encrypt: def.value,
-      encryptSource: `flash encryption release mode: ${def.reason}` + (def.value ? ' — write it pre-encrypted with the host key (the chip refuses UART encryption in release mode)' : ''),
+      encryptSource:
+        `flash encryption release mode: ${def.reason}` + (def.value ? ' — write it pre-encrypted with the host key (the chip refuses UART encryption in release mode)' : ''),
     };
   }
   if (d.encryptMark) return { encrypt: d.encryptMark.value, encryptSource: d.encryptMark.source };
@@ -79,7 +80,10 @@ function decideEncrypt(d: DraftSegment, role: SegmentRole, part: PartitionRef | 
 }
 
 /** Parses the plan's partition table segment, if there is one. */
-export function findPartitionTable(segs: { name: string; offset: number; bytes: Uint8Array; role?: SegmentRole }[], tableOffset: number): { seg?: (typeof segs)[number]; partitions?: PartitionRef[] } {
+export function findPartitionTable(
+  segs: { name: string; offset: number; bytes: Uint8Array; role?: SegmentRole }[],
+  tableOffset: number,
+): { seg?: (typeof segs)[number]; partitions?: PartitionRef[] } {
   const seg =
     segs.find((s) => s.role === 'partition-table') ??
     segs.find((s) => /^partition[-_]table$|^partitions$/i.test(s.name) && looksLikePartitionTable(s.bytes)) ??
@@ -116,4 +120,3 @@ export async function buildSegments(drafts: DraftSegment[], ctx: BuildContext): 
 export function emptyPlan(source?: string): FlashPlan {
   return { settings: { mode: 'keep', size: 'keep', freq: 'keep' }, segments: [], source };
 }
-

@@ -63,10 +63,7 @@ function settingsFrom(
   sdk: Sdkconfig | undefined,
   problems: Problem[],
 ): { settings: FlashSettings; source: string } {
-  const pick = (
-    key: 'mode' | 'size' | 'freq',
-    sdkKey: string,
-  ): { value?: string; from?: string } => {
+  const pick = (key: 'mode' | 'size' | 'freq', sdkKey: string): { value?: string; from?: string } => {
     if (json?.[key]) return { value: json[key], from: `${path.basename(json.file)} ${json.settingsField ?? ''}`.trim() };
     if (args?.[key]) return { value: args[key], from: path.basename(args.file) };
     const s = sdkString(sdk, sdkKey);
@@ -79,13 +76,16 @@ function settingsFrom(
   const settings: FlashSettings = { mode: 'keep', size: 'keep', freq: 'keep' };
   const m = mode.value?.toLowerCase();
   if (m === 'qio' || m === 'qout' || m === 'dio' || m === 'dout' || m === 'keep') settings.mode = m;
-  else if (m !== undefined) problems.push(warningProblem(`Flash mode "${mode.value}" (${mode.from}) is not qio, qout, dio or dout; the bootloader header is left as built.`, undefined, 'flash_mode'));
+  else if (m !== undefined)
+    problems.push(warningProblem(`Flash mode "${mode.value}" (${mode.from}) is not qio, qout, dio or dout; the bootloader header is left as built.`, undefined, 'flash_mode'));
   const sz = size.value !== undefined ? normalizeFlashSize(size.value) : undefined;
   if (sz) settings.size = sz;
-  else if (size.value !== undefined) problems.push(warningProblem(`Flash size "${size.value}" (${size.from}) is not a size like 4MB, "detect" or "keep"; the header is left as built.`, undefined, 'flash_size'));
+  else if (size.value !== undefined)
+    problems.push(warningProblem(`Flash size "${size.value}" (${size.from}) is not a size like 4MB, "detect" or "keep"; the header is left as built.`, undefined, 'flash_size'));
   const fq = freq.value !== undefined ? normalizeFlashFreq(freq.value) : undefined;
   if (fq) settings.freq = fq;
-  else if (freq.value !== undefined) problems.push(warningProblem(`Flash frequency "${freq.value}" (${freq.from}) is not like 40m or 80m; the header is left as built.`, undefined, 'flash_freq'));
+  else if (freq.value !== undefined)
+    problems.push(warningProblem(`Flash frequency "${freq.value}" (${freq.from}) is not like 40m or 80m; the header is left as built.`, undefined, 'flash_freq'));
   const froms = [...new Set([mode.from, size.from, freq.from].filter((x): x is string => !!x))];
   return { settings, source: froms.length ? froms.join(' + ') : 'none found (images keep their headers)' };
 }
@@ -131,7 +131,13 @@ export async function readIdfBuild(buildDir: string, opts: ReadIdfOptions = {}):
   const buildChip = buildChipName ? normalizeChipName(buildChipName) : undefined;
   if (buildChipName && !buildChip) problems.push(warningProblem(`The build names chip "${buildChipName}", which this tool does not know.`, json?.file ?? sdk?.file, 'chip'));
   if (opts.chip && buildChip && opts.chip !== buildChip) {
-    problems.push(warningProblem(`The build is for ${buildChip} but ${opts.chip} was asked for; the plan uses ${opts.chip} and the image checks will say where they disagree.`, json?.file, 'chip'));
+    problems.push(
+      warningProblem(
+        `The build is for ${buildChip} but ${opts.chip} was asked for; the plan uses ${opts.chip} and the image checks will say where they disagree.`,
+        json?.file,
+        'chip',
+      ),
+    );
   }
   let chip = opts.chip ?? buildChip;
 
@@ -147,7 +153,9 @@ export async function readIdfBuild(buildDir: string, opts: ReadIdfOptions = {}):
         if (hit) {
           hit.name ??= img.name;
           if (hit.rel !== img.file) {
-            problems.push(warningProblem(`${jsonName}: "${img.name}" names ${img.file} at ${hex(img.offset)} but flash_files names ${hit.rel}; flash_files is used.`, json.file, img.name));
+            problems.push(
+              warningProblem(`${jsonName}: "${img.name}" names ${img.file} at ${hex(img.offset)} but flash_files names ${hit.rel}; flash_files is used.`, json.file, img.name),
+            );
           }
         } else if (img.name === 'bootloader' && secureBootOf(sdk)) {
           problems.push(warningProblem(secureBootBootloader(secureBootOf(sdk)!, img.offset, img.file), json.file, img.name));
@@ -183,14 +191,24 @@ export async function readIdfBuild(buildDir: string, opts: ReadIdfOptions = {}):
       const hit = listed.find((l) => l.offset === p.offset);
       if (!hit) {
         listed.push({ offset: p.offset, rel: p.file, origin: `${argsName} line ${p.line}` });
-        problems.push(warningProblem(`${argsName} lists ${p.file} at ${hex(p.offset)}, which ${jsonName} lacks; added from ${argsName}. Rebuild so both agree.`, flashArgs.file, `line ${p.line}`));
+        problems.push(
+          warningProblem(
+            `${argsName} lists ${p.file} at ${hex(p.offset)}, which ${jsonName} lacks; added from ${argsName}. Rebuild so both agree.`,
+            flashArgs.file,
+            `line ${p.line}`,
+          ),
+        );
       } else if (path.normalize(hit.rel) !== path.normalize(p.file)) {
-        problems.push(warningProblem(`${argsName} line ${p.line} names ${p.file} at ${hex(p.offset)} but ${jsonName} names ${hit.rel}; ${jsonName} is used.`, flashArgs.file, `line ${p.line}`));
+        problems.push(
+          warningProblem(`${argsName} line ${p.line} names ${p.file} at ${hex(p.offset)} but ${jsonName} names ${hit.rel}; ${jsonName} is used.`, flashArgs.file, `line ${p.line}`),
+        );
       }
     }
     for (const l of listed) {
       if (!flashArgs.pairs.some((p) => p.offset === l.offset) && l.origin.startsWith(jsonName)) {
-        problems.push(warningProblem(`${jsonName} lists ${l.rel} at ${hex(l.offset)} but ${argsName} does not; the build outputs disagree — rebuild.`, json?.file, l.name ?? hex(l.offset)));
+        problems.push(
+          warningProblem(`${jsonName} lists ${l.rel} at ${hex(l.offset)} but ${argsName} does not; the build outputs disagree — rebuild.`, json?.file, l.name ?? hex(l.offset)),
+        );
       }
     }
   }
@@ -210,7 +228,9 @@ export async function readIdfBuild(buildDir: string, opts: ReadIdfOptions = {}):
     const d: DraftSegment = { name, offset: l.offset, file: path.resolve(buildDir, l.rel), origin: l.origin };
     const encPair = encArgs?.pairs.find((p) => p.offset === l.offset);
     const encName = encArgs ? path.basename(encArgs.file) : '';
-    const encSource = encPair ? `${encName}: ${encPair.encrypt ? (encArgs?.encryptAll ? 'listed under --encrypt' : 'listed after --encrypt-files') : 'listed as a plain file'}` : '';
+    const encSource = encPair
+      ? `${encName}: ${encPair.encrypt ? (encArgs?.encryptAll ? 'listed under --encrypt' : 'listed after --encrypt-files') : 'listed as a plain file'}`
+      : '';
     if (jsonImg?.encrypted !== undefined) {
       d.encryptMark = { value: jsonImg.encrypted, source: `${jsonName} "${jsonImg.name}": "encrypted": "${jsonImg.encrypted}"` };
       if (encPair && encPair.encrypt !== jsonImg.encrypted) {
@@ -237,7 +257,11 @@ export async function readIdfBuild(buildDir: string, opts: ReadIdfOptions = {}):
     const sub = await opts.substitute?.(d.name, path.relative(buildDir, d.file));
     if (sub) {
       problems.push(
-        warningProblem(`${d.origin}: ${path.relative(buildDir, d.file)} does not exist in ${buildDir}; using ${path.basename(sub.file)} instead (${sub.why}).`, json?.file ?? flashArgs?.file, d.name),
+        warningProblem(
+          `${d.origin}: ${path.relative(buildDir, d.file)} does not exist in ${buildDir}; using ${path.basename(sub.file)} instead (${sub.why}).`,
+          json?.file ?? flashArgs?.file,
+          d.name,
+        ),
       );
       d.file = sub.file;
       d.origin += ` → ${path.basename(sub.file)}`;

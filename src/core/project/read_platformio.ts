@@ -60,7 +60,11 @@ async function chooseEnv(projectDir: string, ini: PioIni, wanted: string | undef
   times.sort((a, b) => b.t - a.t);
   const pick = times[0].t > 0 ? times[0].e : known[0];
   problems.push(
-    warningProblem(`${iniFile} has several envs (${known.join(', ')}) and no default_envs; using "${pick}" (${times[0].t > 0 ? 'most recently built' : 'first listed'}). Choose the env to be sure.`, iniFile, 'env'),
+    warningProblem(
+      `${iniFile} has several envs (${known.join(', ')}) and no default_envs; using "${pick}" (${times[0].t > 0 ? 'most recently built' : 'first listed'}). Choose the env to be sure.`,
+      iniFile,
+      'env',
+    ),
   );
   return pick;
 }
@@ -198,16 +202,24 @@ export async function readPlatformioProject(projectDir: string, opts: ReadPlatfo
   const bootBytes = await readBytes(file('bootloader.bin'));
   const appBytes = await readBytes(file('firmware.bin'));
   const ptBytes = await readBytes(file('partitions.bin'));
-  const headerChipId = [appBytes, bootBytes].map((b) => (b && looksLikeImage(b) ? (b[12] | (b[13] << 8)) : undefined)).find((x) => x !== undefined);
+  const headerChipId = [appBytes, bootBytes].map((b) => (b && looksLikeImage(b) ? b[12] | (b[13] << 8) : undefined)).find((x) => x !== undefined);
   const headerChip = headerChipId !== undefined ? chipByImageId(headerChipId)?.name : undefined;
   const chip = opts.chip ?? headerChip ?? chipFromBoard(board);
   if (!chip) {
     problems.push(warningProblem(`Cannot tell the chip of PlatformIO env "${env}" (board ${board ?? 'unset'}, no image header); set the chip.`, iniFile, 'board'));
   }
-  const sdk = await readSdkconfig([file('config/sdkconfig.json'), path.join(projectDir, `sdkconfig.${env}`), path.join(projectDir, 'sdkconfig.excerpt'), path.join(projectDir, 'sdkconfig')], problems, looked);
+  const sdk = await readSdkconfig(
+    [file('config/sdkconfig.json'), path.join(projectDir, `sdkconfig.${env}`), path.join(projectDir, 'sdkconfig.excerpt'), path.join(projectDir, 'sdkconfig')],
+    problems,
+    looked,
+  );
   if (sdk) inputs.push(sdk.file);
-  const tableOffset = parseFlashNumber(envOption(ini, env, 'board_upload.partition_table_offset') ?? '') ?? sdkNumber(sdk, 'PARTITION_TABLE_OFFSET') ?? PARTITION_TABLE_DEFAULT_OFFSET;
-  const bootOffset = parseFlashNumber(envOption(ini, env, 'board_upload.bootloader_offset') ?? '') ?? sdkNumber(sdk, 'BOOTLOADER_OFFSET_IN_FLASH') ?? (chip ? chipFacts(chip).bootloaderOffset : undefined);
+  const tableOffset =
+    parseFlashNumber(envOption(ini, env, 'board_upload.partition_table_offset') ?? '') ?? sdkNumber(sdk, 'PARTITION_TABLE_OFFSET') ?? PARTITION_TABLE_DEFAULT_OFFSET;
+  const bootOffset =
+    parseFlashNumber(envOption(ini, env, 'board_upload.bootloader_offset') ?? '') ??
+    sdkNumber(sdk, 'BOOTLOADER_OFFSET_IN_FLASH') ??
+    (chip ? chipFacts(chip).bootloaderOffset : undefined);
   let partitions: PartitionRef[] | undefined;
   if (ptBytes && looksLikePartitionTable(ptBytes)) partitions = parsePartitionTable(ptBytes, { tableOffset }).partitions;
   const appPart = partitions ? defaultAppPartition(partitions) : undefined;
@@ -244,9 +256,16 @@ export async function readPlatformioProject(projectDir: string, opts: ReadPlatfo
         );
       }
     }
-    if (!appBytes) problems.push(errorProblem(`${file('firmware.bin')} does not exist: PlatformIO env "${env}" has no firmware. Run "pio run -e ${env}".`, file('firmware.bin'), 'app'));
+    if (!appBytes)
+      problems.push(errorProblem(`${file('firmware.bin')} does not exist: PlatformIO env "${env}" has no firmware. Run "pio run -e ${env}".`, file('firmware.bin'), 'app'));
   }
-  for (const img of images) drafts.push({ name: img.name, offset: img.offset, file: path.resolve(buildDir, img.file), origin: ideImages ? 'idedata.json' : `PlatformIO convention (${path.basename(img.file)})` });
+  for (const img of images)
+    drafts.push({
+      name: img.name,
+      offset: img.offset,
+      file: path.resolve(buildDir, img.file),
+      origin: ideImages ? 'idedata.json' : `PlatformIO convention (${path.basename(img.file)})`,
+    });
   if (ideImages) inputs.push(ideFile);
 
   // Settings: the bootloader header (PlatformIO writes the board's settings into the images), ini overrides.
@@ -256,7 +275,7 @@ export async function readPlatformioProject(projectDir: string, opts: ReadPlatfo
     const info = parseImage(bootBytes, { chip }).info;
     if (info) {
       settings = { mode: (info.flashMode as FlashMode | undefined) ?? 'keep', size: info.flashSize ?? 'keep', freq: info.flashFreq ?? 'keep' };
-      settingsSource = 'bootloader.bin header (PlatformIO builds the images with the board\'s settings)';
+      settingsSource = "bootloader.bin header (PlatformIO builds the images with the board's settings)";
     }
   }
   const fromIni = iniSettings(ini, env, settings);

@@ -120,13 +120,26 @@ export async function readProject(folder: string, opts: ReadProjectOptions = {})
   try {
     const reader = readerFor(found.kind);
     if (!reader) throw new Error(`no reader for ${found.kind}`);
-    const r = await reader.read(found, { env: opts.env, chip: opts.chip, bootloader: opts.bootloader, partitionTable: opts.partitionTable, platformioCoreDir: opts.platformioCoreDir, looked });
+    const r = await reader.read(found, {
+      env: opts.env,
+      chip: opts.chip,
+      bootloader: opts.bootloader,
+      partitionTable: opts.partitionTable,
+      platformioCoreDir: opts.platformioCoreDir,
+      looked,
+    });
     return { plan: r.plan, problems: withChecks(r.plan, [...pre, ...r.problems], opts.check), kind: found.kind as ProjectKind, buildDir: r.buildDir, looked };
   } catch (e) {
     // Readers turn bad input into problems; anything else is a bug, still reported as a problem.
     return {
       plan: { settings: { mode: 'keep', size: 'keep', freq: 'keep' }, segments: [], source: found.dir },
-      problems: [...pre, errorProblem(`Reading the ${found.kind} project in ${found.dir} failed unexpectedly: ${(e as Error).message}. Please report this with the folder's build files.`, found.dir)],
+      problems: [
+        ...pre,
+        errorProblem(
+          `Reading the ${found.kind} project in ${found.dir} failed unexpectedly: ${(e as Error).message}. Please report this with the folder's build files.`,
+          found.dir,
+        ),
+      ],
       kind: found.kind,
       looked,
     };

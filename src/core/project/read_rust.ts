@@ -55,10 +55,11 @@ function str(v: unknown): string | undefined {
 /** First of `keys` found in any of `tables` of a TOML document. */
 function pick(t: TomlTables | undefined, tables: string[], keys: string[]): string | undefined {
   if (!t) return undefined;
-  for (const tb of tables) for (const k of keys) {
-    const v = str(tomlGet(t, tb, k));
-    if (v) return v;
-  }
+  for (const tb of tables)
+    for (const k of keys) {
+      const v = str(tomlGet(t, tb, k));
+      if (v) return v;
+    }
   return undefined;
 }
 
@@ -154,11 +155,7 @@ export async function readRustProject(projectDir: string, opts: ReadRustOptions 
 
   // 2. The chip.
   const byTriple = CHIP_NAMES.filter((c) => chipFacts(c).rustTriples.includes(elf.triple));
-  const chip =
-    opts.chip ??
-    chipFromText(configText) ??
-    chipFromText(await readText(cargoFile)) ??
-    (byTriple.length === 1 ? byTriple[0] : undefined);
+  const chip = opts.chip ?? chipFromText(configText) ?? chipFromText(await readText(cargoFile)) ?? (byTriple.length === 1 ? byTriple[0] : undefined);
   if (!chip) {
     problems.push(
       errorProblem(
@@ -170,7 +167,13 @@ export async function readRustProject(projectDir: string, opts: ReadRustOptions 
     return { plan: empty, problems, buildDir };
   }
   if (!chipFacts(chip).rustTriples.includes(elf.triple) && KNOWN_TRIPLES.has(elf.triple)) {
-    problems.push(warningProblem(`${path.relative(projectDir, elf.file)} is built for ${elf.triple}, which is not a ${chipFacts(chip).displayName} target (${chipFacts(chip).rustTriples.join(', ')}).`, elf.file, 'chip'));
+    problems.push(
+      warningProblem(
+        `${path.relative(projectDir, elf.file)} is built for ${elf.triple}, which is not a ${chipFacts(chip).displayName} target (${chipFacts(chip).rustTriples.join(', ')}).`,
+        elf.file,
+        'chip',
+      ),
+    );
   }
 
   // 3. Bootloader and partition table.
@@ -225,8 +228,8 @@ export async function readRustProject(projectDir: string, opts: ReadRustOptions 
     const img = elfToImage(elfBytes, {
       chip,
       file: elf.file,
-      flashMode: settings.mode !== 'keep' ? settings.mode : bootInfo?.flashMode ?? 'dio',
-      flashSize: settings.size !== 'keep' && settings.size !== 'detect' ? settings.size : bootInfo?.flashSize ?? '4MB',
+      flashMode: settings.mode !== 'keep' ? settings.mode : (bootInfo?.flashMode ?? 'dio'),
+      flashSize: settings.size !== 'keep' && settings.size !== 'detect' ? settings.size : (bootInfo?.flashSize ?? '4MB'),
       flashFreq: settings.freq !== 'keep' ? settings.freq : bootInfo?.flashFreq,
     });
     appBytes = img.bytes;
@@ -239,7 +242,8 @@ export async function readRustProject(projectDir: string, opts: ReadRustOptions 
   const appOffset = appPart?.offset ?? 0x10000;
   const drafts: DraftSegment[] = [];
   if (bootFile) drafts.push({ name: 'bootloader', offset: chipFacts(chip).bootloaderOffset, file: bootFile, origin: `bootloader (${bootWhy})`, role: 'bootloader' });
-  if (tableFile && table.bytes) drafts.push({ name: 'partition-table', offset: tableOffset, file: tableFile, origin: `partition table (${tableWhy})`, role: 'partition-table', bytes: table.bytes });
+  if (tableFile && table.bytes)
+    drafts.push({ name: 'partition-table', offset: tableOffset, file: tableFile, origin: `partition table (${tableWhy})`, role: 'partition-table', bytes: table.bytes });
   if (appBytes) drafts.push({ name: 'app', offset: appOffset, file: elf.file, origin: `ELF → image (${path.relative(projectDir, elf.file)})`, role: 'app', bytes: appBytes });
 
   if (!bootFile || !tableFile) {

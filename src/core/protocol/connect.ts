@@ -5,13 +5,7 @@
  */
 import { DeviceError } from '../errors';
 import type { BeforeReset } from '../flash/api';
-import {
-  ESPRESSIF_VID,
-  NO_RESET,
-  USB_JTAG_SERIAL_PID,
-  resetStrategies,
-  type ResetStrategy,
-} from '../transport/reset_strategies';
+import { ESPRESSIF_VID, NO_RESET, USB_JTAG_SERIAL_PID, resetStrategies, type ResetStrategy } from '../transport/reset_strategies';
 import { ControlLinesUnsupportedError } from '../transport/transport';
 import { throwIfAborted } from './abort_wait';
 import { CancelledError } from './loader_errors';
@@ -56,7 +50,9 @@ export function syncFailureMessage(port: string, attempts: number, strategies: s
   const banner = parseBootBanner(bootLog);
   const lines = [`Failed to connect to the chip on ${port}: no reply to SYNC after ${attempts} attempt(s) (reset: ${[...new Set(strategies)].join(', ')}).`];
   if (banner?.waitingForDownload) {
-    lines.push(`The chip printed "waiting for download" (boot mode ${banner.bootMode}) but never answered: the host→chip (TX) path seems down — check the TX wire and the baud rate.`);
+    lines.push(
+      `The chip printed "waiting for download" (boot mode ${banner.bootMode}) but never answered: the host→chip (TX) path seems down — check the TX wire and the baud rate.`,
+    );
   } else if (banner) {
     lines.push(`Wrong boot mode ${banner.bootMode}: the chip booted normally instead of entering download mode. Hold BOOT (IO0 low) while you press RESET/EN, then release RESET.`);
   }

@@ -50,12 +50,7 @@ function purposesHaveKey(purposes: number[], accepts256: boolean): boolean {
   return accepts256 && purposes.includes(KEY_PURPOSE.XTS_AES_256_KEY_1) && purposes.includes(KEY_PURPOSE.XTS_AES_256_KEY_2);
 }
 
-export async function readDeviceSecurity(
-  session: LoaderSession,
-  chip: ChipFacts,
-  info: SecurityInfo | undefined,
-  secureDownloadMode: boolean,
-): Promise<DeviceSecurity> {
+export async function readDeviceSecurity(session: LoaderSession, chip: ChipFacts, info: SecurityInfo | undefined, secureDownloadMode: boolean): Promise<DeviceSecurity> {
   if (secureDownloadMode) {
     const counter = info?.cryptCounter ?? 0;
     const enabled = cryptCounterEnabled(counter);

@@ -6,13 +6,7 @@
 import { DeviceError } from '../errors';
 import type { Transport } from '../transport/transport';
 import { sleep, throwIfAborted } from './abort_wait';
-import {
-  CancelledError,
-  CommandFailedError,
-  LoaderTimeoutError,
-  UnsupportedCommandError,
-  crashTextIn,
-} from './loader_errors';
+import { CancelledError, CommandFailedError, LoaderTimeoutError, UnsupportedCommandError, crashTextIn } from './loader_errors';
 import { opName } from './opcodes';
 import { decodeResponse, encodeRequest } from './packet';
 import { SlipDecoder, slipEncode } from './slip';
@@ -69,7 +63,12 @@ export class LoaderConnection {
         this.transport.write(frame),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new Error(`Writing to ${this.port} did not finish within ${SERIAL_WRITE_TIMEOUT_MS / 1000} s; the device is not reading (flow control or a stuck USB bridge). Unplug and replug it.`)),
+            () =>
+              reject(
+                new Error(
+                  `Writing to ${this.port} did not finish within ${SERIAL_WRITE_TIMEOUT_MS / 1000} s; the device is not reading (flow control or a stuck USB bridge). Unplug and replug it.`,
+                ),
+              ),
             SERIAL_WRITE_TIMEOUT_MS,
           );
         }),

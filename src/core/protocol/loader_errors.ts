@@ -71,7 +71,10 @@ export class CommandFailedError extends Error {
 
 /** The loader does not implement a command (ROM "invalid message" reply, stub 0xC3/0xFF). */
 export class UnsupportedCommandError extends Error {
-  constructor(readonly opName: string, detail?: string) {
+  constructor(
+    readonly opName: string,
+    detail?: string,
+  ) {
     super(`The loader does not support ${opName}${detail ? ` (${detail})` : ''}. This happens in Secure Download Mode or with an old ROM/stub.`);
     this.name = 'UnsupportedCommandError';
   }
@@ -79,7 +82,12 @@ export class UnsupportedCommandError extends Error {
 
 /** No (complete) answer arrived before the deadline. */
 export class LoaderTimeoutError extends Error {
-  constructor(readonly opName: string, readonly timeoutMs: number, readonly gotBytes: boolean, readonly port: string) {
+  constructor(
+    readonly opName: string,
+    readonly timeoutMs: number,
+    readonly gotBytes: boolean,
+    readonly port: string,
+  ) {
     super(
       gotBytes
         ? `Timed out after ${timeoutMs} ms waiting for the end of the ${opName} reply on ${port} (a packet started but never finished).`

@@ -217,7 +217,7 @@ export class LoaderSession {
   /** ROM READ_FLASH_SLOW: up to 64 bytes per command (§2). */
   async readFlashSlow(addr: number, length: number, onProgress?: (done: number) => void): Promise<Uint8Array> {
     const out = new Uint8Array(length);
-    for (let done = 0; done < length; ) {
+    for (let done = 0; done < length;) {
       const n = Math.min(64, length - done);
       const r = await this.conn.command(Op.READ_FLASH_SLOW, u32le(addr + done, n), { payload: 64 });
       out.set(r.payload.subarray(0, n), done);
@@ -247,7 +247,9 @@ export class LoaderSession {
     const digest = await this.conn.readFrame(READ_FLASH_FRAME_TIMEOUT_MS, 'the READ_FLASH digest');
     const actual = createHash('md5').update(out).digest();
     if (digest.length !== 16 || !actual.equals(Buffer.from(digest))) {
-      throw new DeviceError(`READ_FLASH of 0x${length.toString(16)} bytes at 0x${addr.toString(16)}: the data does not match the chip's MD5; the link corrupted data. Retry at a lower baud rate.`);
+      throw new DeviceError(
+        `READ_FLASH of 0x${length.toString(16)} bytes at 0x${addr.toString(16)}: the data does not match the chip's MD5; the link corrupted data. Retry at a lower baud rate.`,
+      );
     }
     return out;
   }
@@ -276,4 +278,3 @@ function retryable(e: CommandFailedError): boolean {
   if (e.status === 0x01) return e.errorCode === 0x07 || e.errorCode === 0x04 || e.errorCode === 0x05;
   return e.status === 0xc1 || e.status === 0xc0;
 }
-

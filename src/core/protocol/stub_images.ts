@@ -55,7 +55,7 @@ export function esptoolJsFolder(): string | undefined {
   } catch {
     // "exports" may block the package.json subpath, or the bundle has no node_modules resolution.
   }
-  for (let dir = __dirname; ; ) {
+  for (let dir = __dirname; ;) {
     const candidate = path.join(dir, 'node_modules', 'esptool-js');
     if (fs.existsSync(path.join(candidate, ESPTOOL_JS_STUBS))) return candidate;
     const up = path.dirname(dir);
@@ -110,13 +110,25 @@ export function checkStubDir(stubDir: string): void {
   try {
     st = fs.statSync(dir);
   } catch {
-    throw new StubImageError('dir-missing', dir, `The stub folder ${dir} does not exist. Give a folder of esptool stub JSON files (such as esptool's esptool/targets/stub_flasher/2), or leave the stub folder setting empty to use the bundled stubs.`);
+    throw new StubImageError(
+      'dir-missing',
+      dir,
+      `The stub folder ${dir} does not exist. Give a folder of esptool stub JSON files (such as esptool's esptool/targets/stub_flasher/2), or leave the stub folder setting empty to use the bundled stubs.`,
+    );
   }
   if (!st.isDirectory()) {
-    throw new StubImageError('dir-not-folder', dir, `The stub folder ${dir} is a file, not a folder. Give the folder that holds the stub JSON files (esp32.json, esp32c3.json, …).`);
+    throw new StubImageError(
+      'dir-not-folder',
+      dir,
+      `The stub folder ${dir} is a file, not a folder. Give the folder that holds the stub JSON files (esp32.json, esp32c3.json, …).`,
+    );
   }
   if (!fs.readdirSync(dir).some((f) => f.toLowerCase().endsWith('.json'))) {
-    throw new StubImageError('dir-empty', dir, `The stub folder ${dir} holds no stub JSON files (esp32.json, esp32c3.json, …). Copy the stub files into it, or leave the stub folder setting empty to use the bundled stubs.`);
+    throw new StubImageError(
+      'dir-empty',
+      dir,
+      `The stub folder ${dir} holds no stub JSON files (esp32.json, esp32c3.json, …). Copy the stub files into it, or leave the stub folder setting empty to use the bundled stubs.`,
+    );
   }
 }
 
@@ -134,5 +146,9 @@ export function loadStub(chip: ChipFacts, stubDir?: string): StubImage {
   if (stubDir) {
     throw new StubImageError('no-stub-for-chip', dirs[0], `The stub folder ${dirs[0]} has no stub for ${chip.displayName} (${wanted}). Add that file, or flash without the stub.`);
   }
-  throw new StubImageError('no-stub-for-chip', dirs.join(', '), `No flasher stub for ${chip.displayName} (${wanted}); looked in: ${dirs.join(', ')}. Point the stub folder setting at a folder of esptool stub JSON files, or flash without the stub.`);
+  throw new StubImageError(
+    'no-stub-for-chip',
+    dirs.join(', '),
+    `No flasher stub for ${chip.displayName} (${wanted}); looked in: ${dirs.join(', ')}. Point the stub folder setting at a folder of esptool stub JSON files, or flash without the stub.`,
+  );
 }

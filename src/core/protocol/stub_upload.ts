@@ -71,5 +71,9 @@ export async function uploadStub(session: LoaderSession, stub: Omit<StubImage, '
 
 /** A stub that greeted but does not answer its first command (a timeout) is reported as not started. */
 export function stubSilentError(stub: { file: string }, e: LoaderTimeoutError): StubStartError {
-  return new StubStartError(stub.file, 'silent-after-greeting', `The flasher stub (${stub.file}) said "OHAI" but did not answer its first command: ${e.message.replace(/\.$/, '')}.`);
+  return new StubStartError(
+    stub.file,
+    'silent-after-greeting',
+    `The flasher stub (${stub.file}) said "OHAI" but did not answer its first command: ${e.message.replace(/\.$/, '')}.`,
+  );
 }

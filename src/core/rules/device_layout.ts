@@ -30,7 +30,11 @@ export function layoutWithoutDevice(segments: WriteSegment[], partitions?: Parti
 }
 
 /** Read the device's table at `tableOffset` (plain, or decrypted with `key`). */
-export async function layoutFromDevice(read: (offset: number, length: number) => Promise<Uint8Array>, key: FlashKey | undefined, tableOffset = DEFAULT_PARTITION_TABLE_OFFSET): Promise<FlashLayout> {
+export async function layoutFromDevice(
+  read: (offset: number, length: number) => Promise<Uint8Array>,
+  key: FlashKey | undefined,
+  tableOffset = DEFAULT_PARTITION_TABLE_OFFSET,
+): Promise<FlashLayout> {
   const source = `the device's partition table at ${hex(tableOffset)}`;
   let raw: Uint8Array;
   try {
@@ -52,6 +56,8 @@ export async function layoutFromDevice(read: (offset: number, length: number) =>
   return {
     tableOffset,
     source,
-    unknownWhy: blank ? `the device has no partition table at ${hex(tableOffset)} (blank flash)` : `the device's partition table at ${hex(tableOffset)} is encrypted or damaged and no key was given to read it`,
+    unknownWhy: blank
+      ? `the device has no partition table at ${hex(tableOffset)} (blank flash)`
+      : `the device's partition table at ${hex(tableOffset)} is encrypted or damaged and no key was given to read it`,
   };
 }

@@ -72,7 +72,7 @@ function plaintextRegion(s: RuleSegment, f: RuleFacts): RuleFinding | undefined 
     reason: `Refusing to write ${where(s)} as plaintext: flash encryption is on (${mode} mode) on this ${chip.displayName} and ${because}; the chip would decrypt the plaintext to garbage (a bootloader, table or app there will not boot).`,
     advice:
       `Write it encrypted (the chip encrypts in Development mode; in Release mode encrypt on the host with the device's key)` +
-      (v.encrypted === 'unknown' ? ', or flash it together with the build\'s partition table so the plain regions (nvs, storage) are known' : '') +
+      (v.encrypted === 'unknown' ? ", or flash it together with the build's partition table so the plain regions (nvs, storage) are known" : '') +
       '.',
   };
 }
@@ -128,7 +128,7 @@ function headerFlashSize(s: RuleSegment, f: RuleFacts): RuleFinding | undefined 
     offset: s.offset,
     overridable: false,
     reason: `${where(s)}: ${fromWhat} says ${name} of flash, but the connected device has ${formatSize(device)}; the chip would address flash it does not have.`,
-    advice: boot ? 'Set the flash size to "detect" or the device\'s size, or rebuild for this board.' : 'Rebuild for the device\'s flash size.',
+    advice: boot ? 'Set the flash size to "detect" or the device\'s size, or rebuild for this board.' : "Rebuild for the device's flash size.",
   };
 }
 

@@ -73,7 +73,9 @@ export async function openTransport(port: string, baud = ESP_ROM_BAUD, opts: Ope
 export async function openDevicePath(path: string, baud: number, displayName = path): Promise<Transport> {
   const t = await SerialTransport.open(path, baud, displayName);
   const e = extraPort(path);
-  return e?.setLines ? new SideChannelLines(t, e.setLines, e.vendorId && e.productId ? { vendorId: parseInt(e.vendorId, 16), productId: parseInt(e.productId, 16) } : undefined) : t;
+  return e?.setLines
+    ? new SideChannelLines(t, e.setLines, e.vendorId && e.productId ? { vendorId: parseInt(e.vendorId, 16), productId: parseInt(e.productId, 16) } : undefined)
+    : t;
 }
 
 /** Open without the ownership rule (the monitor claims on its own). */
@@ -84,7 +86,9 @@ export async function openUnowned(port: string, baud = ESP_ROM_BAUD, opts: OpenP
   }
   const open = virtualPortOpener();
   if (!open) {
-    throw new InputError(`"${port.trim()}" is a virtual port, but virtual chips are not available here (no virtual-port opener registered). Give a serial device path.`, { setting: 'port' });
+    throw new InputError(`"${port.trim()}" is a virtual port, but virtual chips are not available here (no virtual-port opener registered). Give a serial device path.`, {
+      setting: 'port',
+    });
   }
   return open(port, baud, opts);
 }

@@ -69,7 +69,11 @@ export function isNoControlLines(err: unknown): boolean {
 export function describeIoError(port: string, what: string, err: unknown): Error {
   const raw = err instanceof Error ? err.message : String(err);
   if (/EIO|Input\/output error|ENXIO|No such device|disconnected|ENODEV|bad file descriptor|EBADF/i.test(raw)) {
-    return new PortIoError(`The serial port ${port} went away while ${what} (${raw}): the device was unplugged, lost power or re-enumerated. Reconnect it and try again.`, port, true);
+    return new PortIoError(
+      `The serial port ${port} went away while ${what} (${raw}): the device was unplugged, lost power or re-enumerated. Reconnect it and try again.`,
+      port,
+      true,
+    );
   }
   return new PortIoError(`${what[0].toUpperCase()}${what.slice(1)} on ${port} failed: ${raw}`, port, false);
 }

@@ -30,7 +30,9 @@ export class PortBusyError extends Error {
     wanted: string,
     since = Date.now(),
   ) {
-    super(`Serial port ${port} is busy: ${holder} in this program holds it (since ${new Date(since).toTimeString().slice(0, 8)}). Stop it, or wait for it to finish, before ${wanted}.`);
+    super(
+      `Serial port ${port} is busy: ${holder} in this program holds it (since ${new Date(since).toTimeString().slice(0, 8)}). Stop it, or wait for it to finish, before ${wanted}.`,
+    );
     this.name = 'PortBusyError';
   }
 }

@@ -30,7 +30,8 @@ export class SerialTransport implements Transport {
       this.wake?.();
     });
     port.on('close', (err?: Error & { disconnected?: boolean }) => {
-      if (!this.closed) this.lost = new Error(`The serial port ${name} went away${err?.disconnected ? ' (device unplugged or re-enumerated)' : ''}. Reconnect the board and try again.`);
+      if (!this.closed)
+        this.lost = new Error(`The serial port ${name} went away${err?.disconnected ? ' (device unplugged or re-enumerated)' : ''}. Reconnect the board and try again.`);
       this.wake?.();
     });
     port.on('error', (err: Error) => {
@@ -132,7 +133,9 @@ export class SerialTransport implements Transport {
   async setBaudRate(baud: number): Promise<void> {
     this.check();
     await new Promise<void>((resolve, reject) =>
-      this.port.update({ baudRate: baud }, (err) => (err ? reject(new Error(`Changing ${this.name} to ${baud} baud failed: ${err.message}. Choose a baud rate the USB bridge supports.`)) : resolve())),
+      this.port.update({ baudRate: baud }, (err) =>
+        err ? reject(new Error(`Changing ${this.name} to ${baud} baud failed: ${err.message}. Choose a baud rate the USB bridge supports.`)) : resolve(),
+      ),
     );
     this._baud = baud;
   }

@@ -80,9 +80,7 @@ export function rankPorts(ports: ListedPort[]): RankedPort[] {
     if (p.bridge) return KNOWN_BRIDGES.indexOf(p.bridge);
     return p.vidPid ? KNOWN_BRIDGES.length : KNOWN_BRIDGES.length + 1;
   };
-  return ports
-    .map(describePort)
-    .sort((a, b) => rank(a) - rank(b) || a.path.localeCompare(b.path, undefined, { numeric: true }));
+  return ports.map(describePort).sort((a, b) => rank(a) - rank(b) || a.path.localeCompare(b.path, undefined, { numeric: true }));
 }
 
 /** The port to use without asking: only when exactly one listed port is a known ESP bridge. */

@@ -37,10 +37,7 @@ export async function runBuildTask(ctx: Ctx, build: BuildCommand): Promise<numbe
     else if (e === execution || e.task === execution.task) settle?.(code);
   };
   // A process end carries the exit code; a task end without a process (it failed to start, or was terminated) has none.
-  const subs = [
-    vscode.tasks.onDidEndTaskProcess((e) => finish(e.execution, e.exitCode)),
-    vscode.tasks.onDidEndTask((e) => finish(e.execution, undefined)),
-  ];
+  const subs = [vscode.tasks.onDidEndTaskProcess((e) => finish(e.execution, e.exitCode)), vscode.tasks.onDidEndTask((e) => finish(e.execution, undefined))];
   try {
     ctx.log('info', `Build: ${build.text} (in ${build.cwd})`);
     execution = await vscode.tasks.executeTask(task);
@@ -95,5 +92,11 @@ async function buildAndFlash(ctx: Ctx, args: CommandArgs, encrypted: boolean): P
   return runFlash(ctx, args, { encrypted, oneSegment: false });
 }
 
-export const buildFlash: CommandFactory = (ctx) => (...a) => buildAndFlash(ctx, parseCommandArgs(a), false);
-export const buildFlashEncrypted: CommandFactory = (ctx) => (...a) => buildAndFlash(ctx, parseCommandArgs(a), true);
+export const buildFlash: CommandFactory =
+  (ctx) =>
+  (...a) =>
+    buildAndFlash(ctx, parseCommandArgs(a), false);
+export const buildFlashEncrypted: CommandFactory =
+  (ctx) =>
+  (...a) =>
+    buildAndFlash(ctx, parseCommandArgs(a), true);

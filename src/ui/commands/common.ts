@@ -18,8 +18,7 @@ export async function requireTrust(ctx: Ctx, operation: string): Promise<boolean
   const a = await ctx.prompter.modal(
     'warning',
     `${operation} needs a trusted workspace.`,
-    'ESP Flasher writes this workspace’s build output to hardware, so it only does that once you trust the workspace. ' +
-      'The Flash Plan and Device views work without trust.',
+    'ESP Flasher writes this workspace’s build output to hardware, so it only does that once you trust the workspace. ' + 'The Flash Plan and Device views work without trust.',
     manage,
   );
   if (a === manage) void vscode.commands.executeCommand('workbench.trust.manage');

@@ -121,10 +121,8 @@ export async function runFlash(
       const target = commandOf({ ...kind, encrypted: fix === 'flash-encrypted' });
       void vscode.commands.executeCommand(target, again);
     },
-    run: (signal, onEvent, force) =>
-      ctx.core.flashSegments(segments, flashOptionsFrom(settings, plan, { port, folder: wsFolder, signal, onEvent, force })),
-    failure: (r) =>
-      r.ok ? undefined : { error: flashResultError(r, 'the device did not accept every segment (see the ESP Flasher output)'), cancelled: r.cancelled },
+    run: (signal, onEvent, force) => ctx.core.flashSegments(segments, flashOptionsFrom(settings, plan, { port, folder: wsFolder, signal, onEvent, force })),
+    failure: (r) => (r.ok ? undefined : { error: flashResultError(r, 'the device did not accept every segment (see the ESP Flasher output)'), cancelled: r.cancelled }),
     seconds: (r) => r.seconds,
   });
   if (result) {
@@ -136,8 +134,19 @@ export async function runFlash(
   return result;
 }
 
-export const flash: CommandFactory = (ctx) => (...a) => runFlash(ctx, parseCommandArgs(a), { encrypted: false, oneSegment: false });
-export const flashEncrypted: CommandFactory = (ctx) => (...a) => runFlash(ctx, parseCommandArgs(a), { encrypted: true, oneSegment: false });
-export const flashSegment: CommandFactory = (ctx) => (...a) => runFlash(ctx, parseCommandArgs(a), { encrypted: false, oneSegment: true });
-export const flashSegmentEncrypted: CommandFactory = (ctx) => (...a) =>
-  runFlash(ctx, parseCommandArgs(a), { encrypted: true, oneSegment: true });
+export const flash: CommandFactory =
+  (ctx) =>
+  (...a) =>
+    runFlash(ctx, parseCommandArgs(a), { encrypted: false, oneSegment: false });
+export const flashEncrypted: CommandFactory =
+  (ctx) =>
+  (...a) =>
+    runFlash(ctx, parseCommandArgs(a), { encrypted: true, oneSegment: false });
+export const flashSegment: CommandFactory =
+  (ctx) =>
+  (...a) =>
+    runFlash(ctx, parseCommandArgs(a), { encrypted: false, oneSegment: true });
+export const flashSegmentEncrypted: CommandFactory =
+  (ctx) =>
+  (...a) =>
+    runFlash(ctx, parseCommandArgs(a), { encrypted: true, oneSegment: true });

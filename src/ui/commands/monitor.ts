@@ -5,16 +5,20 @@ import { resolvePort } from '../port_picker';
 import { runFlash } from './flash';
 import type { CommandFactory } from './common';
 
-export const monitor: CommandFactory = (ctx) => async (...a) => {
-  const args = parseCommandArgs(a);
-  const port = await resolvePort(ctx, args.port, ctx.project?.view.plan.chip);
-  if (port) await openMonitorTerminal(ctx, port);
-};
+export const monitor: CommandFactory =
+  (ctx) =>
+  async (...a) => {
+    const args = parseCommandArgs(a);
+    const port = await resolvePort(ctx, args.port, ctx.project?.view.plan.chip);
+    if (port) await openMonitorTerminal(ctx, port);
+  };
 
-export const flashAndMonitor: CommandFactory = (ctx) => async (...a) => {
-  const args = parseCommandArgs(a);
-  const port = await resolvePort(ctx, args.port, ctx.project?.view.plan.chip);
-  if (!port) return undefined;
-  await openMonitorTerminal(ctx, port, false);
-  return runFlash(ctx, { ...args, port }, { encrypted: false, oneSegment: false });
-};
+export const flashAndMonitor: CommandFactory =
+  (ctx) =>
+  async (...a) => {
+    const args = parseCommandArgs(a);
+    const port = await resolvePort(ctx, args.port, ctx.project?.view.plan.chip);
+    if (!port) return undefined;
+    await openMonitorTerminal(ctx, port, false);
+    return runFlash(ctx, { ...args, port }, { encrypted: false, oneSegment: false });
+  };

@@ -11,11 +11,19 @@ describe('ESP Flasher in a VS Code extension host', () => {
     // With a remote (the VS Code server here) the node extension host is the workspace one; the web worker
     // would be "UI" and cannot load serialport. Desktop VS Code without a remote runs it as UI, in node.
     const expected = vscode.env.remoteName ? vscode.ExtensionKind.Workspace : vscode.ExtensionKind.UI;
-    assert.strictEqual(ext.extensionKind, expected, `extensionKind ${ext.extensionKind} with remote "${vscode.env.remoteName ?? ''}": serialport only loads in a node extension host`);
+    assert.strictEqual(
+      ext.extensionKind,
+      expected,
+      `extensionKind ${ext.extensionKind} with remote "${vscode.env.remoteName ?? ''}": serialport only loads in a node extension host`,
+    );
     assert.ok(api.project, 'the extension read no project from the workspace');
-    console.log(`      activation: ext.activate() resolved in ${activateMs.toFixed(1)} ms (${wasActive ? 'already active from its startup activation event' : 'activated by this call'})`);
+    console.log(
+      `      activation: ext.activate() resolved in ${activateMs.toFixed(1)} ms (${wasActive ? 'already active from its startup activation event' : 'activated by this call'})`,
+    );
     const own = (api as { activateMs?: number }).activateMs;
-    console.log(`      activation: the extension's own activate() took ${own === undefined ? '(not reported)' : `${own.toFixed(1)} ms`} (issue 15 goal ≤ 30 ms; measured, not asserted)`);
+    console.log(
+      `      activation: the extension's own activate() took ${own === undefined ? '(not reported)' : `${own.toFixed(1)} ms`} (issue 15 goal ≤ 30 ms; measured, not asserted)`,
+    );
   });
 
   it('registers the commands the palette and the tree use', async () => {

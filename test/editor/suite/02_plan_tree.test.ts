@@ -5,7 +5,7 @@ import { expectedSegments, workspaceBuildDir } from '../support/build_expectatio
 import { extensionApi } from '../support/extension_api';
 
 describe('Flash Plan tree', () => {
-  it('shows one row per flasher_args.json image, in offset order, with the build\'s encrypt flags as checkbox defaults', async () => {
+  it("shows one row per flasher_args.json image, in offset order, with the build's encrypt flags as checkbox defaults", async () => {
     const api = await extensionApi();
     // Tree refresh time (read the build, check the plan, rebuild the rows): reported, not asserted.
     const times: number[] = [];

@@ -34,13 +34,26 @@ describe('Flash (Encrypted) against a virtual ESP32-S3 with development flash en
     );
     assert.strictEqual(api.flashState.phase, 'succeeded');
     assert.match(api.statusBarText(), /ESP: Flash \(Encrypted\) ok/);
-    assert.ok(lines.some((l) => l.startsWith(`Flash (Encrypted) → ${VIRTUAL_PORT}:`)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.startsWith(`Flash (Encrypted) → ${VIRTUAL_PORT}:`)),
+      lines.join('\n'),
+    );
     for (const s of expected) {
       const wrote = new RegExp(`^Wrote \\d+ bytes.* to ${s.name} at ${hex8(s.offset)} `);
-      assert.ok(lines.some((l) => wrote.test(l)), `no "Wrote … to ${s.name} at ${hex8(s.offset)}" line in:\n${lines.join('\n')}`);
+      assert.ok(
+        lines.some((l) => wrote.test(l)),
+        `no "Wrote … to ${s.name} at ${hex8(s.offset)}" line in:\n${lines.join('\n')}`,
+      );
     }
-    assert.ok(lines.some((l) => /^Flash finished in \d+\.\d s/.test(l)), lines.join('\n'));
-    assert.deepStrictEqual(api.dialogs().filter((d) => d.modal), [], 'no modal dialog should stop a flash that passes its checks');
+    assert.ok(
+      lines.some((l) => /^Flash finished in \d+\.\d s/.test(l)),
+      lines.join('\n'),
+    );
+    assert.deepStrictEqual(
+      api.dialogs().filter((d) => d.modal),
+      [],
+      'no modal dialog should stop a flash that passes its checks',
+    );
   });
 
   it('a click on the status-bar item afterwards runs Flash (Encrypted) again, not a plain Flash', async () => {
@@ -54,7 +67,14 @@ describe('Flash (Encrypted) against a virtual ESP32-S3 with development flash en
     assert.ok(again?.ok, `the re-run failed: ${again?.error}`);
     assert.strictEqual(api.flashState.operation, 'Flash (Encrypted)');
     assert.match(api.statusBarText(), /ESP: Flash \(Encrypted\) ok/);
-    assert.deepStrictEqual(api.dialogs().slice(dialogsBefore).filter((d) => d.modal), [], 'the re-run met a refusal');
+    assert.deepStrictEqual(
+      api
+        .dialogs()
+        .slice(dialogsBefore)
+        .filter((d) => d.modal),
+      [],
+      'the re-run met a refusal',
+    );
   });
 
   describe('on a chip the test holds (its pseudo-terminal path as the port)', () => {
@@ -66,7 +86,7 @@ describe('Flash (Encrypted) against a virtual ESP32-S3 with development flash en
       await held?.close();
     });
 
-    it('leaves ciphertext in flash that decrypts to the build\'s images, and writes plain segments as they are', async () => {
+    it("leaves ciphertext in flash that decrypts to the build's images, and writes plain segments as they are", async () => {
       const api = await extensionApi();
       const chip = held!;
       const before = api.outputLines().length;

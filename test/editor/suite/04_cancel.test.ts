@@ -17,9 +17,7 @@ describe('Cancelling a flash midway', function () {
     await api.refresh();
     assert.deepStrictEqual(descendantProcesses('socat'), [], 'a socat from an earlier test is still running');
     const before = api.outputLines().length;
-    const flashing = Promise.resolve(vscode.commands.executeCommand('espFlasher.flashEncrypted', { port: SLOW_PORT })) as Promise<
-      FlashResult | undefined
-    >;
+    const flashing = Promise.resolve(vscode.commands.executeCommand('espFlasher.flashEncrypted', { port: SLOW_PORT })) as Promise<FlashResult | undefined>;
     try {
       await cancelAndCheck(api, flashing, before);
     } finally {
@@ -36,17 +34,21 @@ async function cancelAndCheck(api: EspFlasherApi, flashing: Promise<FlashResult 
   const cancelledAt = api.flashState.percent;
   const t0 = Date.now();
   assert.strictEqual(await vscode.commands.executeCommand('espFlasher.cancel'), true, 'espFlasher.cancel found no running job');
-  const result = await Promise.race([
-    flashing,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the flash did not stop within 10 s of cancelling')), 10_000)),
-  ]);
+  const result = await Promise.race([flashing, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the flash did not stop within 10 s of cancelling')), 10_000))]);
   const lines = api.outputLines().slice(before);
   console.log(`      cancelled at ${cancelledAt.toFixed(0)} %, stopped after ${Date.now() - t0} ms`);
 
   assert.strictEqual(api.flashState.phase, 'cancelled', `state ${JSON.stringify(api.flashState)}\n${lines.join('\n')}`);
   assert.notStrictEqual(result?.ok, true, 'a cancelled flash must not report success');
-  if (result) assert.ok(result.segments.some((s) => s.status !== 'written'), 'every segment was written although the job was cancelled');
-  assert.ok(lines.some((l) => /Cancel requested\.$/.test(l)), lines.join('\n'));
+  if (result)
+    assert.ok(
+      result.segments.some((s) => s.status !== 'written'),
+      'every segment was written although the job was cancelled',
+    );
+  assert.ok(
+    lines.some((l) => /Cancel requested\.$/.test(l)),
+    lines.join('\n'),
+  );
   assert.doesNotMatch(api.statusBarText(), /ok/, api.statusBarText());
   assert.ok(
     api.dialogs().some((d) => !d.modal && /cancelled; .* is free again/.test(d.message)),

@@ -16,7 +16,10 @@ describe('Refusal dialog, Device view and port picker', function () {
     api.answerDialogs('Flash (Encrypted) Instead');
     const refused = (await vscode.commands.executeCommand('espFlasher.flash', { port: ENCRYPTED_PORT })) as FlashResult | undefined;
     assert.ok(refused && !refused.ok && refused.refusals?.length, `expected a refusal, got ${JSON.stringify(refused?.error)}`);
-    const dialog = api.dialogs().slice(before).find((d) => d.modal);
+    const dialog = api
+      .dialogs()
+      .slice(before)
+      .find((d) => d.modal);
     assert.ok(dialog, 'no modal dialog');
     assert.deepStrictEqual(dialog.items, ['Flash (Encrypted) Instead', 'Override…'], 'the fix first (the default button), the override last');
     assert.match(dialog.message, /^Flash: nothing was written — /);
@@ -31,7 +34,11 @@ describe('Refusal dialog, Device view and port picker', function () {
   it('the Device view is filled by the flash itself: revision, crystal, features, the eFuse summary', async () => {
     const api = await extensionApi();
     const rows = api.deviceRows.map((r) => `${r.label}: ${r.value}`);
-    const has = (re: RegExp) => assert.ok(rows.some((r) => re.test(r)), `no ${re} in the Device view:\n${rows.join('\n')}`);
+    const has = (re: RegExp) =>
+      assert.ok(
+        rows.some((r) => re.test(r)),
+        `no ${re} in the Device view:\n${rows.join('\n')}`,
+      );
     has(/^Port: virtual:esp32s3:encryption=development:flash=8MB$/);
     has(/^Revision: v\d+\.\d+$/);
     has(/^Crystal: 40 MHz$/);
@@ -50,7 +57,10 @@ describe('Refusal dialog, Device view and port picker', function () {
     const flashesBefore = api.outputLines().filter((l) => / → /.test(l)).length;
     api.answerDialogs(undefined); // dismiss the picker
     await vscode.commands.executeCommand(cmd);
-    const pick = api.dialogs().slice(before).find((d) => d.kind === 'quickPick');
+    const pick = api
+      .dialogs()
+      .slice(before)
+      .find((d) => d.kind === 'quickPick');
     assert.ok(pick, 'no quick pick');
     assert.strictEqual(pick.active, api.port, 'the current port is not preselected');
     assert.strictEqual(pick.items[0], api.port, 'the current port is not first');

@@ -36,13 +36,17 @@ describe('Save Merged Image… (Flash Plan view menu)', function () {
     for (const s of segments) {
       const bytes = read(s.file);
       assertRegion(img.subarray(s.offset, s.offset + bytes.length), s, bytes);
-      if (end) assert.ok(img.subarray(end, s.offset).every((b) => b === 0xff), `gap before ${s.name} is not 0xFF`);
+      if (end)
+        assert.ok(
+          img.subarray(end, s.offset).every((b) => b === 0xff),
+          `gap before ${s.name} is not 0xFF`,
+        );
       end = s.offset + bytes.length;
     }
     assert.strictEqual(img.length, end);
   });
 
-  it('encrypted with the key file from the settings: marked segments decrypt to the build\'s files, the others stay plain', async () => {
+  it("encrypted with the key file from the settings: marked segments decrypt to the build's files, the others stay plain", async () => {
     const api = await extensionApi();
     const keyFile = path.join(dir, 'key.bin');
     const key = Uint8Array.from({ length: 32 }, (_, i) => (i * 29 + 7) & 0xff);

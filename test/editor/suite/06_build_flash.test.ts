@@ -59,7 +59,13 @@ describe('Build and Flash: the build runs as a task, the plan is read again, the
     } finally {
       fs.rmSync(marker, { force: true });
     }
-    assert.ok(api.dialogs().slice(before).some((d) => /"idf\.py build" failed \(it exited with code 3\); nothing was flashed/.test(d.message)), JSON.stringify(api.dialogs().slice(before)));
+    assert.ok(
+      api
+        .dialogs()
+        .slice(before)
+        .some((d) => /"idf\.py build" failed \(it exited with code 3\); nothing was flashed/.test(d.message)),
+      JSON.stringify(api.dialogs().slice(before)),
+    );
     assert.strictEqual(api.outputLines().filter((l) => / → /.test(l)).length, jobsBefore, 'a flash started after a failed build');
   });
 });

@@ -21,7 +21,7 @@ function processTable(): Array<{ pid: number; ppid: number; comm: string }> {
 export function descendantProcesses(command: string, root = process.pid): number[] {
   const table = processTable();
   const below = new Set([root]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of table) {
       if (!below.has(p.pid) && below.has(p.ppid)) {

@@ -74,10 +74,7 @@ describe('cli args parser', () => {
   });
 
   it('rejects odd pair lists, values on flags and repeated single options', () => {
-    assert.match(
-      usageError(() => parseArgs(['--encrypt-files', '0x1000'], SPECS, 'flash')).message,
-      /--encrypt-files takes OFFSET FILE in groups of 2; got 1 word\(s\): 0x1000/,
-    );
+    assert.match(usageError(() => parseArgs(['--encrypt-files', '0x1000'], SPECS, 'flash')).message, /--encrypt-files takes OFFSET FILE in groups of 2; got 1 word\(s\): 0x1000/);
     assert.match(usageError(() => parseArgs(['--encrypt-files'], SPECS, 'flash')).message, /needs at least one value/);
     assert.match(usageError(() => parseArgs(['--no-verify=yes'], SPECS, 'flash')).message, /--no-verify takes no value/);
     assert.match(usageError(() => parseArgs(['--baud', '1', '--baud', '2'], SPECS, 'flash')).message, /--baud was given twice/);

@@ -30,7 +30,19 @@ describe('cli demo check table', () => {
 
 describe('cli bench table', () => {
   it('prints seconds, effective rate, wire bytes and wire use per row', () => {
-    const row: BenchRow = { baud: 921600, mode: 'compressed', loader: 'stub', ok: true, method: 'compressed (stub)', bytes: 1048576, seconds: 6.83, effectiveKbps: 1228.2, wireBytes: 616659, wireBytesBack: 900, wireFraction: 0.9797 };
+    const row: BenchRow = {
+      baud: 921600,
+      mode: 'compressed',
+      loader: 'stub',
+      ok: true,
+      method: 'compressed (stub)',
+      bytes: 1048576,
+      seconds: 6.83,
+      effectiveKbps: 1228.2,
+      wireBytes: 616659,
+      wireBytesBack: 900,
+      wireFraction: 0.9797,
+    };
     const lines = formatBenchTable([row, { ...row, ok: false, error: 'Lost contact' }]);
     assert.match(lines[2], /^921600 +compressed +stub +compressed \(stub\) +6\.83 +1228 +616659 +98\.0%$/);
     assert.match(lines[3], /FAILED +Lost contact$/);

@@ -26,7 +26,10 @@ describe('cli encrypt choice', () => {
   });
 
   it('refuses a key without saying what to encrypt', () => {
-    assert.throws(() => checkEncryptFlagCombination({ encrypt: false, hostKey: true }, 0), (e: unknown) => e instanceof UsageError && /add --encrypt/.test(e.message));
+    assert.throws(
+      () => checkEncryptFlagCombination({ encrypt: false, hostKey: true }, 0),
+      (e: unknown) => e instanceof UsageError && /add --encrypt/.test(e.message),
+    );
     checkEncryptFlagCombination({ encrypt: false, hostKey: true }, 2);
     checkEncryptFlagCombination({ encrypt: true, hostKey: true }, 0);
   });

@@ -3,7 +3,7 @@ import { LinePrinter, lineTable } from '../../../src/cli/line_printer';
 import type { DeviceRecord } from '../../../src/core/line/device_record';
 
 describe('cli line printer', () => {
-  it('not a TTY: each device\'s lines carry its port', () => {
+  it("not a TTY: each device's lines carry its port", () => {
     const lines: string[] = [];
     const p = new LinePrinter((l) => lines.push(l), [{ port: 'A' }, { port: 'B' }], { tty: false });
     p.listener({ port: 'A' }, { kind: 'connected', port: 'A' });
@@ -31,7 +31,12 @@ describe('cli line printer', () => {
     const p = new LinePrinter(() => undefined, [{ port: 'A' }], { tty: true, rawWrite: (t) => (raw += t), columns: 60 });
     p.listener({ port: 'A' }, { kind: 'failed', message: 'Nothing was written. '.repeat(10), written: [], notWritten: [] });
     p.finish();
-    const lines = raw.split('\x1b[1A').pop()!.split('\n').filter(Boolean).map((l) => l.replace(/\r|\x1b\[K/g, ''));
+    const lines = raw
+      .split('\x1b[1A')
+      .pop()!
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.replace(/\r|\x1b\[K/g, ''));
     assert.equal(lines.length, 1);
     assert.equal(lines[0].length, 59);
     assert.match(lines[0], /^A +FAILED: Noth.*…$/);

@@ -20,7 +20,10 @@ describe('cli main dispatcher', () => {
     const text = mainUsage();
     for (const c of COMMANDS) assert.ok(text.includes(`  ${c.name} `), c.name);
     for (const name of ['flash', 'info', 'read', 'erase', 'verify', 'plan', 'partitions', 'image-info', 'encrypt-image', 'decrypt-image', 'generate-key']) {
-      assert.ok(COMMANDS.some((c) => c.name === name), name);
+      assert.ok(
+        COMMANDS.some((c) => c.name === name),
+        name,
+      );
     }
   });
 
@@ -54,7 +57,7 @@ describe('cli main dispatcher', () => {
     assert.match(r.err[0], /^esp-flasher: the "plan" command is not available in this build/);
   });
 
-  it('prints a command\'s usage for --help without running it', async () => {
+  it("prints a command's usage for --help without running it", async () => {
     let ran = false;
     const r = await cli(['x', '--help'], [fake('x', async () => ((ran = true), 0))]);
     assert.equal(r.code, 0);
@@ -66,23 +69,38 @@ describe('cli main dispatcher', () => {
 
   it('passes the exit code through and turns throws into one paragraph', async () => {
     assert.equal((await cli(['x', 'a'], [fake('x', async (args) => (args[0] === 'a' ? 3 : 0))])).code, 3);
-    const boom = await cli(['x'], [fake('x', async () => {
-      throw new Error('The port /dev/ttyUSB0 is busy.', { cause: new Error('EBUSY') });
-    })]);
+    const boom = await cli(
+      ['x'],
+      [
+        fake('x', async () => {
+          throw new Error('The port /dev/ttyUSB0 is busy.', { cause: new Error('EBUSY') });
+        }),
+      ],
+    );
     assert.equal(boom.code, 1);
     assert.equal(boom.err.length, 1);
     assert.equal(boom.err[0], 'Error: The port /dev/ttyUSB0 is busy. (cause: EBUSY) (run with --debug for details)');
     assert.ok(!boom.err[0].includes('    at '), 'no stack trace without --debug');
-    const debug = await cli(['x', '--debug'], [fake('x', async () => {
-      throw new Error('bad');
-    })]);
+    const debug = await cli(
+      ['x', '--debug'],
+      [
+        fake('x', async () => {
+          throw new Error('bad');
+        }),
+      ],
+    );
     assert.match(debug.err[0], /    at /);
   });
 
   it('reports usage errors with exit code 2', async () => {
-    const r = await cli(['x'], [fake('x', async () => {
-      throw new UsageError('Option --baud needs a value (BAUD).');
-    })]);
+    const r = await cli(
+      ['x'],
+      [
+        fake('x', async () => {
+          throw new UsageError('Option --baud needs a value (BAUD).');
+        }),
+      ],
+    );
     assert.equal(r.code, 2);
     assert.deepEqual(r.err, ['esp-flasher x: Option --baud needs a value (BAUD).']);
   });

@@ -27,10 +27,7 @@ describe('cli progress printer', () => {
       { kind: 'segment-done', index: 0, name: 'app', bytes: 169232, sentBytes: 89490, seconds: 2.64, kbitPerSecond: 513.2 },
       { kind: 'verified', index: 0, name: 'app', md5: '00' },
     ]);
-    assert.deepEqual(lines.slice(1), [
-      'Wrote 169232 bytes (89490 compressed) at 0x00010000 in 2.6 seconds (513 kbit/s)',
-      'Hash of data verified.',
-    ]);
+    assert.deepEqual(lines.slice(1), ['Wrote 169232 bytes (89490 compressed) at 0x00010000 in 2.6 seconds (513 kbit/s)', 'Hash of data verified.']);
   });
 
   it('leaves out "compressed" when the method sent the data uncompressed (padding included)', () => {
@@ -74,7 +71,10 @@ describe('cli progress printer', () => {
   });
 
   it('redraws one line in place on a terminal and ends it before the next line', () => {
-    const { lines, raw } = run([start, progress(100), progress(200), { kind: 'segment-done', index: 0, name: 'app', bytes: 1000, sentBytes: 500, seconds: 1, kbitPerSecond: 8 }], true);
+    const { lines, raw } = run(
+      [start, progress(100), progress(200), { kind: 'segment-done', index: 0, name: 'app', bytes: 1000, sentBytes: 500, seconds: 1, kbitPerSecond: 8 }],
+      true,
+    );
     assert.equal(lines.filter((l) => l.startsWith('Writing at')).length, 0);
     assert.equal(raw.split('\r').length - 1, 2);
     assert.ok(raw.includes('\x1b[K'));

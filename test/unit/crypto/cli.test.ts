@@ -46,7 +46,10 @@ describe('cli: crypto commands', () => {
     });
 
     it('refusals', async () => {
-      await assert.rejects(call(generateKey, ['--chip', 'esp32c3', '--xts-256', '-o', tmp('x.bin')]), /ESP32-C3 cannot use an XTS-AES-256 key \(its eFuses take 32-byte keys\); ask for a 32-byte key instead\./);
+      await assert.rejects(
+        call(generateKey, ['--chip', 'esp32c3', '--xts-256', '-o', tmp('x.bin')]),
+        /ESP32-C3 cannot use an XTS-AES-256 key \(its eFuses take 32-byte keys\); ask for a 32-byte key instead\./,
+      );
       await assert.rejects(call(generateKey, ['--chip', 'esp8266', '-o', tmp('x.bin')]), /ESP8266 has no flash encryption/);
       await assert.rejects(call(generateKey, ['--output', tmp('x.bin')]), { name: 'UsageError', message: /--chip is required/ });
       await assert.rejects(call(generateKey, ['--chip', 'esp33', '-o', tmp('x.bin')]), { name: 'UsageError', message: /--chip: Unknown chip "esp33"/ });
@@ -76,7 +79,10 @@ describe('cli: crypto commands', () => {
       await assert.rejects(call(encryptImage, [...base, '-a', '0x1008', tmp('in.bin')]), /in\.bin: flash address 0x1008 is not a multiple of 16/);
       await assert.rejects(call(encryptImage, [...base, '-a', '0x1000']), { name: 'UsageError', message: /give exactly one input file \(got none\)/ });
       await assert.rejects(call(encryptImage, ['-o', tmp('o.bin'), '-a', '0x1000', tmp('in.bin')]), { name: 'UsageError', message: /--keyfile is required/ });
-      await assert.rejects(call(encryptImage, [...base, '--chip', 'esp32', '--aes-xts', '-a', '0', tmp('in.bin')]), /--aes-xts contradicts --chip esp32: ESP32 uses the ESP32 scheme/);
+      await assert.rejects(
+        call(encryptImage, [...base, '--chip', 'esp32', '--aes-xts', '-a', '0', tmp('in.bin')]),
+        /--aes-xts contradicts --chip esp32: ESP32 uses the ESP32 scheme/,
+      );
       await assert.rejects(call(encryptImage, ['-k', tmp('k32.bin'), '-a', '0', '-o', tmp('in.bin'), tmp('in.bin')]), /--output is the input file/);
       await assert.rejects(call(encryptImage, [...base, '--chip', 'esp32c3', '-a', '0', tmp('missing.bin')]), /Input file .*missing\.bin not found\./);
       fs.writeFileSync(tmp('k64.bin'), Buffer.from(Array.from({ length: 64 }, (_, i) => i)));

@@ -5,15 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  createFlashDecryptStream,
-  decryptFlashData,
-  encryptFlashData,
-  keyChipMismatch,
-  keyForChip,
-  keyFromBytes,
-  loadKeyFile,
-} from '../../../src/core/crypto/flash_crypto';
+import { createFlashDecryptStream, decryptFlashData, encryptFlashData, keyChipMismatch, keyForChip, keyFromBytes, loadKeyFile } from '../../../src/core/crypto/flash_crypto';
 import { SeededRandom } from './seeded_random';
 
 const rnd = new SeededRandom(7);
@@ -37,7 +29,7 @@ describe('crypto: key refusals', () => {
     const esp32Key = keyFromBytes(rnd.bytes(32), 'esp32-aes', 'k.bin');
     assert.equal(
       keyChipMismatch(esp32Key, 'esp32s3'),
-      'Key file k.bin was loaded as a key for the ESP32 AES-256 scheme, but ESP32-S3 uses XTS-AES. Load it for ESP32-S3 (or give the chip\'s own key).',
+      "Key file k.bin was loaded as a key for the ESP32 AES-256 scheme, but ESP32-S3 uses XTS-AES. Load it for ESP32-S3 (or give the chip's own key).",
     );
     assert.equal(keyChipMismatch(esp32Key, 'esp32'), undefined);
   });
@@ -123,7 +115,10 @@ describe('crypto: data refusals', () => {
 
   it('FLASH_CRYPT_CONFIG out of range and a bad padding unit', () => {
     const esp32 = keyFromBytes(rnd.bytes(32), 'esp32-aes');
-    assert.throws(() => encryptFlashData(esp32, 0, Buffer.alloc(16), { flashCryptConfig: 16 }), /FLASH_CRYPT_CONFIG 16 is out of range: it is a 4-bit eFuse value \(0x0…0xF, normally 0xF\)\./);
+    assert.throws(
+      () => encryptFlashData(esp32, 0, Buffer.alloc(16), { flashCryptConfig: 16 }),
+      /FLASH_CRYPT_CONFIG 16 is out of range: it is a 4-bit eFuse value \(0x0…0xF, normally 0xF\)\./,
+    );
     assert.throws(() => encryptFlashData(esp32, 0, Buffer.alloc(16), { padTo: 20 }), /padding unit 20 must be a positive multiple of 16 bytes/);
   });
 });

@@ -3,14 +3,7 @@
  * and cut points (seeded, reproducible), both schemes, both directions.
  */
 import * as assert from 'node:assert/strict';
-import {
-  decryptFlashData,
-  encryptFlashData,
-  FlashCipher,
-  keyFromBytes,
-  type CryptScheme,
-  type FlashKey,
-} from '../../../src/core/crypto/flash_crypto';
+import { decryptFlashData, encryptFlashData, FlashCipher, keyFromBytes, type CryptScheme, type FlashKey } from '../../../src/core/crypto/flash_crypto';
 import { SeededRandom } from './seeded_random';
 
 const CASES = 220;
@@ -23,7 +16,7 @@ function randomKey(rnd: SeededRandom, scheme: CryptScheme): FlashKey {
 /** Cut [0, length) at random byte positions. */
 function randomCuts(rnd: SeededRandom, length: number, granularity: number): number[] {
   const cuts: number[] = [];
-  for (let p = 0; p < length; ) {
+  for (let p = 0; p < length;) {
     const step = rnd.next() < 0.2 ? rnd.int(0, 2) : rnd.int(1, 300);
     p = Math.min(length, p + step * granularity);
     cuts.push(p);
@@ -66,7 +59,10 @@ for (const scheme of ['esp32-aes', 'xts-aes'] as const) {
         const plain = Buffer.concat(back);
         assert.ok(plain.equals(decryptFlashData(key, address, once, opts)), ctx);
         assert.ok(plain.subarray(0, data.length).equals(data), ctx);
-        assert.ok(plain.subarray(data.length).every((b) => b === 0xff), `${ctx}: padding is 0xFF`);
+        assert.ok(
+          plain.subarray(data.length).every((b) => b === 0xff),
+          `${ctx}: padding is 0xFF`,
+        );
       }
     });
 

@@ -1,12 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
-import {
-  decryptFlashData,
-  encryptFlashData,
-  expectedCiphertextMd5,
-  keyFromBytes,
-  type CryptScheme,
-} from '../../../src/core/crypto/flash_crypto';
+import { decryptFlashData, encryptFlashData, expectedCiphertextMd5, keyFromBytes, type CryptScheme } from '../../../src/core/crypto/flash_crypto';
 import { SeededRandom } from './seeded_random';
 
 const rnd = new SeededRandom(0xc0ffee);
@@ -65,8 +59,7 @@ describe('crypto: what the address does', () => {
   const block = rnd.bytes(16);
   const esp32 = keyFromBytes(rnd.bytes(32), 'esp32-aes');
   const xts = keyFromBytes(rnd.bytes(32), 'xts-aes');
-  const at = (key: typeof esp32, address: number, conf?: number): Buffer =>
-    encryptFlashData(key, address, block, { flashCryptConfig: conf });
+  const at = (key: typeof esp32, address: number, conf?: number): Buffer => encryptFlashData(key, address, block, { flashCryptConfig: conf });
 
   it('ESP32: the two blocks of one 32-byte row share a key; other rows do not (conf 0xF)', () => {
     assert.ok(at(esp32, 0x1000).equals(at(esp32, 0x1010)));
@@ -95,7 +88,10 @@ describe('crypto: expectedCiphertextMd5', () => {
       const key = keyFromBytes(rnd.bytes(keyLength), scheme);
       const plain = rnd.bytes(200_003);
       const opts = { padTo: 32, flashCryptConfig: 0xf };
-      const want = crypto.createHash('md5').update(encryptFlashData(key, 0x10000, plain, opts)).digest('hex');
+      const want = crypto
+        .createHash('md5')
+        .update(encryptFlashData(key, 0x10000, plain, opts))
+        .digest('hex');
       assert.equal(expectedCiphertextMd5(key, 0x10000, plain, opts), want);
       assert.match(want, /^[0-9a-f]{32}$/);
       assert.notEqual(expectedCiphertextMd5(key, 0x10020, plain, opts), want);

@@ -121,7 +121,10 @@ describe('changed sectors (incremental writes)', () => {
       assert.equal(c.md5Queries, 17);
       assert.deepEqual(b.batches, [[...new Array<number>(16).fill(0x10000), 0x4000]]);
       // Every byte of the segment hashed exactly once.
-      assert.equal(f.asked.reduce((n, [, len]) => n + len, 0), expected.length);
+      assert.equal(
+        f.asked.reduce((n, [, len]) => n + len, 0),
+        expected.length,
+      );
     });
 
     it('one sector changed: blocks in one batch, then the 16 sectors of the differing block in a second', async () => {
@@ -133,7 +136,10 @@ describe('changed sectors (incremental writes)', () => {
       const c = await compareSegment(b.many, 0x10000, expected);
       assert.equal(c.identical, false);
       assert.deepEqual(c.ranges, [{ start: 0x90000, end: 0x91000 }]);
-      assert.deepEqual(b.batches.map((x) => x.length), [16, 16]);
+      assert.deepEqual(
+        b.batches.map((x) => x.length),
+        [16, 16],
+      );
       assert.equal(c.md5Queries, 32);
       assert.equal(changedText(c), '1 of 256 sectors changed');
     });

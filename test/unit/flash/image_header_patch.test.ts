@@ -50,6 +50,9 @@ describe('bootloader header patching (§6.2)', () => {
 
   it('names a bad frequency setting and the valid ones', () => {
     const img = sharedFile('images', 'bootloader_esp32c3.bin');
-    assert.throws(() => patchImageHeader(img, 0, c3, { mode: 'keep', size: 'keep', freq: '48m' }, undefined, 'bootloader'), /Flash frequency setting "48m" is not valid for ESP32-C3; use one of 80m, 40m, 26m, 20m or keep/);
+    assert.throws(
+      () => patchImageHeader(img, 0, c3, { mode: 'keep', size: 'keep', freq: '48m' }, undefined, 'bootloader'),
+      /Flash frequency setting "48m" is not valid for ESP32-C3; use one of 80m, 40m, 26m, 20m or keep/,
+    );
   });
 });

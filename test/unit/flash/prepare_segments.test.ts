@@ -74,7 +74,10 @@ describe('preparing segments for the wire', () => {
   });
 
   it('host encryption: writes ciphertext uncompressed and expects its MD5', () => {
-    const key = keyForChip(Uint8Array.from({ length: 32 }, (_, i) => i * 7), 'esp32c3');
+    const key = keyForChip(
+      Uint8Array.from({ length: 32 }, (_, i) => i * 7),
+      'esp32c3',
+    );
     const bytes = new Uint8Array(1000).fill(0x33);
     const p = prepareSegment({ name: 'app', offset: 0x20000, bytes, encrypt: 'host' }, 0, ctx({ key }));
     assert.equal(p.method, 'host-encrypted');
@@ -86,7 +89,10 @@ describe('preparing segments for the wire', () => {
   });
 
   it('device encryption with a known key: expects the MD5 of the ciphertext', () => {
-    const key = keyForChip(Uint8Array.from({ length: 32 }, (_, i) => i * 9 + 1), 'esp32c3');
+    const key = keyForChip(
+      Uint8Array.from({ length: 32 }, (_, i) => i * 9 + 1),
+      'esp32c3',
+    );
     const bytes = new Uint8Array(64).fill(0x44);
     const p = prepareSegment({ name: 'app', offset: 0x10000, bytes, encrypt: 'device' }, 0, ctx({ key }));
     const cipher = prepareSegment({ name: 'app', offset: 0x10000, bytes, encrypt: 'host' }, 0, ctx({ key })).image;

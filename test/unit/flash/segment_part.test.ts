@@ -10,7 +10,10 @@ const c3 = chipFacts('esp32c3');
 const stub: LoaderCaps = { chip: c3, stub: ESP_FLASHER_STUB_1_2_2, secureDownloadMode: false };
 const rom: LoaderCaps = { chip: c3, secureDownloadMode: false };
 const ctx = (loader: LoaderCaps, p: Partial<PrepareContext> = {}): PrepareContext => ({ loader, secureBoot: false, compress: true, ...p });
-const key = keyForChip(Uint8Array.from({ length: 32 }, (_, i) => (i * 13 + 5) & 0xff), 'esp32c3');
+const key = keyForChip(
+  Uint8Array.from({ length: 32 }, (_, i) => (i * 13 + 5) & 0xff),
+  'esp32c3',
+);
 const data = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i % 7 === 0 ? i & 0xff : 0x20));
 
 describe('one part of a segment as its own write (changed sectors)', () => {

@@ -35,7 +35,14 @@ function prep(bytes: Uint8Array, stub: boolean, encrypt: 'off' | 'device' = 'off
 /** Deterministic data that deflates to about half: 32 hash bytes, then 32 spaces, repeated. */
 function data(n: number): Uint8Array {
   const b = new Uint8Array(n).fill(0x20);
-  for (let at = 0, i = 0; at < n; at += 64, i++) b.set(createHash('sha256').update(String(i)).digest().subarray(0, Math.min(32, n - at)), at);
+  for (let at = 0, i = 0; at < n; at += 64, i++)
+    b.set(
+      createHash('sha256')
+        .update(String(i))
+        .digest()
+        .subarray(0, Math.min(32, n - at)),
+      at,
+    );
   return b;
 }
 
@@ -109,7 +116,10 @@ describe('segment writer', () => {
     await writeSegment(s, p, { pipelineDepth: 1, onWarning: (m) => warnings.push(m) });
     const reqs = ops(t.requests);
     assert.equal(reqs.filter((o) => o === Op.FLASH_DEFL_BEGIN).length, 1);
-    assert.match(warnings[0], /^segment "app" block 1 at 0x14000: FLASH_DEFL_DATA failed — stub error 0xc100: bad data checksum — restarting segment "app" from its start, uncompressed \(attempt 2 of 3\)\.$/);
+    assert.match(
+      warnings[0],
+      /^segment "app" block 1 at 0x14000: FLASH_DEFL_DATA failed — stub error 0xc100: bad data checksum — restarting segment "app" from its start, uncompressed \(attempt 2 of 3\)\.$/,
+    );
     // The second attempt: FLASH_BEGIN, then exactly the segment's bytes once, then FLASH_END.
     const second = t.requests.slice(reqs.indexOf(Op.FLASH_BEGIN));
     assert.equal(second[0].op, Op.FLASH_BEGIN);
@@ -187,7 +197,10 @@ describe('segment writer', () => {
     const last = t.requests[3].data;
     assert.equal(Buffer.from(last).readUInt32LE(0), 0x400);
     assert.ok(last.subarray(16 + 0x100).every((b) => b === 0xff));
-    assert.equal(t.requests[3].checksum, last.subarray(16).reduce((c, b) => c ^ b, 0xef));
+    assert.equal(
+      t.requests[3].checksum,
+      last.subarray(16).reduce((c, b) => c ^ b, 0xef),
+    );
   });
 
   it('ROM: FLASH_DEFL_BEGIN announces the size rounded up to 0x400 and re-sends a block rejected with a checksum error', async () => {
@@ -215,7 +228,10 @@ describe('segment writer', () => {
     const z = pako.deflate(raw, { level: 9 });
     const sizes = inflatedBlockSizes(z, 0x400);
     assert.equal(sizes.length, Math.ceil(z.length / 0x400));
-    assert.equal(sizes.reduce((a, b) => a + b, 0), raw.length);
+    assert.equal(
+      sizes.reduce((a, b) => a + b, 0),
+      raw.length,
+    );
     assertPrefixesMatchZlib(z, 0x400, sizes);
   });
 
@@ -225,7 +241,10 @@ describe('segment writer', () => {
     const z = pako.deflate(raw, { level: 9 });
     for (const bs of [0x400, 0x4000]) {
       const sizes = inflatedBlockSizes(z, bs);
-      assert.equal(sizes.reduce((a, b) => a + b, 0), raw.length);
+      assert.equal(
+        sizes.reduce((a, b) => a + b, 0),
+        raw.length,
+      );
       // Every block but possibly the tail ones carries data: no 64 KiB lumps.
       const empty = sizes.slice(0, -1).filter((n) => n === 0).length;
       assert.equal(empty, 0, `block size ${bs}: ${empty} of ${sizes.length} blocks cover 0 bytes`);

@@ -15,17 +15,32 @@ const plan: FlashPlan = {
 describe('segmentsFromPlan', () => {
   it('plain mode writes everything plaintext and remembers the build flag', () => {
     const s = segmentsFromPlan(plan, 'plain', 'device');
-    assert.deepEqual(s.map((x) => x.encrypt), ['off', 'off', 'off']);
-    assert.deepEqual(s.map((x) => x.encryptedInBuild), [true, true, false]);
+    assert.deepEqual(
+      s.map((x) => x.encrypt),
+      ['off', 'off', 'off'],
+    );
+    assert.deepEqual(
+      s.map((x) => x.encryptedInBuild),
+      [true, true, false],
+    );
   });
 
   it('encrypted mode encrypts the segments the build marks, with the chosen mode', () => {
-    assert.deepEqual(segmentsFromPlan(plan, 'encrypted', 'device').map((x) => x.encrypt), ['device', 'device', 'off']);
-    assert.deepEqual(segmentsFromPlan(plan, 'encrypted', 'host').map((x) => x.encrypt), ['host', 'host', 'off']);
+    assert.deepEqual(
+      segmentsFromPlan(plan, 'encrypted', 'device').map((x) => x.encrypt),
+      ['device', 'device', 'off'],
+    );
+    assert.deepEqual(
+      segmentsFromPlan(plan, 'encrypted', 'host').map((x) => x.encrypt),
+      ['host', 'host', 'off'],
+    );
   });
 
   it('overrides by name or by hex offset win over the build', () => {
     const s = segmentsFromPlan(plan, 'encrypted', 'device', { app: false, '0x110000': true });
-    assert.deepEqual(s.map((x) => x.encrypt), ['device', 'off', 'device']);
+    assert.deepEqual(
+      s.map((x) => x.encrypt),
+      ['device', 'off', 'device'],
+    );
   });
 });

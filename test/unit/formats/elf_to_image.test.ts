@@ -20,7 +20,12 @@ function checkFooter(img: Uint8Array, segs: { dataOffset: number; length: number
   assert.equal(img[csPos], c, 'checksum byte');
   for (let i = end; i < csPos; i++) assert.equal(img[i], 0, 'zero padding before the checksum');
   assert.equal(img.length, csPos + 1 + 32);
-  assert.equal(Buffer.from(img.subarray(csPos + 1)).toString('hex'), createHash('sha256').update(img.subarray(0, csPos + 1)).digest('hex'));
+  assert.equal(
+    Buffer.from(img.subarray(csPos + 1)).toString('hex'),
+    createHash('sha256')
+      .update(img.subarray(0, csPos + 1))
+      .digest('hex'),
+  );
 }
 
 describe('ELF → image (self-made ELF)', () => {
@@ -59,7 +64,10 @@ describe('ELF → image (self-made ELF)', () => {
     const ram = info.segments.filter((s) => s.mapping === 'ram' && s.addr !== 0);
     assert.equal(info.segments.filter((s) => s.addr === 0).length, 1);
     assert.deepEqual([...new Set(ram.map((s) => s.addr & 0xfff00000))].sort(), [0x3fc00000, 0x40300000]);
-    assert.equal(ram.reduce((n, s) => n + s.length, 0), 0xc0);
+    assert.equal(
+      ram.reduce((n, s) => n + s.length, 0),
+      0xc0,
+    );
     checkFooter(img.bytes, info.segments);
     // Segment data is the section data.
     assert.deepEqual(img.bytes.subarray(irom.dataOffset, irom.dataOffset + 0x400), bytes(0x400, 2));
@@ -118,7 +126,10 @@ describeShared('ELF → image (../shared/images ELFs)', () => {
     assert.equal(Buffer.from(b).readUInt32LE(4), 0x42000020);
     assert.equal(b[12] | (b[13] << 8), 13, 'chip id ESP32-C6');
     const info = parseImage(b).info!;
-    assert.deepEqual(info.segments.map((s) => [s.addr, s.length, s.dataOffset, s.mapping]), [[0x42000020, 0x100, 0x20, 'flash']]);
+    assert.deepEqual(
+      info.segments.map((s) => [s.addr, s.length, s.dataOffset, s.mapping]),
+      [[0x42000020, 0x100, 0x20, 'flash']],
+    );
     const elfSha = createHash('sha256').update(elfBytes).digest('hex');
     assert.ok(elfSha.startsWith('10eb99e6b6bc87b9'));
     assert.equal(info.appDesc?.elfSha256, elfSha);

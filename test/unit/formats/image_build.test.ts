@@ -24,7 +24,10 @@ describe('image build (§6.1, §6.3 layout)', () => {
       assert.equal(s.dataOffset % 0x10000, s.addr % 0x10000, `segment at ${s.addr.toString(16)}`);
     }
     // The gap before IROM is filled with a slice of the first RAM segment, not zeros.
-    assert.deepEqual(built.segments.map((s) => s.kind), ['flash', 'ram', 'flash', 'ram', 'ram']);
+    assert.deepEqual(
+      built.segments.map((s) => s.kind),
+      ['flash', 'ram', 'flash', 'ram', 'ram'],
+    );
     assert.equal(built.segments[1].addr, 0x3fc80000);
     assert.equal(built.segments[3].addr, 0x3fc80000 + built.segments[1].length, 'the rest of the RAM segment follows');
     const ramTotal = built.segments.filter((s) => s.kind === 'ram' && s.addr < 0x40000000).reduce((n, s) => n + s.length, 0);
@@ -39,7 +42,10 @@ describe('image build (§6.1, §6.3 layout)', () => {
       ],
       { chip: 'esp32c3', ...base },
     );
-    assert.deepEqual(built.segments.map((s) => s.kind), ['flash', 'filler', 'flash']);
+    assert.deepEqual(
+      built.segments.map((s) => s.kind),
+      ['flash', 'filler', 'flash'],
+    );
     assert.equal(built.segments[1].addr, 0);
     const info = parseImage(built.bytes).info!;
     const f = info.segments[1];
@@ -73,7 +79,10 @@ describe('image build (§6.1, §6.3 layout)', () => {
   });
 
   it('refuses settings the chip cannot encode, and more than 16 segments', () => {
-    assert.throws(() => buildImage([{ addr: 0x3fc80000, data: fill(4, 1) }], { chip: 'esp32c2', ...base, flashFreq: '80m' }), /Flash frequency "80m" is not valid for ESP32-C2 \(valid: 60m, 30m, 20m, 15m\)/);
+    assert.throws(
+      () => buildImage([{ addr: 0x3fc80000, data: fill(4, 1) }], { chip: 'esp32c2', ...base, flashFreq: '80m' }),
+      /Flash frequency "80m" is not valid for ESP32-C2 \(valid: 60m, 30m, 20m, 15m\)/,
+    );
     assert.throws(() => buildImage([{ addr: 0x3fc80000, data: fill(4, 1) }], { chip: 'esp32c3', ...base, flashSize: '3MB' }), /Flash size "3MB"/);
     const many = Array.from({ length: 17 }, (_, i) => ({ addr: 0x3fc80000 + i * 0x100, data: fill(4, 1) }));
     assert.throws(() => buildImage(many, { chip: 'esp32c3', ...base }), /17 segments; the ROM loads at most 16/);
@@ -81,7 +90,11 @@ describe('image build (§6.1, §6.3 layout)', () => {
   });
 
   it('encodes chip-specific frequencies: C2 60m = 0xF, H2 48m = 0xF, C6 80m = 0', () => {
-    for (const [chip, freq, nib] of [['esp32c2', '60m', 0xf], ['esp32h2', '48m', 0xf], ['esp32c6', '80m', 0]] as const) {
+    for (const [chip, freq, nib] of [
+      ['esp32c2', '60m', 0xf],
+      ['esp32h2', '48m', 0xf],
+      ['esp32c6', '80m', 0],
+    ] as const) {
       const b = buildImage([{ addr: 0x3fc80000, data: fill(4, 1) }], { chip, ...base, flashFreq: freq }).bytes;
       assert.equal(b[3] & 0x0f, nib, chip);
       assert.equal(b[3] >> 4, 2, '4MB');

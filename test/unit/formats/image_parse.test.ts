@@ -138,7 +138,10 @@ describeShared('image parse: sample images in ../shared/images', () => {
     assert.equal(s2.segments[0].addr, 0x3f000020);
     assert.equal(s2.segments[3].addr, 0x40080020);
     assert.equal(s2.segments[5].addr, 0x50000000);
-    assert.deepEqual(s2.segments.map((s) => s.mapping), ['flash', 'ram', 'ram', 'flash', 'ram', 'ram']);
+    assert.deepEqual(
+      s2.segments.map((s) => s.mapping),
+      ['flash', 'ram', 'ram', 'flash', 'ram', 'ram'],
+    );
     assert.equal(s2.flashSize, '2MB');
     assert.equal(s2.flashFreq, '80m');
     assert.equal(s2.entry, 0x40022f84);
@@ -147,11 +150,20 @@ describeShared('image parse: sample images in ../shared/images', () => {
 
   it('tiny RAM-only hello-world images', () => {
     const e = parseImage(load('helloworld-esp32.bin')).info!;
-    assert.deepEqual(e.segments.map((s) => [s.addr, s.length]), [[0x3ffc0000, 0x10], [0x4008c000, 0x18]]);
+    assert.deepEqual(
+      e.segments.map((s) => [s.addr, s.length]),
+      [
+        [0x3ffc0000, 0x10],
+        [0x4008c000, 0x18],
+      ],
+    );
     assert.equal(e.entry, 0x4008c008);
     assert.ok(e.checksum.ok && e.sha256?.ok);
     const c = parseImage(load('helloworld-esp32c3.bin')).info!;
-    assert.deepEqual(c.segments.map((s) => s.addr), [0x3fcdfd00, 0x403dfd00]);
+    assert.deepEqual(
+      c.segments.map((s) => s.addr),
+      [0x3fcdfd00, 0x403dfd00],
+    );
     assert.equal(c.maxRevFull, 65535);
   });
 
@@ -163,7 +175,10 @@ describeShared('image parse: sample images in ../shared/images', () => {
     assert.equal(r.info?.minRevFull, 255);
     assert.equal(r.info?.maxRevFull, 65535);
     assert.equal(r.info?.entry, 0xdeadbeef);
-    assert.deepEqual(r.info?.segments.map((s) => [s.addr, s.length]), [[0xdeadbeef, 0]]);
+    assert.deepEqual(
+      r.info?.segments.map((s) => [s.addr, s.length]),
+      [[0xdeadbeef, 0]],
+    );
     const s3 = parseImage(load('esp32s3_header.bin')).info!;
     assert.equal(s3.chipId, 9);
     assert.equal(s3.minRev, 10);

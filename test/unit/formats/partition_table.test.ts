@@ -31,19 +31,35 @@ describe('partition table binary (§7)', () => {
     assert.deepEqual(r.problems, []);
     assert.equal(r.md5, 'ok');
     assert.deepEqual(r.partitions, TABLE);
-    assert.deepEqual(r.partitions.map((p) => [p.label, p.typeName, p.subtypeName]), [
-      ['nvs', 'data', 'nvs'],
-      ['otadata', 'data', 'ota'],
-      ['app', 'app', 'ota_0'],
-      ['keys', 'data', 'nvs_keys'],
-      ['secret', 'data', 'fat'],
-      ['ro', 'data', 'spiffs'],
-    ]);
-    assert.deepEqual(r.partitions.map((p) => [p.encrypted, !!p.readonly]), [[false, false], [false, false], [false, false], [false, false], [true, false], [false, true]]);
+    assert.deepEqual(
+      r.partitions.map((p) => [p.label, p.typeName, p.subtypeName]),
+      [
+        ['nvs', 'data', 'nvs'],
+        ['otadata', 'data', 'ota'],
+        ['app', 'app', 'ota_0'],
+        ['keys', 'data', 'nvs_keys'],
+        ['secret', 'data', 'fat'],
+        ['ro', 'data', 'spiffs'],
+      ],
+    );
+    assert.deepEqual(
+      r.partitions.map((p) => [p.encrypted, !!p.readonly]),
+      [
+        [false, false],
+        [false, false],
+        [false, false],
+        [false, false],
+        [true, false],
+        [false, true],
+      ],
+    );
   });
 
   it('knows which partitions are encrypted by default (§7)', () => {
-    assert.deepEqual(TABLE.map((p) => p.encryptByDefault), [false, true, true, true, true, false]);
+    assert.deepEqual(
+      TABLE.map((p) => p.encryptByDefault),
+      [false, true, true, true, true, false],
+    );
     assert.equal(encryptedByDefault({ type: TYPE.data, subtype: 0x90, encrypted: false }), true, 'TEE otadata');
     assert.equal(encryptedByDefault({ type: TYPE.data, subtype: 0x01, encrypted: false }), false, 'phy');
   });
@@ -63,7 +79,10 @@ describe('partition table binary (§7)', () => {
     const bin = writePartitionTable(TABLE);
     const bad = Uint8Array.from(bin);
     bad[64] = 0x12;
-    assert.match(errs(parsePartitionTable(bad, { file: 'b.bin' }).problems)[0], /^b\.bin: row at offset 0x40 starts with 0x12 0x50; expected AA 50 \(entry\), EB EB \(MD5\) or FF \(end\)/);
+    assert.match(
+      errs(parsePartitionTable(bad, { file: 'b.bin' }).problems)[0],
+      /^b\.bin: row at offset 0x40 starts with 0x12 0x50; expected AA 50 \(entry\), EB EB \(MD5\) or FF \(end\)/,
+    );
     assert.match(errs(parsePartitionTable(bin.subarray(0, 70), { file: 't.bin' }).problems)[0], /t\.bin: 70 bytes is not a whole number of 32-byte rows; the table is truncated/);
     const flagged = writePartitionTable([makePartition('x', TYPE.data, 0x02, 0x9000, 0x1000, 0)], { md5: false });
     flagged[28] = 0x10;
@@ -105,15 +124,26 @@ describe('partition CSV (gen_esp32part rules)', () => {
 
   it('honours the table offset for the first free offset', () => {
     const r = parsePartitionCsv('nvs, data, nvs, , 0x6000\nfactory, app, factory, , 1M\n', { tableOffset: 0x10000 });
-    assert.deepEqual(r.partitions.map((p) => p.offset), [0x11000, 0x20000]);
+    assert.deepEqual(
+      r.partitions.map((p) => p.offset),
+      [0x11000, 0x20000],
+    );
   });
 
   it('reports overlapping rows, misalignment and bad fields per line', () => {
     const r = parsePartitionCsv(['nvs, data, nvs, 0x9000, 0x6000', 'phy, data, phy, 0xe000, 0x1000', 'app, app, factory, 0x18000, 1M'].join('\n'), { file: 'p.csv' });
     const e = errs(r.problems);
-    assert.ok(e.some((m) => /^p\.csv: line 2 \(phy at 0xe000\) overlaps line 1 \(nvs, 0x9000–0xf000\)\. Move one of them or shrink nvs\./.test(m)), e.join('\n'));
-    assert.ok(e.some((m) => /p\.csv: line 3 \(app\) offset 0x18000 is not aligned to 0x10000/.test(m)), e.join('\n'));
-    const bad = parsePartitionCsv(['a, data', 'b, disk, nvs, , 1K', 'c, app, , , 1M', 'd, data, nvs, , ', 'e, data, nvs, , lots', 'f, data, nvs, , 4K, secret'].join('\n'), { file: 'q.csv' });
+    assert.ok(
+      e.some((m) => /^p\.csv: line 2 \(phy at 0xe000\) overlaps line 1 \(nvs, 0x9000–0xf000\)\. Move one of them or shrink nvs\./.test(m)),
+      e.join('\n'),
+    );
+    assert.ok(
+      e.some((m) => /p\.csv: line 3 \(app\) offset 0x18000 is not aligned to 0x10000/.test(m)),
+      e.join('\n'),
+    );
+    const bad = parsePartitionCsv(['a, data', 'b, disk, nvs, , 1K', 'c, app, , , 1M', 'd, data, nvs, , ', 'e, data, nvs, , lots', 'f, data, nvs, , 4K, secret'].join('\n'), {
+      file: 'q.csv',
+    });
     assert.deepEqual(errs(bad.problems), [
       'q.csv line 1: expected "Name, Type, SubType, Offset, Size[, Flags]" but found 2 field(s): "a, data".',
       'q.csv line 2: type "disk" is not app, data, bootloader, partition_table or a number 0x00–0xFE.',
@@ -155,17 +185,23 @@ describeShared('partition tables of the corpus', () => {
       assert.equal(r.md5, 'ok', set);
     }
     const ota = parsePartitionTable(new Uint8Array(readFileSync(path.join(CORPUS, '09-esp32c6-ota/partition_table/partition-table.bin'))));
-    assert.deepEqual(ota.partitions.map((p) => `${p.label}@${p.offset.toString(16)}+${p.size.toString(16)}`), ['nvs@9000+6000', 'otadata@f000+2000', 'phy_init@11000+1000', 'ota_0@20000+1a9000', 'ota_1@1d0000+1a9000']);
+    assert.deepEqual(
+      ota.partitions.map((p) => `${p.label}@${p.offset.toString(16)}+${p.size.toString(16)}`),
+      ['nvs@9000+6000', 'otadata@f000+2000', 'phy_init@11000+1000', 'ota_0@20000+1a9000', 'ota_1@1d0000+1a9000'],
+    );
   });
 
   it('partitions_singleapp.bin: a legacy 96-byte table without MD5 row', () => {
     const r = parsePartitionTable(new Uint8Array(readFileSync(path.join(IMAGES, 'partitions_singleapp.bin'))));
     assert.deepEqual(r.problems, []);
     assert.equal(r.md5, 'absent');
-    assert.deepEqual(r.partitions.map((p) => [p.label, p.typeName, p.subtypeName, p.offset, p.size]), [
-      ['factory', 'app', 'factory', 0x10000, 0x100000],
-      ['rfdata', 'data', 'phy', 0x110000, 0x40000],
-      ['wifidata', 'data', 'nvs', 0x150000, 0x40000],
-    ]);
+    assert.deepEqual(
+      r.partitions.map((p) => [p.label, p.typeName, p.subtypeName, p.offset, p.size]),
+      [
+        ['factory', 'app', 'factory', 0x10000, 0x100000],
+        ['rfdata', 'data', 'phy', 0x110000, 0x40000],
+        ['wifidata', 'data', 'nvs', 0x150000, 0x40000],
+      ],
+    );
   });
 });

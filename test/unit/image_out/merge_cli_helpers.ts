@@ -60,10 +60,17 @@ export function readUf2(file: Uint8Array): Uf2Block[] {
     const data = b.subarray(at + 32, at + 32 + size);
     const md5At = at + 32 + size;
     const md5ok =
-      b.readUInt32LE(md5At) === b.readUInt32LE(at + 12) &&
-      b.readUInt32LE(md5At + 4) === size &&
-      b.subarray(md5At + 8, md5At + 24).equals(createHash('md5').update(data).digest());
-    out.push({ flags: b.readUInt32LE(at + 8), addr: b.readUInt32LE(at + 12), size, blockNo: b.readUInt32LE(at + 20), blocks: b.readUInt32LE(at + 24), family: b.readUInt32LE(at + 28), data, md5ok });
+      b.readUInt32LE(md5At) === b.readUInt32LE(at + 12) && b.readUInt32LE(md5At + 4) === size && b.subarray(md5At + 8, md5At + 24).equals(createHash('md5').update(data).digest());
+    out.push({
+      flags: b.readUInt32LE(at + 8),
+      addr: b.readUInt32LE(at + 12),
+      size,
+      blockNo: b.readUInt32LE(at + 20),
+      blocks: b.readUInt32LE(at + 24),
+      family: b.readUInt32LE(at + 28),
+      data,
+      md5ok,
+    });
   }
   return out;
 }

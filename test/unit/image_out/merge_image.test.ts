@@ -82,7 +82,7 @@ describeShared('merge: plain images of a real build', () => {
     assert.match(r.out, /write it raw at 0x1000 \(esp-flasher flash --offset 0x1000 t\.bin\)/);
   });
 
-  it('Intel HEX and UF2 hold exactly the segments at their flash addresses (read back by the test\'s own decoders)', async () => {
+  it("Intel HEX and UF2 hold exactly the segments at their flash addresses (read back by the test's own decoders)", async () => {
     const dir = tmp.make();
     assert.equal((await cli('merge', C01, '-o', path.join(dir, 'm.hex'), '--format', 'hex', '--flash-mode', 'qio')).code, 0);
     assert.equal((await cli('merge', C01, '-o', path.join(dir, 'm.uf2'), '--format', 'uf2', '--flash-mode', 'qio')).code, 0);
@@ -96,7 +96,10 @@ describeShared('merge: plain images of a real build', () => {
     assert.equal(hex.size, expected.size, 'the hex file holds the segments only, not the gaps');
     for (const [a, v] of expected) if (hex.get(a) !== v) assert.fail(`hex byte at 0x${a.toString(16)}: ${hex.get(a)} != ${v}`);
     const blocks = readUf2(read(path.join(dir, 'm.uf2')));
-    assert.ok(blocks.every((b) => b.family === 0x1c5f21b0 && b.flags === 0x6000 && b.md5ok && b.size <= 452), 'ESP32 family id, MD5 part, ≤ 452 bytes each');
+    assert.ok(
+      blocks.every((b) => b.family === 0x1c5f21b0 && b.flags === 0x6000 && b.md5ok && b.size <= 452),
+      'ESP32 family id, MD5 part, ≤ 452 bytes each',
+    );
     let bytes = 0;
     for (const b of blocks) {
       assert.ok(Buffer.from(hand.subarray(b.addr, b.addr + b.size)).equals(b.data), `UF2 block at 0x${b.addr.toString(16)}`);
@@ -148,14 +151,25 @@ describe('merge: formats (no corpus)', () => {
     assert.equal(chipFacts('esp32c6').uf2FamilyId, 0x540ddf62);
   });
 
-  it('UF2 numbers blocks per segment and carries the chip\'s family id', () => {
-    const blocks = readUf2(toUf2([{ offset: 0x10000, bytes: new Uint8Array(1000).fill(7) }, { offset: 0, bytes: new Uint8Array(10) }], 0xd42ba06c));
-    assert.deepEqual(blocks.map((b) => [b.addr, b.size, b.blockNo, b.blocks]), [
-      [0, 10, 0, 1],
-      [0x10000, 452, 0, 3],
-      [0x10000 + 452, 452, 1, 3],
-      [0x10000 + 904, 96, 2, 3],
-    ]);
+  it("UF2 numbers blocks per segment and carries the chip's family id", () => {
+    const blocks = readUf2(
+      toUf2(
+        [
+          { offset: 0x10000, bytes: new Uint8Array(1000).fill(7) },
+          { offset: 0, bytes: new Uint8Array(10) },
+        ],
+        0xd42ba06c,
+      ),
+    );
+    assert.deepEqual(
+      blocks.map((b) => [b.addr, b.size, b.blockNo, b.blocks]),
+      [
+        [0, 10, 0, 1],
+        [0x10000, 452, 0, 3],
+        [0x10000 + 452, 452, 1, 3],
+        [0x10000 + 904, 96, 2, 3],
+      ],
+    );
     assert.ok(blocks.every((b) => b.family === 0xd42ba06c && b.md5ok));
   });
 });
@@ -203,7 +217,10 @@ describeShared('merge: encrypted images', () => {
     itWithPeer(`ESP32-S3 XTS-AES-${keyLength * 4} (corpus 02): encrypted segments equal espsecure --aes_xts, the plain storage image stays plain`, async () => {
       const dir = tmp.make();
       const keyFile = path.join(dir, 'key.bin');
-      writeFileSync(keyFile, Uint8Array.from({ length: keyLength }, (_, i) => (i * 37 + 11) & 0xff));
+      writeFileSync(
+        keyFile,
+        Uint8Array.from({ length: keyLength }, (_, i) => (i * 37 + 11) & 0xff),
+      );
       const ours = path.join(dir, 'ours.bin');
       const r = await cli('merge', C02, '-o', ours, '--encrypt-key', keyFile);
       assert.equal(r.code, 0, r.err);
@@ -225,7 +242,7 @@ describeShared('merge: encrypted images', () => {
         const n = padTo(bytes, 16).length;
         assert.ok(Buffer.from(decryptFlashData(key, f.offset, img.subarray(f.offset, f.offset + n))).equals(Buffer.from(padTo(bytes, 16))), `${f.file} decrypts back`);
       }
-      assert.ok(Buffer.from(img).equals(Buffer.from(expected)), 'differs from espsecure\'s segments placed at their offsets');
+      assert.ok(Buffer.from(img).equals(Buffer.from(expected)), "differs from espsecure's segments placed at their offsets");
     });
   }
 
@@ -267,12 +284,21 @@ describeShared('merge: bad input is refused and leaves no file behind', () => {
     writeFileSync(k16, new Uint8Array(16).fill(3));
     await refused([C01, '--encrypt-key', k16], new RegExp(`Key file ${k16} holds 16 bytes.*ESP32 uses the ESP32 AES-256 scheme with 24- or 32-byte keys`));
     const k64 = path.join(dir, 'k64.bin');
-    writeFileSync(k64, Uint8Array.from({ length: 64 }, (_, i) => i));
-    await refused([C11, '--encrypt-key', k64], new RegExp(`Key file ${k64} holds 64 bytes \\(XTS-AES-256 key\\), but ESP32-C3 takes 32-byte keys.*generate-key command makes one for esp32c3`));
+    writeFileSync(
+      k64,
+      Uint8Array.from({ length: 64 }, (_, i) => i),
+    );
+    await refused(
+      [C11, '--encrypt-key', k64],
+      new RegExp(`Key file ${k64} holds 64 bytes \\(XTS-AES-256 key\\), but ESP32-C3 takes 32-byte keys.*generate-key command makes one for esp32c3`),
+    );
   });
 
   it('a fill size smaller than the image names the option, the last segment and a size that fits', async () => {
-    await refused([C01, '--fill-flash-size', '256KB'], /--fill-flash-size 256 KiB is smaller than the image: segment app at 0x20000 \(.*rsa_encrypt_decrypt\.bin\) ends at 0x65060\. Give a flash size of at least 0x65060 bytes \(e\.g\. 1MB\)/);
+    await refused(
+      [C01, '--fill-flash-size', '256KB'],
+      /--fill-flash-size 256 KiB is smaller than the image: segment app at 0x20000 \(.*rsa_encrypt_decrypt\.bin\) ends at 0x65060\. Give a flash size of at least 0x65060 bytes \(e\.g\. 1MB\)/,
+    );
   });
 
   // Two segments this close share a 4 KiB sector and the later one is unaligned: the rulebook
@@ -287,22 +313,31 @@ describeShared('merge: bad input is refused and leaves no file behind', () => {
     );
   });
 
-  it('the flash job\'s write-list rules apply too: two files in one 4 KiB sector', async () => {
+  it("the flash job's write-list rules apply too: two files in one 4 KiB sector", async () => {
     const dir = tmp.make();
     writeFileSync(path.join(dir, 'a.bin'), new Uint8Array(16).fill(1));
     writeFileSync(path.join(dir, 'b.bin'), new Uint8Array(16).fill(2));
-    await refused(['0x20000', path.join(dir, 'a.bin'), '0x20800', path.join(dir, 'b.bin'), '--chip', 'esp32c3'], /Segments "a" \(ends 0x20010\) and "b" \(starts 0x20800\) share the 4 KiB flash sector at 0x20000/);
+    await refused(
+      ['0x20000', path.join(dir, 'a.bin'), '0x20800', path.join(dir, 'b.bin'), '--chip', 'esp32c3'],
+      /Segments "a" \(ends 0x20010\) and "b" \(starts 0x20800\) share the 4 KiB flash sector at 0x20000/,
+    );
   });
 
-  it('a segment below --target-offset, and the plan\'s own errors, refuse the merge', async () => {
+  it("a segment below --target-offset, and the plan's own errors, refuse the merge", async () => {
     await refused([C01, '--target-offset', '0x10000'], /segment bootloader at 0x1000 .* lies before the image start --target-offset 0x10000/);
     await refused([C01, '--chip', 'esp32c3'], /the image is built for ESP32 \(header chip id 0\) but the plan is for ESP32-C3/);
   });
 
   it('usage errors: no -o, --fill-flash-size with hex, --mac without a key folder', async () => {
     assert.match((await cli('merge', C01)).err, /merge needs the file to write: -o image\.bin/);
-    assert.match((await cli('merge', C01, '-o', '/tmp/x.hex', '--format', 'hex', '--fill-flash-size', '4MB')).err, /--fill-flash-size pads a raw image; hex files hold only the data/);
-    assert.match((await cli('merge', C01, '-o', '/tmp/x.bin', '--encrypt-key', QEMU_KEY, '--mac', '24:0a:c4:00:0a:1b')).err, /--mac picks the device's key from --encrypt-key-dir DIR/);
+    assert.match(
+      (await cli('merge', C01, '-o', '/tmp/x.hex', '--format', 'hex', '--fill-flash-size', '4MB')).err,
+      /--fill-flash-size pads a raw image; hex files hold only the data/,
+    );
+    assert.match(
+      (await cli('merge', C01, '-o', '/tmp/x.bin', '--encrypt-key', QEMU_KEY, '--mac', '24:0a:c4:00:0a:1b')).err,
+      /--mac picks the device's key from --encrypt-key-dir DIR/,
+    );
     assert.match((await cli('merge', C01, '-o', '/tmp/x.bin', '--encrypt-key-dir', '/tmp')).err, /--encrypt-key-dir DIR needs the device's MAC/);
   });
 });
@@ -311,9 +346,18 @@ describe('merge: core checks and the atomic write', () => {
   it('mergeSegments refuses an encrypted segment without a key, and a misaligned one, as Problems', () => {
     const seg = { name: 'app', offset: 0x10008, bytes: new Uint8Array(64), encrypt: true, file: 'app.bin' };
     const settings = { mode: 'keep', size: 'keep', freq: 'keep' } as const;
-    assert.throws(() => mergeSegments([seg], { chip: 'esp32c3', settings }), (e: unknown) => e instanceof ImageOutError && /segment app at 0x10008 \(app\.bin\) is to be encrypted, but no key was given/.test(e.problems[0].message));
-    const key = keyForChip(Uint8Array.from({ length: 32 }, (_, i) => i), 'esp32c3');
-    assert.throws(() => mergeSegments([seg], { chip: 'esp32c3', settings, key }), (e: unknown) => e instanceof ImageOutError && e.problems[0].field === 'segment app' && /not a multiple of 16 bytes/.test(e.problems[0].message));
+    assert.throws(
+      () => mergeSegments([seg], { chip: 'esp32c3', settings }),
+      (e: unknown) => e instanceof ImageOutError && /segment app at 0x10008 \(app\.bin\) is to be encrypted, but no key was given/.test(e.problems[0].message),
+    );
+    const key = keyForChip(
+      Uint8Array.from({ length: 32 }, (_, i) => i),
+      'esp32c3',
+    );
+    assert.throws(
+      () => mergeSegments([seg], { chip: 'esp32c3', settings, key }),
+      (e: unknown) => e instanceof ImageOutError && e.problems[0].field === 'segment app' && /not a multiple of 16 bytes/.test(e.problems[0].message),
+    );
   });
 
   it('writeFileAtomic leaves nothing behind when the rename fails', async () => {

@@ -52,14 +52,27 @@ describeShared('save-image', () => {
     });
   }
 
-  itWithPeer('a cargo project: the plan\'s app image (espflash.toml [flash] settings) equals esptool elf2image of its ELF with those settings', async () => {
+  itWithPeer("a cargo project: the plan's app image (espflash.toml [flash] settings) equals esptool elf2image of its ELF with those settings", async () => {
     const dir = c6CargoProject('[flash]\nmode = "qio"\nsize = "8MB"\nfrequency = "40m"\n');
     const ours = path.join(tmp.make(), 'app.bin');
     const r = await cli('save-image', dir, '-o', ours);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /rust build .* segment app \(.*appdesc\)/);
     const theirs = path.join(tmp.make(), 'esptool.bin');
-    runPeer('esptool.py', ['--chip', 'esp32c6', 'elf2image', '--flash_mode', 'qio', '--flash_size', '8MB', '--flash_freq', '40m', '-o', theirs, path.join(dir, 'target', 'riscv32imac-unknown-none-elf', 'release', 'appdesc')]);
+    runPeer('esptool.py', [
+      '--chip',
+      'esp32c6',
+      'elf2image',
+      '--flash_mode',
+      'qio',
+      '--flash_size',
+      '8MB',
+      '--flash_freq',
+      '40m',
+      '-o',
+      theirs,
+      path.join(dir, 'target', 'riscv32imac-unknown-none-elf', 'release', 'appdesc'),
+    ]);
     assert.ok(readFileSync(ours).equals(readFileSync(theirs)));
   });
 
@@ -75,10 +88,19 @@ describeShared('save-image', () => {
     const out = path.join(dir, 'app.bin');
     const other = await cli('save-image', path.join(IMAGES, 'esp32c6-appdesc.elf'), '--chip', 'esp32s3', '-o', out);
     assert.equal(other.code, 1);
-    assert.match(other.err, /esp32c6-appdesc\.elf: ELF machine 243 is not Xtensa \(94\) as ESP32-S3 needs; was it built for another chip\? Give the chip it was built for \(--chip esp32c2 \| esp32c3 \| esp32c5 \| esp32c6 \| esp32h2 \| esp32p4\)\./);
+    assert.match(
+      other.err,
+      /esp32c6-appdesc\.elf: ELF machine 243 is not Xtensa \(94\) as ESP32-S3 needs; was it built for another chip\? Give the chip it was built for \(--chip esp32c2 \| esp32c3 \| esp32c5 \| esp32c6 \| esp32h2 \| esp32p4\)\./,
+    );
     // Same CPU, other chip: a C3-linked .flash.rodata cannot be mapped by the C6.
     const c3elf = path.join(dir, 'c3.elf');
-    writeFileSync(c3elf, writeElf(EM_RISCV, 0x42000020, [{ name: '.flash.rodata', addr: 0x3c000020, data: new Uint8Array(64).fill(1) }, { name: '.flash.text', addr: 0x42000020, data: new Uint8Array(64).fill(0x13) }]));
+    writeFileSync(
+      c3elf,
+      writeElf(EM_RISCV, 0x42000020, [
+        { name: '.flash.rodata', addr: 0x3c000020, data: new Uint8Array(64).fill(1) },
+        { name: '.flash.text', addr: 0x42000020, data: new Uint8Array(64).fill(0x13) },
+      ]),
+    );
     const same = await cli('save-image', c3elf, '--chip', 'esp32c6', '-o', out);
     assert.equal(same.code, 1);
     assert.match(same.err, /c3\.elf: section \.flash\.rodata at 0x3c000020 is flash-mapped on ESP32-C2, ESP32-C3 but not on ESP32-C6; the ELF was linked for another chip\./);
@@ -91,7 +113,10 @@ describeShared('save-image', () => {
   });
 
   it('usage: an ELF needs --chip; a project takes no --flash-* (its own settings apply); -o is required', async () => {
-    assert.match((await cli('save-image', path.join(IMAGES, 'esp32c6-appdesc.elf'), '-o', '/tmp/x.bin')).err, /an ELF does not say which chip it is for; give --chip \(esp32c2, esp32c3, esp32c5, esp32c6, esp32h2, esp32p4\)/);
+    assert.match(
+      (await cli('save-image', path.join(IMAGES, 'esp32c6-appdesc.elf'), '-o', '/tmp/x.bin')).err,
+      /an ELF does not say which chip it is for; give --chip \(esp32c2, esp32c3, esp32c5, esp32c6, esp32h2, esp32p4\)/,
+    );
     assert.match((await cli('save-image', path.join(CORPUS, '09-esp32c6-ota'), '-o', '/tmp/x.bin', '--flash-mode', 'qio')).err, /--flash-mode applies to an ELF/);
     assert.match((await cli('save-image', path.join(CORPUS, '09-esp32c6-ota'))).err, /save-image needs the file to write: -o app\.bin/);
   });

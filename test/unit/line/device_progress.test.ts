@@ -15,6 +15,9 @@ describe('line/device_progress', () => {
     assert.deepEqual(p.get('B'), { port: 'B', phase: 'failed', status: 'FAILED at app: No key for device', finished: true });
     p.update('A', { kind: 'done', seconds: 2.04, written: ['app'], skipped: [] });
     assert.deepEqual([p.get('A')?.phase, p.get('A')?.status, p.get('A')?.finished], ['done', 'done in 2.0 s', true]);
-    assert.deepEqual(p.all.map((d) => d.port), ['A', 'B']);
+    assert.deepEqual(
+      p.all.map((d) => d.port),
+      ['A', 'B'],
+    );
   });
 });

@@ -24,7 +24,7 @@ describe('line/port_selection', () => {
     assert.ok(!globToRegExp('/dev/tty.USB0').test('/dev/ttyxUSB0'));
   });
 
-  it('PORT@BAUD sets a port\'s own baud; a silly baud is refused', () => {
+  it("PORT@BAUD sets a port's own baud; a silly baud is refused", () => {
     assert.deepEqual(splitPortBaud('/dev/ttyUSB0@921600'), { port: '/dev/ttyUSB0', baud: 921600 });
     assert.deepEqual(splitPortBaud('COM3'), { port: 'COM3' });
     assert.throws(() => splitPortBaud('/dev/ttyUSB0@12'), /baud 12 is outside/);
@@ -32,16 +32,29 @@ describe('line/port_selection', () => {
 
   it('auto picks the known ESP bridges, sorted by path, with USB serial and location', async () => {
     const ports = await selectPorts({ ports: [], patterns: ['auto'] }, list);
-    assert.deepEqual(ports.map((p) => p.port), ['/dev/ttyACM0', '/dev/ttyUSB0', '/dev/ttyUSB1']);
+    assert.deepEqual(
+      ports.map((p) => p.port),
+      ['/dev/ttyACM0', '/dev/ttyUSB0', '/dev/ttyUSB1'],
+    );
     assert.deepEqual(ports[2], { port: '/dev/ttyUSB1', usbSerial: 'A1', usbLocation: '1-1.2', bridge: 'Silicon Labs CP210x' });
     assert.equal(ports[0].usbLocation, 'usb-Espressif_USB_JTAG');
   });
 
   it('a glob takes every listed match (bridge or not) in numeric order; explicit ports keep their order', async () => {
     const g = await selectPorts({ ports: [], patterns: ['/dev/ttyUSB*@460800'] }, list);
-    assert.deepEqual(g.map((p) => [p.port, p.baud]), [['/dev/ttyUSB0', 460800], ['/dev/ttyUSB1', 460800], ['/dev/ttyUSB10', 460800]]);
+    assert.deepEqual(
+      g.map((p) => [p.port, p.baud]),
+      [
+        ['/dev/ttyUSB0', 460800],
+        ['/dev/ttyUSB1', 460800],
+        ['/dev/ttyUSB10', 460800],
+      ],
+    );
     const e = await selectPorts({ ports: ['/dev/ttyUSB1', 'virtual:esp32c3', '/dev/ttyS9'], patterns: [] }, list);
-    assert.deepEqual(e.map((p) => p.port), ['/dev/ttyUSB1', 'virtual:esp32c3', '/dev/ttyS9']);
+    assert.deepEqual(
+      e.map((p) => p.port),
+      ['/dev/ttyUSB1', 'virtual:esp32c3', '/dev/ttyS9'],
+    );
     assert.equal(e[0].usbSerial, 'A1');
   });
 
@@ -62,7 +75,10 @@ describe('line/port_selection', () => {
 
   it('a pattern matching nothing names what is present; no port at all says how to give one', async () => {
     await assert.rejects(selectPorts({ ports: [], patterns: ['/dev/cu.*'] }, list), /--ports \/dev\/cu\.\* matches no serial port\. Ports present: \/dev\/ttyUSB1, /);
-    await assert.rejects(selectPorts({ ports: [], patterns: ['auto'] }, async () => []), /No known ESP USB bridge .* No serial ports are listed at all/);
+    await assert.rejects(
+      selectPorts({ ports: [], patterns: ['auto'] }, async () => []),
+      /No known ESP USB bridge .* No serial ports are listed at all/,
+    );
     await assert.rejects(selectPorts({ ports: [], patterns: [] }, list), /No port given/);
   });
 

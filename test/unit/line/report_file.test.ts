@@ -47,7 +47,10 @@ describe('line/report_file', () => {
     await ReportWriter.open(file).append(rec('b', 'failed'));
     const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
     assert.equal(lines.length, 2);
-    assert.deepEqual(readReport(file).map((r) => r.port), ['a', 'b']);
+    assert.deepEqual(
+      readReport(file).map((r) => r.port),
+      ['a', 'b'],
+    );
   });
 
   it('unwritable, folder or unknown-extension report paths fail at open (before any flashing)', () => {
@@ -67,7 +70,10 @@ describe('line/report_file', () => {
   });
 
   it('parses CSV quoting', () => {
-    assert.deepEqual(parseCsv('a,"b,""c"""\r\n"x\ny",\n'), [['a', 'b,"c"'], ['x\ny', '']]);
+    assert.deepEqual(parseCsv('a,"b,""c"""\r\n"x\ny",\n'), [
+      ['a', 'b,"c"'],
+      ['x\ny', ''],
+    ]);
   });
 
   it('retry: the latest record per device decides; devices are found again by USB serial, else by port', () => {
@@ -79,10 +85,16 @@ describe('line/report_file', () => {
       rec('/dev/ttyUSB7', 'failed', { usbSerial: 'S7' }),
     ];
     const failed = failedDevices(records);
-    assert.deepEqual(failed.map((r) => r.port), ['/dev/ttyUSB0', 'virtual:esp32c3', '/dev/ttyUSB7']);
+    assert.deepEqual(
+      failed.map((r) => r.port),
+      ['/dev/ttyUSB0', 'virtual:esp32c3', '/dev/ttyUSB7'],
+    );
     const t = retryTargets(failed, [{ path: '/dev/ttyUSB3', serialNumber: 'S1' }]);
     assert.deepEqual(t.ports, [{ port: '/dev/ttyUSB3', usbSerial: 'S1' }, { port: 'virtual:esp32c3' }]);
-    assert.deepEqual(t.missing.map((r) => r.usbSerial), ['S7']);
+    assert.deepEqual(
+      t.missing.map((r) => r.usbSerial),
+      ['S7'],
+    );
   });
 
   it('a record from a job result: counts, device facts, failure place, outcome', () => {
@@ -100,7 +112,18 @@ describe('line/report_file', () => {
         wireBytesIn: 100,
         error: 'The device went away.',
         device: Object.assign(
-          { chip: 'esp32c3' as const, description: 'ESP32-C3', mac: '24:0a:c4:00:00:01', flashSize: 4194304, flashEncryption: 'development' as const, cryptCounter: 1, secureBoot: true, secureDownloadMode: false, keyPresent: true, stub: true },
+          {
+            chip: 'esp32c3' as const,
+            description: 'ESP32-C3',
+            mac: '24:0a:c4:00:00:01',
+            flashSize: 4194304,
+            flashEncryption: 'development' as const,
+            cryptCounter: 1,
+            secureBoot: true,
+            secureDownloadMode: false,
+            keyPresent: true,
+            stub: true,
+          },
           { identity: { revision: { major: 0, minor: 4 }, features: [], keyBlocks: [] } },
         ),
       },

@@ -48,7 +48,14 @@ describe('line/watch_line', () => {
     abort.abort();
     const records = await watching;
     assert.deepEqual(flashed, ['/dev/ttyUSB0', '/dev/ttyUSB1', '/dev/ttyUSB1']);
-    assert.deepEqual(records.map((r) => [r.usbSerial, r.result]), [['A', 'ok'], ['B', 'failed'], ['B', 'ok']]);
+    assert.deepEqual(
+      records.map((r) => [r.usbSerial, r.result]),
+      [
+        ['A', 'ok'],
+        ['B', 'failed'],
+        ['B', 'ok'],
+      ],
+    );
     failNext = new Set();
   });
 
@@ -56,16 +63,19 @@ describe('line/watch_line', () => {
     const errors: string[] = [];
     let calls = 0;
     const abort = new AbortController();
-    const watching = watchLine({ segments: [], options: {}, expect: {} }, {
-      patterns: ['auto'],
-      list: async () => {
-        calls++;
-        throw new Error('udevadm missing');
+    const watching = watchLine(
+      { segments: [], options: {}, expect: {} },
+      {
+        patterns: ['auto'],
+        list: async () => {
+          calls++;
+          throw new Error('udevadm missing');
+        },
+        pollMs: 5,
+        signal: abort.signal,
+        onListError: (m) => errors.push(m),
       },
-      pollMs: 5,
-      signal: abort.signal,
-      onListError: (m) => errors.push(m),
-    });
+    );
     await after(() => calls, 3);
     abort.abort();
     assert.deepEqual(await watching, []);

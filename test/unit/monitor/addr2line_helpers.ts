@@ -12,7 +12,9 @@ export function addr2lineInstalled(): boolean {
 
 /** addr2line's answer per address: innermost file:line and outermost function (-f -i). */
 export function addr2line(elf: string, addrs: number[]): { file: string; line: number | undefined; outerFunc: string }[] {
-  const out = execFileSync('addr2line', ['-f', '-i', '-a', '-e', elf, ...addrs.map((a) => '0x' + a.toString(16))], { maxBuffer: 1 << 26 }).toString().split('\n');
+  const out = execFileSync('addr2line', ['-f', '-i', '-a', '-e', elf, ...addrs.map((a) => '0x' + a.toString(16))], { maxBuffer: 1 << 26 })
+    .toString()
+    .split('\n');
   const res: { file: string; line: number | undefined; outerFunc: string }[] = [];
   let i = 0;
   while (i < out.length && res.length < addrs.length) {

@@ -51,7 +51,10 @@ describe('crash decoder: ESP-IDF panic output', function () {
     assert.equal(d.line(`Backtrace: ${hex8(pcs[0])}:0x3ffb5f00`).length, 1);
     assert.deepEqual(new CrashDecoder(elf).line(`ELF file SHA256: ${elf.sha256.slice(0, 16)}`), []);
     const w = new CrashDecoder(elf).line('I (104) app_init: ELF file SHA256:  0123456789abcdef...');
-    assert.match(w[0], /Warning: the running app's ELF SHA-256 starts 0123456789abcdef, but .*esp32-bootloader\.elf has ec58a07e847ccb40…: it is another build, so decoded addresses may be wrong/);
+    assert.match(
+      w[0],
+      /Warning: the running app's ELF SHA-256 starts 0123456789abcdef, but .*esp32-bootloader\.elf has ec58a07e847ccb40…: it is another build, so decoded addresses may be wrong/,
+    );
   });
 
   it('no ELF, or an ELF without a line table: monitoring goes on, decoding says what is missing', () => {

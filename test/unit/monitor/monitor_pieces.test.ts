@@ -12,20 +12,33 @@ const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 describe('monitor pieces', () => {
   it('line splitter: \\r\\n, \\n and lone \\r end lines, also split across chunks; UTF-8 across chunks; fragments', () => {
     const s = new LineSplitter();
-    assert.deepEqual(s.push(enc('a\r'), 1).map((l) => l.text), ['a']);
-    assert.deepEqual(s.push(enc('\nb\nc'), 2).map((l) => l.text), ['b']);
+    assert.deepEqual(
+      s.push(enc('a\r'), 1).map((l) => l.text),
+      ['a'],
+    );
+    assert.deepEqual(
+      s.push(enc('\nb\nc'), 2).map((l) => l.text),
+      ['b'],
+    );
     const euro = enc('€\n');
     assert.deepEqual(s.push(euro.subarray(0, 1), 3), []);
     const lines = s.push(euro.subarray(1), 4);
-    assert.deepEqual(lines.map((l) => l.text), ['c€']);
+    assert.deepEqual(
+      lines.map((l) => l.text),
+      ['c€'],
+    );
     assert.equal(lines[0].startedAt, 2, 'a line is stamped with the arrival of its first byte');
     s.push(enc('prompt> '), 5);
     assert.deepEqual(s.fragment, { text: 'prompt> ', since: 5 });
     assert.equal(s.takeFragment(), 'prompt> ');
-    assert.deepEqual(s.push(enc('\r\n\r\n'), 6).map((l) => l.text), ['', ''], 'empty lines are kept');
+    assert.deepEqual(
+      s.push(enc('\r\n\r\n'), 6).map((l) => l.text),
+      ['', ''],
+      'empty lines are kept',
+    );
   });
 
-  it('ESP-IDF log lines: level, tag, colours; the chip\'s own colours are kept', () => {
+  it("ESP-IDF log lines: level, tag, colours; the chip's own colours are kept", () => {
     assert.deepEqual(parseLogLine('E (1234) wifi: failed'), { level: 'E', tag: 'wifi' });
     assert.deepEqual(parseLogLine('W (12:01:02.345) nvs: low'), { level: 'W', tag: 'nvs' });
     assert.equal(parseLogLine('ets Jun  8 2016 00:22:57'), undefined);
@@ -69,7 +82,14 @@ describe('monitor pieces', () => {
     try {
       assert.equal(portKey('com3'), portKey('COM3'));
       assert.equal(holderOf('com3')?.who, 'the serial monitor');
-      assert.throws(() => claimPort('com3', { who: 'a flash job', since: 0 }, 'flashing'), (e: unknown) => e instanceof PortBusyError && /COM3|com3/.test((e as Error).message) && /the serial monitor in this program holds it/.test((e as Error).message) && /before flashing/.test((e as Error).message));
+      assert.throws(
+        () => claimPort('com3', { who: 'a flash job', since: 0 }, 'flashing'),
+        (e: unknown) =>
+          e instanceof PortBusyError &&
+          /COM3|com3/.test((e as Error).message) &&
+          /the serial monitor in this program holds it/.test((e as Error).message) &&
+          /before flashing/.test((e as Error).message),
+      );
     } finally {
       release();
     }

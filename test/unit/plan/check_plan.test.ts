@@ -34,18 +34,27 @@ describe('checkPlan', () => {
     const p = await samplePlan();
     seg(p, 'storage').offset = 0x10000 + 0x1000;
     const e = only(checkPlan(p), 'error');
-    assert.ok(e.some((m) => /^segment storage at 0x11000 .* overlaps segment app at 0x10000 .*, which ends at 0x1fc60\. One would overwrite the other/.test(m)), e.join('\n'));
+    assert.ok(
+      e.some((m) => /^segment storage at 0x11000 .* overlaps segment app at 0x10000 .*, which ends at 0x1fc60\. One would overwrite the other/.test(m)),
+      e.join('\n'),
+    );
   });
 
   it('a segment beyond the flash size (from the build settings, then the device)', async () => {
     const p = await samplePlan();
     p.settings.size = '1MB';
     const e = only(checkPlan(p), 'error');
-    assert.ok(e.some((m) => /^segment storage at 0x110000 .* ends at 0x114000, beyond the 1 MiB flash size of the build's flash size \(1MB\)\./.test(m)), e.join('\n'));
+    assert.ok(
+      e.some((m) => /^segment storage at 0x110000 .* ends at 0x114000, beyond the 1 MiB flash size of the build's flash size \(1MB\)\./.test(m)),
+      e.join('\n'),
+    );
     p.settings.size = 'detect';
     assert.ok(only(checkPlan(p, { deviceFlashSize: 0x100000 }), 'error').some((m) => /beyond the 1 MiB flash size of the connected device/.test(m)));
     const w = only(checkPlan(p, { deviceFlashSize: 0x100000 }), 'warning');
-    assert.ok(w.some((m) => /^Partition storage \(0x110000–0x150000\) ends beyond the 1 MiB flash size of the connected device/.test(m)), w.join('\n'));
+    assert.ok(
+      w.some((m) => /^Partition storage \(0x110000–0x150000\) ends beyond the 1 MiB flash size of the connected device/.test(m)),
+      w.join('\n'),
+    );
   });
 
   it('a segment outside every partition (warning) or larger than its partition (error)', async () => {
@@ -55,18 +64,34 @@ describe('checkPlan', () => {
     const q = await samplePlan();
     q.partitions!.find((x) => x.label === 'factory')!.size = 0x8000;
     const e = only(checkPlan(q), 'error');
-    assert.ok(e.some((m) => /^segment app at 0x10000 .* is 64608 bytes but partition factory \(0x10000, 32 KiB\) leaves only 32768 bytes from that offset\./.test(m)), e.join('\n'));
+    assert.ok(
+      e.some((m) => /^segment app at 0x10000 .* is 64608 bytes but partition factory \(0x10000, 32 KiB\) leaves only 32768 bytes from that offset\./.test(m)),
+      e.join('\n'),
+    );
   });
 
   it('an app image for another chip than the plan or the connected chip', async () => {
     const p = await samplePlan('esp32c3');
     p.chip = 'esp32c6';
     const e = only(checkPlan(p), 'error');
-    assert.ok(e.some((m) => /^segment app at 0x10000 .*: the image is built for ESP32-C3 \(header chip id 5\) but the plan is for ESP32-C6\. Build for the right target \(idf\.py set-target esp32c6\)/.test(m)), e.join('\n'));
+    assert.ok(
+      e.some((m) =>
+        /^segment app at 0x10000 .*: the image is built for ESP32-C3 \(header chip id 5\) but the plan is for ESP32-C6\. Build for the right target \(idf\.py set-target esp32c6\)/.test(
+          m,
+        ),
+      ),
+      e.join('\n'),
+    );
     const q = await samplePlan('esp32c3');
     const d = only(checkPlanAgainstDevice(q, { connectedChip: 'esp32s3' }), 'error');
-    assert.ok(d.some((m) => /^The plan is for ESP32-C3 but the connected chip is ESP32-S3\./.test(m)), d.join('\n'));
-    assert.ok(d.some((m) => /^segment bootloader at 0x0 .*: the image is built for ESP32-C3 but the connected chip is ESP32-S3; it would not boot\./.test(m)), d.join('\n'));
+    assert.ok(
+      d.some((m) => /^The plan is for ESP32-C3 but the connected chip is ESP32-S3\./.test(m)),
+      d.join('\n'),
+    );
+    assert.ok(
+      d.some((m) => /^segment bootloader at 0x0 .*: the image is built for ESP32-C3 but the connected chip is ESP32-S3; it would not boot\./.test(m)),
+      d.join('\n'),
+    );
   });
 
   it('an encrypted segment not aligned for the chip (32 bytes on ESP32, 16 elsewhere)', async () => {
@@ -75,7 +100,10 @@ describe('checkPlan', () => {
     s.encrypt = true;
     s.offset = 0x110010;
     const e = only(checkPlan(p), 'error');
-    assert.ok(e.some((m) => /^segment storage at 0x110010 .* is marked encrypted but its offset is not a multiple of 32 bytes, which ESP32 needs for encrypted writes\./.test(m)), e.join('\n'));
+    assert.ok(
+      e.some((m) => /^segment storage at 0x110010 .* is marked encrypted but its offset is not a multiple of 32 bytes, which ESP32 needs for encrypted writes\./.test(m)),
+      e.join('\n'),
+    );
     const q = await samplePlan('esp32c3');
     const t = seg(q, 'storage');
     t.encrypt = true;
@@ -83,14 +111,24 @@ describe('checkPlan', () => {
     assert.ok(!only(checkPlan(q), 'error').some((m) => /marked encrypted/.test(m)), '16-byte aligned is fine on C3');
   });
 
-  it('header flash size larger than the device\'s', async () => {
+  it("header flash size larger than the device's", async () => {
     const p = await samplePlan();
     p.settings.size = 'keep';
     // A warning (as esptool gives), judged on the header as it will be written.
     const e = only(checkPlanAgainstDevice(p, { deviceFlashSize: 2 * 1024 * 1024 }), 'warning');
-    assert.ok(e.some((m) => /^segment "bootloader" at 0x0: the bootloader header \(written as built\) says 4MB of flash, but the connected device has 2 MiB; .* Set the flash size to "detect" or the device's size/.test(m)), e.join('\n'));
+    assert.ok(
+      e.some((m) =>
+        /^segment "bootloader" at 0x0: the bootloader header \(written as built\) says 4MB of flash, but the connected device has 2 MiB; .* Set the flash size to "detect" or the device's size/.test(
+          m,
+        ),
+      ),
+      e.join('\n'),
+    );
     const w = only(checkPlanAgainstDevice(p, { deviceFlashSize: 2 * 1024 * 1024 }), 'warning');
-    assert.ok(w.some((m) => /^segment "app" at 0x10000: the app header \(app headers are written as built\) says 4MB of flash, but the connected device has 2 MiB/.test(m)), w.join('\n'));
+    assert.ok(
+      w.some((m) => /^segment "app" at 0x10000: the app header \(app headers are written as built\) says 4MB of flash, but the connected device has 2 MiB/.test(m)),
+      w.join('\n'),
+    );
   });
 
   it('header flash settings that disagree with the build: says which wins and why', async () => {
@@ -100,11 +138,16 @@ describe('checkPlan', () => {
     const w = only(checkPlan(p), 'warning');
     assert.ok(
       w.some((m) =>
-        /^segment bootloader at 0x0 .*: the image header says flash mode dio \(build: qio\), flash size 4MB \(build: 2MB\), flash frequency 80m \(build: 40m\) — the header and the build's settings \(flasher_args\.json flash_settings\) disagree\. The build's settings win: the flasher writes them into the bootloader header at 0x0 while flashing/.test(m),
+        /^segment bootloader at 0x0 .*: the image header says flash mode dio \(build: qio\), flash size 4MB \(build: 2MB\), flash frequency 80m \(build: 40m\) — the header and the build's settings \(flasher_args\.json flash_settings\) disagree\. The build's settings win: the flasher writes them into the bootloader header at 0x0 while flashing/.test(
+          m,
+        ),
       ),
       w.join('\n'),
     );
-    assert.ok(w.some((m) => /^segment app at 0x10000 .*: the app header says .* App headers are written as built \(only the bootloader header is patched\)/.test(m)), w.join('\n'));
+    assert.ok(
+      w.some((m) => /^segment app at 0x10000 .*: the app header says .* App headers are written as built \(only the bootloader header is patched\)/.test(m)),
+      w.join('\n'),
+    );
     p.settings = { mode: 'keep', size: 'detect', freq: 'keep' };
     assert.deepEqual(checkPlan(p), [], '"keep" and "detect" never disagree');
     p.settings.freq = '80m';
@@ -130,15 +173,27 @@ describe('checkPlan', () => {
     seg(p, 'storage').file = '/nonexistent/storage.bin';
     seg(p, 'bootloader').offset = 0x0;
     const e = only(checkPlan(p), 'error');
-    assert.ok(e.some((m) => /^segment app at 0x10000 .*: the file is empty \(0 bytes\)/.test(m)), e.join('\n'));
-    assert.ok(e.some((m) => /^segment storage at 0x110000 \(\/nonexistent\/storage\.bin\): the file does not exist \(listed by flasher_args\.json flash_files 0x110000\)/.test(m)), e.join('\n'));
-    assert.ok(e.some((m) => /^segment bootloader at 0x0 .*: ESP32-C5 boots its 2nd-stage bootloader from 0x2000, not 0x0\./.test(m)), e.join('\n'));
+    assert.ok(
+      e.some((m) => /^segment app at 0x10000 .*: the file is empty \(0 bytes\)/.test(m)),
+      e.join('\n'),
+    );
+    assert.ok(
+      e.some((m) => /^segment storage at 0x110000 \(\/nonexistent\/storage\.bin\): the file does not exist \(listed by flasher_args\.json flash_files 0x110000\)/.test(m)),
+      e.join('\n'),
+    );
+    assert.ok(
+      e.some((m) => /^segment bootloader at 0x0 .*: ESP32-C5 boots its 2nd-stage bootloader from 0x2000, not 0x0\./.test(m)),
+      e.join('\n'),
+    );
 
     const q = await samplePlan();
     seg(q, 'app').offset = 0x110000;
     seg(q, 'storage').offset = 0x120000;
     q.partitions!.find((x) => x.label === 'storage')!.size = 0x100000;
-    assert.ok(only(checkPlan(q), 'error').some((m) => /^segment app at 0x110000 .* is an app image but lands in data partition storage; apps go into app partitions\./.test(m)), show(checkPlan(q)));
+    assert.ok(
+      only(checkPlan(q), 'error').some((m) => /^segment app at 0x110000 .* is an app image but lands in data partition storage; apps go into app partitions\./.test(m)),
+      show(checkPlan(q)),
+    );
 
     assert.match(checkPlan({ settings: { mode: 'keep', size: 'keep', freq: 'keep' }, segments: [] })[0].message, /^The plan has no segments: nothing to flash\./);
   });
@@ -146,7 +201,11 @@ describe('checkPlan', () => {
   it('checkPlanAgainstDevice returns only what the device adds', async () => {
     const p = await samplePlan();
     p.settings.size = '2MB';
-    const table = [makePartition('nvs', TYPE.data, 2, 0x9000, 0x6000, 0), makePartition('factory', TYPE.app, 0, 0x10000, 0x100000, 0), makePartition('storage', TYPE.data, 0x82, 0x110000, 0x40000, 0)];
+    const table = [
+      makePartition('nvs', TYPE.data, 2, 0x9000, 0x6000, 0),
+      makePartition('factory', TYPE.app, 0, 0x10000, 0x100000, 0),
+      makePartition('storage', TYPE.data, 0x82, 0x110000, 0x40000, 0),
+    ];
     seg(p, 'partition-table').bytes = writePartitionTable(table);
     p.partitions = table;
     assert.deepEqual(checkPlanAgainstDevice(p, { deviceFlashSize: 4 << 20, connectedChip: 'esp32c3' }), []);

@@ -35,7 +35,10 @@ describe('esp-flasher plan / partitions / image-info', () => {
     assert.match(r.lines[head + 3], /^app\s+0x10000\s+\d+\s+factory\s+yes\s+sample_app\.bin$/);
     assert.match(r.lines[head + 4], /^storage\s+0x110000\s+16384\s+storage\s+no\s+storage\.bin$/);
     assert.ok(r.lines.includes('  storage: plain — flasher_args.json "storage": "encrypted": "false"'));
-    assert.ok(r.lines.some((l) => /^\s+factory\s+app\s+factory\s+0x10000\s+0x100000\s+-\s+yes\s+app$/.test(l)), r.text);
+    assert.ok(
+      r.lines.some((l) => /^\s+factory\s+app\s+factory\s+0x10000\s+0x100000\s+-\s+yes\s+app$/.test(l)),
+      r.text,
+    );
     assert.equal(r.lines[r.lines.length - 1], 'No problems found.');
   });
 
@@ -43,7 +46,10 @@ describe('esp-flasher plan / partitions / image-info', () => {
     const j = await run(plan, [sample.buildDir, '--json']);
     const parsed = JSON.parse(j.text);
     assert.equal(parsed.kind, 'esp-idf');
-    assert.deepEqual(parsed.plan.segments.map((s: { offsetHex: string }) => s.offsetHex), ['0x0', '0x8000', '0x10000', '0x110000']);
+    assert.deepEqual(
+      parsed.plan.segments.map((s: { offsetHex: string }) => s.offsetHex),
+      ['0x0', '0x8000', '0x10000', '0x110000'],
+    );
     assert.deepEqual(parsed.problems, []);
 
     const pairs = await run(plan, ['0x10000', path.join(sample.buildDir, 'sample_app.bin'), '0x8000', path.join(sample.buildDir, 'partition_table/partition-table.bin')]);
@@ -52,7 +58,10 @@ describe('esp-flasher plan / partitions / image-info', () => {
 
     const small = await run(plan, [sample.buildDir, '--device-flash-size', '1MB']);
     assert.equal(small.code, 1);
-    assert.ok(small.lines.some((l) => /^  error: segment storage at 0x110000 .* beyond the 1 MiB flash size of the connected device/.test(l)), small.text);
+    assert.ok(
+      small.lines.some((l) => /^  error: segment storage at 0x110000 .* beyond the 1 MiB flash size of the connected device/.test(l)),
+      small.text,
+    );
   });
 
   it('plan on an empty folder lists what it looked for; usage errors exit 2', async () => {
@@ -73,7 +82,7 @@ describe('esp-flasher plan / partitions / image-info', () => {
     assert.equal(help.text, plan.usage);
   });
 
-  it('partitions prints a binary table, a CSV, a build folder\'s table; errors exit 1', async () => {
+  it("partitions prints a binary table, a CSV, a build folder's table; errors exit 1", async () => {
     const bin = await run(partitions, [path.join(sample.buildDir, 'partition_table/partition-table.bin')]);
     assert.equal(bin.code, 0, bin.text);
     assert.match(bin.lines[0], /^Partition table binary .*partition-table\.bin \(3072 bytes, MD5 row ok\)$/);

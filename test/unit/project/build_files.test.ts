@@ -24,8 +24,17 @@ describe('flasher_args.json formats', () => {
     assert.equal(j.stub, true);
     assert.equal(j.after, 'hard-reset');
     assert.equal(j.before, 'default-reset');
-    assert.deepEqual(j.images.map((i) => [i.name, i.offset, i.encrypted]), [['partition-table', 0x8000, undefined], ['app', 0x10000, undefined]]);
-    assert.deepEqual(j.flashFiles?.map((f) => f.offset), [0x8000, 0x1000, 0x10000]);
+    assert.deepEqual(
+      j.images.map((i) => [i.name, i.offset, i.encrypted]),
+      [
+        ['partition-table', 0x8000, undefined],
+        ['app', 0x10000, undefined],
+      ],
+    );
+    assert.deepEqual(
+      j.flashFiles?.map((f) => f.offset),
+      [0x8000, 0x1000, 0x10000],
+    );
     assert.deepEqual([j.mode, j.size, j.freq, j.settingsField], ['dio', 'detect', '40m', 'flash_settings']);
   });
 
@@ -42,7 +51,13 @@ describe('flasher_args.json formats', () => {
     );
     assert.deepEqual(j.problems, []);
     assert.deepEqual([j.mode, j.size, j.freq, j.settingsField], ['dio', '2MB', '80m', 'write_flash_args']);
-    assert.deepEqual(j.images.map((i) => [i.name, i.encrypted]), [['bootloader', true], ['www', false]]);
+    assert.deepEqual(
+      j.images.map((i) => [i.name, i.encrypted]),
+      [
+        ['bootloader', true],
+        ['www', false],
+      ],
+    );
   });
 
   it('truncated JSON: one error naming line and column, no exception', () => {
@@ -95,12 +110,15 @@ describe('*flash_args files', () => {
     );
     assert.deepEqual(a.problems, []);
     assert.equal(a.encryptAll, false);
-    assert.deepEqual(a.pairs.map((p) => [p.offset, p.file, p.encrypt, p.line]), [
-      [0x120000, 'storage.bin', false, 1],
-      [0x0, 'bootloader/bootloader.bin', true, 3],
-      [0x20000, 'app.bin', true, 4],
-      [0x8000, 'partition_table/partition-table.bin', true, 5],
-    ]);
+    assert.deepEqual(
+      a.pairs.map((p) => [p.offset, p.file, p.encrypt, p.line]),
+      [
+        [0x120000, 'storage.bin', false, 1],
+        [0x0, 'bootloader/bootloader.bin', true, 3],
+        [0x20000, 'app.bin', true, 4],
+        [0x8000, 'partition_table/partition-table.bin', true, 5],
+      ],
+    );
     assert.deepEqual([a.mode, a.freq, a.size], ['dio', '80m', '8MB']);
   });
 
@@ -113,7 +131,10 @@ describe('*flash_args files', () => {
     const hyphen = parseFlashArgsFile('--flash-mode dio --flash-freq 80m --flash-size 2MB\n0x2000 b.bin', 'g');
     assert.deepEqual([hyphen.mode, hyphen.size], ['dio', '2MB']);
     const noHeader = parseFlashArgsFile('0x10000 smart_config.bin', 'h');
-    assert.deepEqual(noHeader.pairs.map((p) => p.file), ['smart_config.bin']);
+    assert.deepEqual(
+      noHeader.pairs.map((p) => p.file),
+      ['smart_config.bin'],
+    );
   });
 
   it('warns about an offset without a file and stray words', () => {
@@ -123,7 +144,10 @@ describe('*flash_args files', () => {
       'x_args line 2: offset 0x2000 has no file after it; ignored.',
       'x_args line 3: --flash_mode has no value.',
     ]);
-    assert.deepEqual(a.pairs.map((p) => p.file), ['a.bin']);
+    assert.deepEqual(
+      a.pairs.map((p) => p.file),
+      ['a.bin'],
+    );
   });
 });
 
@@ -131,7 +155,9 @@ describe('sdkconfig, platformio.ini, TOML', () => {
   it('reads sdkconfig.json, sdkconfig text and sdkconfig.h/excerpt forms', () => {
     const json = parseSdkconfigJson('{"SECURE_FLASH_ENC_ENABLED": true, "SECURE_FLASH_ENCRYPTION_MODE_RELEASE": true, "PARTITION_TABLE_OFFSET": 32768}');
     assert.equal(flashEncryptionMode({ file: 'j', values: json }), 'release');
-    const text = parseSdkconfigText('CONFIG_SECURE_FLASH_ENC_ENABLED=y\nCONFIG_SECURE_FLASH_ENCRYPTION_MODE_DEVELOPMENT=y\n# CONFIG_SECURE_BOOT is not set\nCONFIG_IDF_TARGET="esp32s3"\nCONFIG_PARTITION_TABLE_OFFSET=0x10000\n');
+    const text = parseSdkconfigText(
+      'CONFIG_SECURE_FLASH_ENC_ENABLED=y\nCONFIG_SECURE_FLASH_ENCRYPTION_MODE_DEVELOPMENT=y\n# CONFIG_SECURE_BOOT is not set\nCONFIG_IDF_TARGET="esp32s3"\nCONFIG_PARTITION_TABLE_OFFSET=0x10000\n',
+    );
     assert.equal(flashEncryptionMode({ file: 't', values: text }), 'development');
     assert.equal(text.get('SECURE_BOOT'), false);
     assert.equal(text.get('IDF_TARGET'), 'esp32s3');
@@ -158,7 +184,9 @@ describe('sdkconfig, platformio.ini, TOML', () => {
   });
 
   it('reads the TOML subset espflash.toml and Cargo.toml use', () => {
-    const t = parseTomlLite('# c\npartition_table = "top.csv"\n[idf_format_args]\nbootloader = \'b.bin\' # note\npartition_table_offset = 0x10000\n[flash]\nsize = "8MB"\n[package.metadata.espflash]\nformat = "esp-idf"\n[[bin]]\nname = "x"\n');
+    const t = parseTomlLite(
+      '# c\npartition_table = "top.csv"\n[idf_format_args]\nbootloader = \'b.bin\' # note\npartition_table_offset = 0x10000\n[flash]\nsize = "8MB"\n[package.metadata.espflash]\nformat = "esp-idf"\n[[bin]]\nname = "x"\n',
+    );
     assert.equal(tomlGet(t, '', 'partition_table'), 'top.csv');
     assert.equal(tomlGet(t, 'idf_format_args', 'bootloader'), 'b.bin');
     assert.equal(tomlGet(t, 'idf_format_args', 'partition_table_offset'), 0x10000);

@@ -22,14 +22,21 @@ describe('build reader registry', () => {
       },
       async read(found) {
         const file = path.join(found.dir, 'app.bin');
-        return { plan: { settings: { mode: 'keep', size: 'keep', freq: 'keep' }, segments: [{ name: 'app', offset: 0x10000, bytes: new Uint8Array(4096).fill(1), file, encrypt: false }] }, problems: [], buildDir: found.dir };
+        return {
+          plan: { settings: { mode: 'keep', size: 'keep', freq: 'keep' }, segments: [{ name: 'app', offset: 0x10000, bytes: new Uint8Array(4096).fill(1), file, encrypt: false }] },
+          problems: [],
+          buildDir: found.dir,
+        };
       },
     };
     BUILD_READERS.push(toy);
     try {
       const r = await readProject(dir);
       assert.equal(r.kind, 'toy');
-      assert.deepEqual(r.plan.segments.map((s) => [s.name, s.offset]), [['app', 0x10000]]);
+      assert.deepEqual(
+        r.plan.segments.map((s) => [s.name, s.offset]),
+        [['app', 0x10000]],
+      );
       assert.equal(r.buildDir, dir);
     } finally {
       BUILD_READERS.splice(BUILD_READERS.indexOf(toy), 1);

@@ -25,12 +25,15 @@ describe('ESP-IDF reader: damaged and disagreeing inputs', () => {
     assert.equal(r.problems.length, 1, show(r.problems));
     assert.equal(r.problems[0].severity, 'warning');
     assert.match(r.problems[0].message, /flasher_args\.json is not valid JSON .*; the plan comes from flash_args instead \(encrypted marks from encrypted_flash_args\)\.$/);
-    assert.deepEqual(r.plan.segments.map((s) => [s.name, s.offset, s.encrypt]), [
-      ['bootloader', 0x0, true],
-      ['partition-table', 0x8000, true],
-      ['app', 0x10000, true],
-      ['storage', 0x110000, false],
-    ]);
+    assert.deepEqual(
+      r.plan.segments.map((s) => [s.name, s.offset, s.encrypt]),
+      [
+        ['bootloader', 0x0, true],
+        ['partition-table', 0x8000, true],
+        ['app', 0x10000, true],
+        ['storage', 0x110000, false],
+      ],
+    );
     assert.equal(r.plan.segments[2].encryptSource, 'encrypted_flash_args: listed after --encrypt-files');
     assert.equal(r.plan.segments[3].encryptSource, 'encrypted_flash_args: listed as a plain file');
     assert.deepEqual(r.plan.settings, { mode: 'dio', size: '4MB', freq: '80m' });
@@ -41,8 +44,14 @@ describe('ESP-IDF reader: damaged and disagreeing inputs', () => {
     writeFileSync(path.join(b, 'flasher_args.json'), '{ "flash_files": { "0x0": ');
     rmSync(path.join(b, 'flash_args'));
     const r = await readProject(b);
-    assert.ok(errors(r.problems).some((p) => /flasher_args\.json is not valid JSON/.test(p.message)), show(r.problems));
-    assert.ok(errors(r.problems).some((p) => /nothing to flash/.test(p.message)), show(r.problems));
+    assert.ok(
+      errors(r.problems).some((p) => /flasher_args\.json is not valid JSON/.test(p.message)),
+      show(r.problems),
+    );
+    assert.ok(
+      errors(r.problems).some((p) => /nothing to flash/.test(p.message)),
+      show(r.problems),
+    );
     assert.equal(r.plan.segments.length, 0);
   });
 
@@ -58,10 +67,22 @@ describe('ESP-IDF reader: damaged and disagreeing inputs', () => {
     const r = await readProject(b);
     assert.equal(errors(r.problems).length, 0, show(r.problems));
     const w = warnings(r.problems).map((p) => p.message);
-    assert.ok(w.some((m) => /flash_files should be an object of offset → file, found "everything"; ignored\./.test(m)), w.join('\n'));
-    assert.ok(w.some((m) => /flash_settings should be an object, found \["dio"\]; ignored\./.test(m)), w.join('\n'));
-    assert.ok(w.some((m) => /"storage"\.encrypted should be "true" or "false", found 7; treated as absent\./.test(m)), w.join('\n'));
-    assert.deepEqual(r.plan.segments.map((s) => s.name), ['bootloader', 'partition-table', 'app', 'storage']);
+    assert.ok(
+      w.some((m) => /flash_files should be an object of offset → file, found "everything"; ignored\./.test(m)),
+      w.join('\n'),
+    );
+    assert.ok(
+      w.some((m) => /flash_settings should be an object, found \["dio"\]; ignored\./.test(m)),
+      w.join('\n'),
+    );
+    assert.ok(
+      w.some((m) => /"storage"\.encrypted should be "true" or "false", found 7; treated as absent\./.test(m)),
+      w.join('\n'),
+    );
+    assert.deepEqual(
+      r.plan.segments.map((s) => s.name),
+      ['bootloader', 'partition-table', 'app', 'storage'],
+    );
     assert.deepEqual(r.plan.settings, { mode: 'dio', size: '4MB', freq: '80m' }, 'from write_flash_args');
   });
 
@@ -77,8 +98,14 @@ describe('ESP-IDF reader: damaged and disagreeing inputs', () => {
     writeFileSync(app, a);
     const r = await readProject(b);
     const e = errors(r.problems).map((p) => p.message);
-    assert.ok(e.some((m) => m.startsWith(`${pt}: partition table MD5 mismatch at offset 0x80`)), e.join('\n'));
-    assert.ok(e.some((m) => m.startsWith(`${app}: bad image magic 0x0 at offset 0`)), e.join('\n'));
+    assert.ok(
+      e.some((m) => m.startsWith(`${pt}: partition table MD5 mismatch at offset 0x80`)),
+      e.join('\n'),
+    );
+    assert.ok(
+      e.some((m) => m.startsWith(`${app}: bad image magic 0x0 at offset 0`)),
+      e.join('\n'),
+    );
     assert.equal(r.plan.segments.find((s) => s.name === 'app')?.image, undefined);
   });
 
@@ -103,9 +130,22 @@ describe('ESP-IDF reader: damaged and disagreeing inputs', () => {
     const r = await readProject(b);
     assert.ok(!r.plan.segments.some((s) => s.offset === 0x300000 || s.offset === 0x118000), 'stray pairs not flashed');
     const w = warnings(r.problems).map((p) => p.message);
-    assert.ok(w.some((m) => /^littlefs-flash_args names littlefs\.bin at 0x300000, which the project's flash list \(flasher_args\.json\) does not include and no partition covers; not flashed\./.test(m)), w.join('\n'));
-    assert.ok(w.some((m) => /^flash_storage_old_args names littlefs\.bin at 0x118000, .* \(it would land in partition ota_0\); not flashed\./.test(m)), w.join('\n'));
-    assert.ok(w.some((m) => /^flash_args lists extra\.bin at 0x250000, which flasher_args\.json lacks; added from flash_args\./.test(m)), w.join('\n'));
+    assert.ok(
+      w.some((m) =>
+        /^littlefs-flash_args names littlefs\.bin at 0x300000, which the project's flash list \(flasher_args\.json\) does not include and no partition covers; not flashed\./.test(
+          m,
+        ),
+      ),
+      w.join('\n'),
+    );
+    assert.ok(
+      w.some((m) => /^flash_storage_old_args names littlefs\.bin at 0x118000, .* \(it would land in partition ota_0\); not flashed\./.test(m)),
+      w.join('\n'),
+    );
+    assert.ok(
+      w.some((m) => /^flash_args lists extra\.bin at 0x250000, which flasher_args\.json lacks; added from flash_args\./.test(m)),
+      w.join('\n'),
+    );
     const extra = r.plan.segments.find((s) => s.offset === 0x250000)!;
     assert.equal(extra.name, 'extra');
     assert.equal(extra.origin, 'flash_args line 7');
@@ -120,12 +160,15 @@ describe('ESP-IDF reader: damaged and disagreeing inputs', () => {
     });
     const r = await readProject(b);
     assert.deepEqual(r.problems, []);
-    assert.deepEqual(r.plan.segments.map((s) => [s.name, s.origin]), [
-      ['bootloader', 'flasher_args.json "bootloader"'],
-      ['partition-table', 'flasher_args.json "partition-table"'],
-      ['app', 'flasher_args.json "app"'],
-      ['storage', 'flasher_args.json "storage"'],
-    ]);
+    assert.deepEqual(
+      r.plan.segments.map((s) => [s.name, s.origin]),
+      [
+        ['bootloader', 'flasher_args.json "bootloader"'],
+        ['partition-table', 'flasher_args.json "partition-table"'],
+        ['app', 'flasher_args.json "app"'],
+        ['storage', 'flasher_args.json "storage"'],
+      ],
+    );
   });
 
   it('a named entry that flash_files omits (Secure Boot bootloader) is left out, with a warning', async () => {
@@ -182,7 +225,12 @@ describe('ESP-IDF reader: damaged and disagreeing inputs', () => {
     edit(path.join(b, 'encrypted_flash_args'), (s) => s.replace('0x110000 storage.bin', '').replace('--encrypt-files\n', '--encrypt-files\n0x110000 storage.bin\n'));
     const r = await readProject(b);
     assert.equal(r.plan.segments.find((s) => s.name === 'storage')?.encrypt, false);
-    assert.ok(warnings(r.problems).some((p) => /flasher_args\.json marks "storage" encrypted=false but encrypted_flash_args has it listed after --encrypt-files; flasher_args\.json is used\./.test(p.message)), show(r.problems));
+    assert.ok(
+      warnings(r.problems).some((p) =>
+        /flasher_args\.json marks "storage" encrypted=false but encrypted_flash_args has it listed after --encrypt-files; flasher_args\.json is used\./.test(p.message),
+      ),
+      show(r.problems),
+    );
   });
 
   it('release-mode flash encryption: §7 defaults, to be written pre-encrypted', async () => {
@@ -190,14 +238,20 @@ describe('ESP-IDF reader: damaged and disagreeing inputs', () => {
     edit(path.join(b, 'config/sdkconfig.json'), (s) => JSON.stringify({ ...JSON.parse(s), SECURE_FLASH_ENC_ENABLED: true, SECURE_FLASH_ENCRYPTION_MODE_RELEASE: true }));
     const r = await readProject(b);
     assert.equal(r.plan.flashEncryption, 'release');
-    assert.deepEqual(r.plan.segments.map((s) => [s.name, s.encrypt]), [
-      ['bootloader', true],
-      ['partition-table', true],
-      ['otadata', true],
-      ['app', true],
-      ['storage', false],
-    ]);
-    assert.match(r.plan.segments[3].encryptSource!, /^flash encryption release mode: partition factory \(app\/factory\) is encrypted by default — write it pre-encrypted with the host key/);
+    assert.deepEqual(
+      r.plan.segments.map((s) => [s.name, s.encrypt]),
+      [
+        ['bootloader', true],
+        ['partition-table', true],
+        ['otadata', true],
+        ['app', true],
+        ['storage', false],
+      ],
+    );
+    assert.match(
+      r.plan.segments[3].encryptSource!,
+      /^flash encryption release mode: partition factory \(app\/factory\) is encrypted by default — write it pre-encrypted with the host key/,
+    );
     assert.match(r.plan.segments[4].encryptSource!, /^flash encryption release mode: partition storage \(data\/spiffs\) is not encrypted by default$/);
   });
 
@@ -206,12 +260,15 @@ describe('ESP-IDF reader: damaged and disagreeing inputs', () => {
     edit(path.join(b, 'flasher_args.json'), (s) => s.replace(/, "encrypted": "(true|false)"/g, '').replace(/,\s*"encrypted": "(true|false)"/g, ''));
     rmSync(path.join(b, 'encrypted_flash_args'));
     const r = await readProject(b);
-    assert.deepEqual(r.plan.segments.map((s) => [s.name, s.encrypt]), [
-      ['bootloader', true],
-      ['partition-table', true],
-      ['app', true],
-      ['storage', false],
-    ]);
+    assert.deepEqual(
+      r.plan.segments.map((s) => [s.name, s.encrypt]),
+      [
+        ['bootloader', true],
+        ['partition-table', true],
+        ['app', true],
+        ['storage', false],
+      ],
+    );
     assert.equal(r.plan.segments[0].encryptSource, 'flash encryption development mode (sdkconfig): the bootloader is always encrypted when flash encryption is on');
   });
 
@@ -220,6 +277,9 @@ describe('ESP-IDF reader: damaged and disagreeing inputs', () => {
     const r = await readProject(b, { chip: 'esp32s3' });
     assert.equal(r.plan.chip, 'esp32s3');
     assert.ok(warnings(r.problems).some((p) => /The build is for esp32c3 but esp32s3 was asked for/.test(p.message)));
-    assert.ok(errors(r.problems).some((p) => /segment app .*: the image is built for ESP32-C3 \(header chip id 5\) but the plan is for ESP32-S3/.test(p.message)), show(r.problems));
+    assert.ok(
+      errors(r.problems).some((p) => /segment app .*: the image is built for ESP32-C3 \(header chip id 5\) but the plan is for ESP32-S3/.test(p.message)),
+      show(r.problems),
+    );
   });
 });

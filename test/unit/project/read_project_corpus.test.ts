@@ -87,7 +87,9 @@ const EXPECTED: Expected[] = [
       ['app', 0x10000, 'touch_element_waterproof.bin', false],
     ],
     partitions: ['nvs', 'otadata', 'phy_init', 'factory', 'ota_0', 'ota_1'],
-    problems: [/^littlefs-flash_args names littlefs\.bin at 0x310000, which the project's flash list \(flasher_args\.json\) does not include and no partition covers; not flashed\./],
+    problems: [
+      /^littlefs-flash_args names littlefs\.bin at 0x310000, which the project's flash list \(flasher_args\.json\) does not include and no partition covers; not flashed\./,
+    ],
   },
   {
     set: '07-esp32c2-60m',
@@ -234,11 +236,21 @@ describeShared('readProject on every corpus set', () => {
         e.segments,
       );
       for (const s of r.plan.segments) assert.equal(s.bytes.length, statSync(s.file!).size, `${s.name} bytes are the whole file`);
-      assert.deepEqual(r.plan.partitions?.map((p) => p.label), e.partitions);
+      assert.deepEqual(
+        r.plan.partitions?.map((p) => p.label),
+        e.partitions,
+      );
       const msgs = r.problems.map((p) => `${p.severity}: ${p.message}`);
       assert.equal(r.problems.length, e.problems.length, msgs.join('\n'));
-      for (const re of e.problems) assert.ok(r.problems.some((p) => re.test(p.message)), `expected ${re}\n${msgs.join('\n')}`);
-      assert.ok(r.problems.every((p) => p.severity === 'warning'), msgs.join('\n'));
+      for (const re of e.problems)
+        assert.ok(
+          r.problems.some((p) => re.test(p.message)),
+          `expected ${re}\n${msgs.join('\n')}`,
+        );
+      assert.ok(
+        r.problems.every((p) => p.severity === 'warning'),
+        msgs.join('\n'),
+      );
     });
   }
 
@@ -276,12 +288,15 @@ describeShared('readProject on every corpus set', () => {
     const text = JSON.stringify(json);
     assert.ok(!text.includes('"bytes"'));
     const back = JSON.parse(text);
-    assert.deepEqual(back.segments.map((s: { name: string; offsetHex: string; size: number; encrypt: boolean }) => [s.name, s.offsetHex, s.size, s.encrypt]), [
-      ['bootloader', '0x0', 31184, true],
-      ['partition-table', '0x8000', 3072, true],
-      ['app', '0x20000', 817264, true],
-      ['storage', '0x120000', 2097152, false],
-    ]);
+    assert.deepEqual(
+      back.segments.map((s: { name: string; offsetHex: string; size: number; encrypt: boolean }) => [s.name, s.offsetHex, s.size, s.encrypt]),
+      [
+        ['bootloader', '0x0', 31184, true],
+        ['partition-table', '0x8000', 3072, true],
+        ['app', '0x20000', 817264, true],
+        ['storage', '0x120000', 2097152, false],
+      ],
+    );
     assert.equal(back.partitions.length, 5);
     assert.equal(back.flashEncryption, 'development');
     assert.equal(back.segments[2].image.appDesc.projectName, 'wifi_softAP');

@@ -37,7 +37,7 @@ describe('readProject on self-made ESP-IDF builds (src/fixtures/sample_build.ts)
     });
   }
 
-  it('development flash encryption with OTA: the build\'s encrypted marks become the defaults', async () => {
+  it("development flash encryption with OTA: the build's encrypted marks become the defaults", async () => {
     const dir = tmp.make();
     const buildDir = await writeSampleIdfBuild(dir, { chip: 'esp32s3', flashEncryption: 'development', ota: true, appSize: 0x30000 });
     const r = await readProject(buildDir);
@@ -54,14 +54,17 @@ describe('readProject on self-made ESP-IDF builds (src/fixtures/sample_build.ts)
         ['storage', 0x210000, false, 'flasher_args.json "storage": "encrypted": "false"'],
       ],
     );
-    assert.deepEqual(r.plan.partitions?.map((p) => [p.label, p.encryptByDefault]), [
-      ['nvs', false],
-      ['otadata', true],
-      ['phy_init', false],
-      ['factory', true],
-      ['ota_0', true],
-      ['storage', false],
-    ]);
+    assert.deepEqual(
+      r.plan.partitions?.map((p) => [p.label, p.encryptByDefault]),
+      [
+        ['nvs', false],
+        ['otadata', true],
+        ['phy_init', false],
+        ['factory', true],
+        ['ota_0', true],
+        ['storage', false],
+      ],
+    );
     const app = r.plan.segments.find((s) => s.name === 'app')!;
     assert.ok(Math.abs(app.bytes.length - 0x30000) < 0x2000, `app size ${app.bytes.length} near the asked 0x30000`);
   });
@@ -82,7 +85,10 @@ describe('readProject on self-made ESP-IDF builds (src/fixtures/sample_build.ts)
     assert.equal(r.kind, 'none');
     assert.equal(r.plan.segments.length, 0);
     assert.equal(r.problems.length, 1);
-    assert.match(r.problems[0].message, /^No ESP-IDF build \(build\/flasher_args\.json\), PlatformIO project \(platformio\.ini\) or cargo project \(Cargo\.toml\) found in .* or two levels below\./);
+    assert.match(
+      r.problems[0].message,
+      /^No ESP-IDF build \(build\/flasher_args\.json\), PlatformIO project \(platformio\.ini\) or cargo project \(Cargo\.toml\) found in .* or two levels below\./,
+    );
     for (const f of ['flasher_args.json', 'platformio.ini', 'Cargo.toml', 'build/flasher_args.json', 'docs/platformio.ini']) {
       assert.ok(r.looked.includes(path.join(dir, f)), `looked at ${f}`);
     }
@@ -96,6 +102,9 @@ describe('readProject on self-made ESP-IDF builds (src/fixtures/sample_build.ts)
     writeFileSync(path.join(dir, 'CMakeLists.txt'), 'include($ENV{IDF_PATH}/tools/cmake/project.cmake)\nproject(x)\n');
     const r = await readProject(dir);
     assert.equal(r.kind, 'esp-idf');
-    assert.ok(r.problems.some((p) => p.severity === 'error' && /nothing to flash .* Build the project \(idf\.py build\) first/.test(p.message)), JSON.stringify(r.problems));
+    assert.ok(
+      r.problems.some((p) => p.severity === 'error' && /nothing to flash .* Build the project \(idf\.py build\) first/.test(p.message)),
+      JSON.stringify(r.problems),
+    );
   });
 });

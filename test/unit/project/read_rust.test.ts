@@ -42,7 +42,10 @@ const RUNNER = '[target.riscv32imc-unknown-none-elf]\nrunner = "espflash flash -
 
 describe('Rust (cargo) reader', () => {
   it('ELF → app image, bootloader and CSV partition table from espflash.toml', async () => {
-    const { dir, elf } = cargoProject({ config: RUNNER, espflash: '[idf_format_args]\nbootloader = "boot/bootloader.bin"\npartition_table = "partitions.csv"\n\n[flash]\nsize = "4MB"\n' });
+    const { dir, elf } = cargoProject({
+      config: RUNNER,
+      espflash: '[idf_format_args]\nbootloader = "boot/bootloader.bin"\npartition_table = "partitions.csv"\n\n[flash]\nsize = "4MB"\n',
+    });
     const sample = await writeSampleIdfBuildDetailed(tmp.make(), { chip: 'esp32c3' });
     mkdirSync(path.join(dir, 'boot'));
     copyFileSync(path.join(sample.buildDir, 'bootloader/bootloader.bin'), path.join(dir, 'boot', 'bootloader.bin'));
@@ -52,11 +55,14 @@ describe('Rust (cargo) reader', () => {
     assert.deepEqual(r.problems, [], show(r.problems));
     assert.equal(r.plan.chip, 'esp32c3');
     assert.deepEqual(r.plan.settings, { mode: 'keep', size: '4MB', freq: 'keep' });
-    assert.deepEqual(r.plan.segments.map((s) => [s.name, s.offset, s.role]), [
-      ['bootloader', 0x0, 'bootloader'],
-      ['partition-table', 0x8000, 'partition-table'],
-      ['app', 0x20000, 'app'],
-    ]);
+    assert.deepEqual(
+      r.plan.segments.map((s) => [s.name, s.offset, s.role]),
+      [
+        ['bootloader', 0x0, 'bootloader'],
+        ['partition-table', 0x8000, 'partition-table'],
+        ['app', 0x20000, 'app'],
+      ],
+    );
     const app = r.plan.segments[2];
     assert.equal(app.file, elf);
     assert.equal(app.partition?.label, 'factory');
@@ -65,26 +71,42 @@ describe('Rust (cargo) reader', () => {
     assert.equal(info.appDesc?.projectName, 'blinky');
     assert.equal(info.flashSize, '4MB');
     assert.equal(info.flashFreq, '80m', 'frequency of the bootloader header');
-    assert.deepEqual(r.plan.partitions?.map((p) => p.label), ['nvs', 'phy_init', 'factory']);
+    assert.deepEqual(
+      r.plan.partitions?.map((p) => p.label),
+      ['nvs', 'phy_init', 'factory'],
+    );
     assert.match(r.plan.segments[1].origin!, /espflash\.toml/);
   });
 
   it('without bootloader and table: an app-only plan at 0x10000 and a warning that says so', async () => {
     const { dir } = cargoProject({ config: RUNNER });
     const r = await readProject(dir);
-    assert.deepEqual(r.plan.segments.map((s) => [s.name, s.offset]), [['app', 0x10000]]);
+    assert.deepEqual(
+      r.plan.segments.map((s) => [s.name, s.offset]),
+      [['app', 0x10000]],
+    );
     assert.equal(r.problems.length, 1, show(r.problems));
-    assert.match(r.problems[0].message, /^No bootloader and partition table for this Rust project: the plan writes only the app at 0x10000 \(the default factory offset\)\. The device must already hold a compatible bootloader and partition table\./);
+    assert.match(
+      r.problems[0].message,
+      /^No bootloader and partition table for this Rust project: the plan writes only the app at 0x10000 \(the default factory offset\)\. The device must already hold a compatible bootloader and partition table\./,
+    );
   });
 
-  it('uses esp-idf-sys\'s bootloader.bin and partition-table.bin beside the ELF', async () => {
+  it("uses esp-idf-sys's bootloader.bin and partition-table.bin beside the ELF", async () => {
     const { dir, elf } = cargoProject({ triple: 'riscv32imc-esp-espidf', config: RUNNER });
     const sample = await writeSampleIdfBuildDetailed(tmp.make(), { chip: 'esp32c3', ota: true });
     copyFileSync(path.join(sample.buildDir, 'bootloader/bootloader.bin'), path.join(path.dirname(elf), 'bootloader.bin'));
     copyFileSync(path.join(sample.buildDir, 'partition_table/partition-table.bin'), path.join(path.dirname(elf), 'partition-table.bin'));
     const r = await readProject(dir);
     assert.deepEqual(r.problems, [], show(r.problems));
-    assert.deepEqual(r.plan.segments.map((s) => [s.name, s.offset]), [['bootloader', 0x0], ['partition-table', 0x8000], ['app', 0x10000]]);
+    assert.deepEqual(
+      r.plan.segments.map((s) => [s.name, s.offset]),
+      [
+        ['bootloader', 0x0],
+        ['partition-table', 0x8000],
+        ['app', 0x10000],
+      ],
+    );
     assert.match(r.plan.segments[0].origin!, /built by esp-idf-sys/);
   });
 
@@ -92,7 +114,10 @@ describe('Rust (cargo) reader', () => {
     const { dir } = cargoProject();
     const r = await readProject(dir);
     assert.equal(r.plan.segments.length, 0);
-    assert.match(r.problems[0].message, /Cannot tell which chip target\/riscv32imc-unknown-none-elf\/release\/blinky is for: target riscv32imc-unknown-none-elf fits esp32c2, esp32c3\. Set the chip/);
+    assert.match(
+      r.problems[0].message,
+      /Cannot tell which chip target\/riscv32imc-unknown-none-elf\/release\/blinky is for: target riscv32imc-unknown-none-elf fits esp32c2, esp32c3\. Set the chip/,
+    );
     const withChip = await readProject(dir, { chip: 'esp32c2' });
     assert.equal(withChip.plan.chip, 'esp32c2');
     assert.equal(withChip.plan.segments[0].image?.chipId, 12);
@@ -102,7 +127,10 @@ describe('Rust (cargo) reader', () => {
     const good = rustElf();
     const { dir } = cargoProject({ config: RUNNER, elf: good.subarray(0, 300) });
     const r = await readProject(dir);
-    assert.ok(r.problems.some((p) => p.severity === 'error' && /the ELF is truncated.*The app image cannot be made from this ELF\./.test(p.message)), show(r.problems));
+    assert.ok(
+      r.problems.some((p) => p.severity === 'error' && /the ELF is truncated.*The app image cannot be made from this ELF\./.test(p.message)),
+      show(r.problems),
+    );
     const empty = tmp.make('cargo-');
     writeFileSync(path.join(empty, 'Cargo.toml'), '[package]\nname = "x"\n');
     const none = await readProject(empty);

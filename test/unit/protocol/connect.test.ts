@@ -6,11 +6,26 @@ import { fakeRom } from './fake_rom';
 
 describe('connecting: reset strategies and SYNC', () => {
   it('orders strategies as esptool does: tight 50/550 then classic 50/550 (classic only on Windows)', () => {
-    assert.deepEqual(resetStrategies('default-reset', { platform: 'linux' }).map((s) => s.name), ['tight 50 ms', 'tight 550 ms', 'classic 50 ms', 'classic 550 ms']);
-    assert.deepEqual(resetStrategies('default-reset', { platform: 'win32' }).map((s) => s.name), ['classic 50 ms', 'classic 550 ms']);
-    assert.deepEqual(resetStrategies('default-reset', { usbJtag: true }).map((s) => s.name), ['usb-jtag']);
-    assert.deepEqual(resetStrategies('usb-reset').map((s) => s.name), ['usb-jtag']);
-    assert.deepEqual(resetStrategies('no-reset').map((s) => s.name), ['no-reset']);
+    assert.deepEqual(
+      resetStrategies('default-reset', { platform: 'linux' }).map((s) => s.name),
+      ['tight 50 ms', 'tight 550 ms', 'classic 50 ms', 'classic 550 ms'],
+    );
+    assert.deepEqual(
+      resetStrategies('default-reset', { platform: 'win32' }).map((s) => s.name),
+      ['classic 50 ms', 'classic 550 ms'],
+    );
+    assert.deepEqual(
+      resetStrategies('default-reset', { usbJtag: true }).map((s) => s.name),
+      ['usb-jtag'],
+    );
+    assert.deepEqual(
+      resetStrategies('usb-reset').map((s) => s.name),
+      ['usb-jtag'],
+    );
+    assert.deepEqual(
+      resetStrategies('no-reset').map((s) => s.name),
+      ['no-reset'],
+    );
   });
 
   it('drives DTR/RTS in the classic order: (0,1) wait (1,0) wait DTR=0', async () => {

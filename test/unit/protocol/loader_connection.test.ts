@@ -8,11 +8,7 @@ import { FakeTransport, resp, u32 } from './fake_transport';
 
 describe('loader connection: request/response matching and status bytes', () => {
   it('returns READ_REG value and skips noise and packets for other opcodes', async () => {
-    const t = new FakeTransport((req) => [
-      { raw: Buffer.from('ets Jun  8 2016 00:22:57\r\n') },
-      resp(Op.SYNC, { value: 0x20120707 }),
-      resp(req.op, { value: 0xdeadbeef }),
-    ]);
+    const t = new FakeTransport((req) => [{ raw: Buffer.from('ets Jun  8 2016 00:22:57\r\n') }, resp(Op.SYNC, { value: 0x20120707 }), resp(req.op, { value: 0xdeadbeef })]);
     const s = new LoaderSession(new LoaderConnection(t));
     assert.equal(await s.readReg(0x40001000), 0xdeadbeef);
     assert.deepEqual([...t.requests[0].data], [0x00, 0x10, 0x00, 0x40]);

@@ -24,7 +24,10 @@ describe('flasher stub images and upload', () => {
   it('prefers a stub directory given by the user', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stubs-'));
     try {
-      fs.writeFileSync(path.join(dir, 'esp32c3.json'), JSON.stringify({ entry: 0x40380000, text: Buffer.from([1, 2, 3, 4]).toString('base64'), text_start: 0x40380000, data: '', data_start: 0 }));
+      fs.writeFileSync(
+        path.join(dir, 'esp32c3.json'),
+        JSON.stringify({ entry: 0x40380000, text: Buffer.from([1, 2, 3, 4]).toString('base64'), text_start: 0x40380000, data: '', data_start: 0 }),
+      );
       const s = loadStub(chipFacts('esp32c3'), dir);
       assert.equal(s.file, path.join(dir, 'esp32c3.json'));
       assert.deepEqual([...s.text], [1, 2, 3, 4]);
@@ -56,14 +59,21 @@ describe('flasher stub images and upload', () => {
   it('says the stub did not start when no OHAI comes', async () => {
     const t = new FakeTransport((req) => [resp(req.op)]);
     const s = new LoaderSession(new LoaderConnection(t));
-    await assert.rejects(uploadStub(s, { entry: 1, text: new Uint8Array(4), textStart: 0, file: 'stub.json' }), /The flasher stub \(stub\.json\) did not start: no "OHAI".*--no-stub/);
+    await assert.rejects(
+      uploadStub(s, { entry: 1, text: new Uint8Array(4), textStart: 0, file: 'stub.json' }),
+      /The flasher stub \(stub\.json\) did not start: no "OHAI".*--no-stub/,
+    );
   });
 
   it('blames Secure Boot for a missing OHAI only when the eFuses show it', async function () {
     this.timeout(15_000);
     const stub = { entry: 1, text: new Uint8Array(4), textStart: 0, file: 'stub.json' };
-    const upload = (ctx: { secureBoot: boolean; secureDownloadMode: boolean }) => uploadStub(new LoaderSession(new LoaderConnection(new FakeTransport((req) => [resp(req.op)]))), stub, undefined, ctx);
-    await assert.rejects(upload({ secureBoot: true, secureDownloadMode: false }), /did not start: no "OHAI" within 3 s after MEM_END\. This chip has Secure Boot on, which can forbid running code from RAM\. Flash without the stub \(--no-stub\)\.$/);
+    const upload = (ctx: { secureBoot: boolean; secureDownloadMode: boolean }) =>
+      uploadStub(new LoaderSession(new LoaderConnection(new FakeTransport((req) => [resp(req.op)]))), stub, undefined, ctx);
+    await assert.rejects(
+      upload({ secureBoot: true, secureDownloadMode: false }),
+      /did not start: no "OHAI" within 3 s after MEM_END\. This chip has Secure Boot on, which can forbid running code from RAM\. Flash without the stub \(--no-stub\)\.$/,
+    );
     await assert.rejects(upload({ secureBoot: false, secureDownloadMode: false }), (e: unknown) => {
       assert.ok(e instanceof StubStartError);
       assert.equal(e.reason, 'no-greeting');
@@ -130,7 +140,7 @@ describe('flasher stub images and upload', () => {
       problem(() => loadStub(chipFacts('esp32'), dir), 'dir-empty', /holds no stub JSON files/);
     });
 
-    it('a folder without this chip\'s stub names the file it wants', () => {
+    it("a folder without this chip's stub names the file it wants", () => {
       fs.writeFileSync(path.join(dir, 'esp32s3.json'), '{}');
       problem(() => loadStub(chipFacts('esp32c3'), dir), 'no-stub-for-chip', /has no stub for ESP32-C3 \(esp32c3\.json\)/);
     });

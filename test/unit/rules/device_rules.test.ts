@@ -93,12 +93,20 @@ describe('safety checks: one refusal each, with a message a person can act on', 
     const r = only(safetyRefusals([seg({ offset: 0x10010 })], ctx('esp32'), true), ['unaligned-offset']);
     assert.equal(r.overridable, false);
     assert.match(r.message, /segment "app" at 0x10010: an encrypted segment must start at a multiple of 32 bytes on ESP32\. Move it to 0x10000 or 0x10020/);
-    assert.deepEqual(safetyRefusals([seg({ offset: 0x10010 })], ctx('esp32c3'), false).refusals.map((x) => x.code), ['unaligned-offset']);
+    assert.deepEqual(
+      safetyRefusals([seg({ offset: 0x10010 })], ctx('esp32c3'), false).refusals.map((x) => x.code),
+      ['unaligned-offset'],
+    );
   });
 
   // The region rule: the plan's table (factory app at 0x10000, nvs at 0x9000, storage at 0x110000).
   const table: FlashLayout = {
-    partitions: [makePartition('nvs', 1, 0x02, 0x9000, 0x6000, 0), makePartition('factory', 0, 0x00, 0x10000, 0x100000, 0), makePartition('storage', 1, 0x82, 0x110000, 0x10000, 0), makePartition('secret', 1, 0x82, 0x120000, 0x10000, 1)],
+    partitions: [
+      makePartition('nvs', 1, 0x02, 0x9000, 0x6000, 0),
+      makePartition('factory', 0, 0x00, 0x10000, 0x100000, 0),
+      makePartition('storage', 1, 0x82, 0x110000, 0x10000, 0),
+      makePartition('secret', 1, 0x82, 0x120000, 0x10000, 1),
+    ],
     tableOffset: 0x8000,
     source: "the plan's partition table",
   };
@@ -108,7 +116,10 @@ describe('safety checks: one refusal each, with a message a person can act on', 
       const r = only(safetyRefusals([seg({ encrypt: 'off', bytes })], ctx('esp32c6', { layout: table }), false));
       assert.equal(r.code, 'plaintext-in-encrypted-region');
       assert.equal(r.overridable, true);
-      assert.match(r.reason, /Refusing to write segment "app" at 0x10000 as plaintext: flash encryption is on \(Development mode\) on this ESP32-C6 and partition factory \(app\/factory, encrypted by default/);
+      assert.match(
+        r.reason,
+        /Refusing to write segment "app" at 0x10000 as plaintext: flash encryption is on \(Development mode\) on this ESP32-C6 and partition factory \(app\/factory, encrypted by default/,
+      );
     }
     assert.equal(safetyRefusals([seg({ encrypt: 'off' })], ctx('esp32c6', { layout: table }), true).refusals.length, 0, 'forced');
   });
@@ -129,20 +140,31 @@ describe('safety checks: one refusal each, with a message a person can act on', 
   });
 
   it('no partition table known: plaintext beyond the table sector is refused, saying why the region is unknown', () => {
-    const r = only(safetyRefusals([seg({ name: 'storage', offset: 0x110000, encrypt: 'off' })], ctx('esp32c3', { layout: { tableOffset: 0x8000, source: 'x', unknownWhy: 'the device has no partition table at 0x8000 (blank flash)' } }), false));
+    const r = only(
+      safetyRefusals(
+        [seg({ name: 'storage', offset: 0x110000, encrypt: 'off' })],
+        ctx('esp32c3', { layout: { tableOffset: 0x8000, source: 'x', unknownWhy: 'the device has no partition table at 0x8000 (blank flash)' } }),
+        false,
+      ),
+    );
     assert.match(r.reason, /no partition table says what lies \(the device has no partition table at 0x8000 \(blank flash\)\)/);
     // Encryption off on the device: no region rule.
     assert.deepEqual(safetyRefusals([seg({ encrypt: 'off' })], ctx('esp32c3', {}, { flashEncryptionEnabled: false, mode: 'off' }), false).refusals, []);
   });
 
   it('image larger than the flash: refuses, not forceable', () => {
-    const r = only(safetyRefusals([seg({ encrypt: 'off', offset: 0x3f0000, bytes: new Uint8Array(0x20000) })], ctx('esp32c3', {}, { flashEncryptionEnabled: false, mode: 'off' }), true));
+    const r = only(
+      safetyRefusals([seg({ encrypt: 'off', offset: 0x3f0000, bytes: new Uint8Array(0x20000) })], ctx('esp32c3', {}, { flashEncryptionEnabled: false, mode: 'off' }), true),
+    );
     assert.match(r.message, /segment "app" at 0x3f0000: it is 131072 bytes and ends at 0x410000 once padded, beyond the 4 MB flash \(ends at 0x400000\)/);
     // Padding counts: 3 bytes ending exactly at the end of flash are written as 4.
     const off = ctx('esp32c3', {}, { flashEncryptionEnabled: false, mode: 'off' });
     const tail = only(safetyRefusals([seg({ encrypt: 'off', offset: 0x3ffffd, bytes: new Uint8Array(3) })], off, false), ['unaligned-offset']);
     assert.match(tail.message, /ends at 0x400001 once padded/);
-    assert.deepEqual(safetyRefusals([seg({ encrypt: 'off', offset: 0x3ffffc, bytes: new Uint8Array(4) })], off, false).refusals.map((x) => x.code), ['unaligned-offset']);
+    assert.deepEqual(
+      safetyRefusals([seg({ encrypt: 'off', offset: 0x3ffffc, bytes: new Uint8Array(4) })], off, false).refusals.map((x) => x.code),
+      ['unaligned-offset'],
+    );
   });
 
   it('image built for another chip: refuses unless forced', () => {

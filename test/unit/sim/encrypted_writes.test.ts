@@ -57,7 +57,10 @@ describe('virtual chip encrypted writes', () => {
     ({ chip, h } = open('esp32c3', { encryption: 'development' }));
     const plain = new Uint8Array(crypto.randomBytes(0x900));
     const st = await romWrite(h, 0x10000, plain, 1);
-    assert.ok(st.every((s) => s === '00000000'), st.join());
+    assert.ok(
+      st.every((s) => s === '00000000'),
+      st.join(),
+    );
     assert.ok(same(chip.readFlash(0x10000, plain.length), xtsEncrypt(chip.key!, 0x10000, plain)));
     assert.ok(same(chip.decryptFlash(0x10000, plain.length), plain));
     assert.ok(same(chip.encryptForFlash(0x10000, plain), chip.readFlash(0x10000, plain.length)));
@@ -74,7 +77,10 @@ describe('virtual chip encrypted writes', () => {
     ({ chip, h } = open('esp32', { encryption: 'development' }));
     const plain = new Uint8Array(crypto.randomBytes(0x800));
     const st = await romWrite(h, 0x10000, plain);
-    assert.ok(st.every((s) => s === '00000000'), st.join());
+    assert.ok(
+      st.every((s) => s === '00000000'),
+      st.join(),
+    );
     assert.ok(same(chip.readFlash(0x10000, plain.length), plain));
     assert.ok(!same(chip.decryptFlash(0x10000, plain.length), plain), 'the chip would read garbage');
   });
@@ -85,7 +91,10 @@ describe('virtual chip encrypted writes', () => {
     await enterStub(h);
     const plain = new Uint8Array(crypto.randomBytes(0x5000));
     const st = await stubWrite(h, 0x20000, plain, OP.ENCRYPT_DATA);
-    assert.ok(st.every((s) => s === '0000'), st.join());
+    assert.ok(
+      st.every((s) => s === '0000'),
+      st.join(),
+    );
     assert.ok(same(chip.readFlash(0x20000, plain.length), esp32Encrypt(key, 0x20000, plain, 0xf)));
     assert.ok(same(chip.decryptFlash(0x20000, plain.length), plain));
   });
@@ -156,7 +165,10 @@ describe('virtual chip encrypted writes', () => {
       await enterStub(h);
       const plain = vec('bootloader.bin');
       const st = await stubWrite(h, 0x1000, plain, OP.ENCRYPT_DATA);
-      assert.ok(st.every((s) => s === '0000'), st.join());
+      assert.ok(
+        st.every((s) => s === '0000'),
+        st.join(),
+      );
       assert.ok(same(chip.readFlash(0x1000, plain.length), vec('bootloader-encrypted.bin')));
     });
 
@@ -173,7 +185,10 @@ describe('virtual chip encrypted writes', () => {
       await enterStub(h);
       const plain = vec('hello-world-signed.bin');
       const st = await stubWrite(h, 0x20000, plain, OP.FLASH_DATA, 1);
-      assert.ok(st.every((s) => s === '0000'), st.join());
+      assert.ok(
+        st.every((s) => s === '0000'),
+        st.join(),
+      );
       assert.ok(same(chip.readFlash(0x20000, plain.length), vec('hello-world-signed-encrypted-aes-xts.bin')));
     });
   });

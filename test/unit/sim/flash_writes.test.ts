@@ -70,7 +70,10 @@ describe('virtual chip flash writes', () => {
       const blocks = Math.ceil(z.length / 0x4000);
       assert.equal(hex((await h.command(OP.DEFL_BEGIN, words(image.length, blocks, 0x4000, 0x20000))).data), '0000');
       const st = await sendBlocks(h, OP.DEFL_DATA, z, 0x4000);
-      assert.ok(st.every((s) => s === '0000'), st.join());
+      assert.ok(
+        st.every((s) => s === '0000'),
+        st.join(),
+      );
       assert.equal(hex((await h.command(OP.DEFL_END, words(1))).data), '0000');
       assert.ok(same(chip.readFlash(0x20000, image.length), image));
     });
@@ -115,7 +118,10 @@ describe('virtual chip flash writes', () => {
     await h.command(OP.DEFL_BEGIN, words(0x1000, 1, 0x4000, 0x10000));
     assert.deepEqual(await sendBlocks(h, OP.DEFL_DATA, z, 0x4000), ['0000']);
     assert.equal(hex((await h.command(OP.DEFL_END, words(1))).data), 'c900');
-    assert.ok(chip.readFlash(0x11000, 0x1000).every((b) => b === 0xff), 'nothing written past the announced size');
+    assert.ok(
+      chip.readFlash(0x11000, 0x1000).every((b) => b === 0xff),
+      'nothing written past the announced size',
+    );
   });
 
   it('programming only clears bits: data written past the erased range is corrupted (old AND new)', async () => {
@@ -127,6 +133,9 @@ describe('virtual chip flash writes', () => {
     const st = await sendBlocks(h, OP.FLASH_DATA, new Uint8Array(0x2000).fill(0x3c), 0x400);
     assert.ok(st.every((s) => s === '00000000'));
     assert.ok(chip.readFlash(0x10000, 0x1000).every((b) => b === 0x3c));
-    assert.ok(chip.readFlash(0x11000, 0x1000).every((b) => b === (0x3c & 0x0f)), 'unerased sector shows 0x0c');
+    assert.ok(
+      chip.readFlash(0x11000, 0x1000).every((b) => b === (0x3c & 0x0f)),
+      'unerased sector shows 0x0c',
+    );
   });
 });

@@ -41,7 +41,13 @@ describe('virtual chip line behaviour', () => {
   it('unix "tight" sequence (0,0)→(1,1)→(0,1)→(1,0)→(0,0) also enters download mode', async () => {
     chip = new VirtualChip({ chip: 'esp32c3' });
     h = new TestHost(chip.transport());
-    for (const [dtr, rts] of [[false, false], [true, true], [false, true], [true, false], [false, false]]) {
+    for (const [dtr, rts] of [
+      [false, false],
+      [true, true],
+      [false, true],
+      [true, false],
+      [false, false],
+    ]) {
       await h.t.setSignals({ dtr, rts });
     }
     assert.equal(chip.mode, 'download');

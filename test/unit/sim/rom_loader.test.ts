@@ -4,7 +4,23 @@ import { CHIP_MAGIC_REG, CHIP_NAMES, ChipName, chipFacts } from '../../../src/co
 import { VirtualChip, VirtualChipOptions } from '../../../src/sim/virtual_chip';
 import { cat, dataRequest, hex, parseReply, Reply, request, sync, TestHost, words } from './sim_test_helpers';
 
-const OP = { FLASH_BEGIN: 0x02, FLASH_DATA: 0x03, FLASH_END: 0x04, SYNC: 0x08, WRITE_REG: 0x09, READ_REG: 0x0a, SPI_SET_PARAMS: 0x0b, SPI_ATTACH: 0x0d, READ_FLASH_SLOW: 0x0e, CHANGE_BAUDRATE: 0x0f, DEFL_BEGIN: 0x10, SPI_FLASH_MD5: 0x13, GET_SECURITY_INFO: 0x14, ERASE_FLASH: 0xd0, READ_FLASH: 0xd2 };
+const OP = {
+  FLASH_BEGIN: 0x02,
+  FLASH_DATA: 0x03,
+  FLASH_END: 0x04,
+  SYNC: 0x08,
+  WRITE_REG: 0x09,
+  READ_REG: 0x0a,
+  SPI_SET_PARAMS: 0x0b,
+  SPI_ATTACH: 0x0d,
+  READ_FLASH_SLOW: 0x0e,
+  CHANGE_BAUDRATE: 0x0f,
+  DEFL_BEGIN: 0x10,
+  SPI_FLASH_MD5: 0x13,
+  GET_SECURITY_INFO: 0x14,
+  ERASE_FLASH: 0xd0,
+  READ_FLASH: 0xd2,
+};
 
 export function romSession(chip: ChipName, extra: Partial<VirtualChipOptions> = {}): { chip: VirtualChip; h: TestHost } {
   const c = new VirtualChip({ chip, resetLines: false, bootLog: false, ...extra });
@@ -83,7 +99,7 @@ describe('virtual chip ROM loader, every chip', () => {
       it('flash-ID through the SPI user-command registers: 0xEF, size id 0x16 for 4 MiB; CMD bit 18 reads back cleared', async () => {
         const s = facts.spi;
         const wr = (addr: number, value: number): Uint8Array => words(addr, value, 0xffffffff, 0);
-        const groups = [wr(s.base + s.usr, 1 << 31 | 1 << 28), wr(s.base + s.usr2, (7 << 28) | 0x9f), wr(s.base + s.w0, 0)];
+        const groups = [wr(s.base + s.usr, (1 << 31) | (1 << 28)), wr(s.base + s.usr2, (7 << 28) | 0x9f), wr(s.base + s.w0, 0)];
         if (s.misoDlen !== undefined) groups.push(wr(s.base + s.misoDlen, 23));
         const w = await h.command(OP.WRITE_REG, cat(...groups));
         assert.equal(hex(w.data), OK);
@@ -116,7 +132,10 @@ describe('virtual chip ROM loader, every chip', () => {
         const image = new Uint8Array(crypto.randomBytes(0x500));
         const begin = await h.command(OP.FLASH_BEGIN, words(0x800, 2, 0x400, 0x20000));
         assert.equal(hex(begin.data), OK);
-        assert.ok(chip.readFlash(0x20000, 0x1000).every((b) => b === 0xff), 'sector erased at BEGIN');
+        assert.ok(
+          chip.readFlash(0x20000, 0x1000).every((b) => b === 0xff),
+          'sector erased at BEGIN',
+        );
         for (let seq = 0; seq < 2; seq++) {
           const block = new Uint8Array(0x400).fill(0xff);
           block.set(image.subarray(seq * 0x400, seq * 0x400 + 0x400));
@@ -125,7 +144,10 @@ describe('virtual chip ROM loader, every chip', () => {
         }
         assert.equal(hex(chip.readFlash(0x20000, 0x500)), hex(image));
         assert.ok(chip.readFlash(0x20500, 0xb00).every((b) => b === 0xff));
-        assert.ok(chip.readFlash(0x21000, 0x1000).every((b) => b === 0x00), 'sector outside BEGIN range untouched');
+        assert.ok(
+          chip.readFlash(0x21000, 0x1000).every((b) => b === 0x00),
+          'sector outside BEGIN range untouched',
+        );
       });
 
       it(`FLASH_BEGIN with a 5th (encrypted) word is ${facts.romEncryptedFlag ? 'accepted' : 'refused with 01 05 (§12)'}`, async () => {

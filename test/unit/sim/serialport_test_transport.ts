@@ -46,7 +46,9 @@ export async function openSerialTestTransport(path: string, baudRate = 115200): 
       rx = [];
     },
     async setSignals(s) {
-      await new Promise<void>((res, rej) => port.set({ ...(s.dtr !== undefined ? { dtr: s.dtr } : {}), ...(s.rts !== undefined ? { rts: s.rts } : {}) }, (e) => (e ? rej(e) : res())));
+      await new Promise<void>((res, rej) =>
+        port.set({ ...(s.dtr !== undefined ? { dtr: s.dtr } : {}), ...(s.rts !== undefined ? { rts: s.rts } : {}) }, (e) => (e ? rej(e) : res())),
+      );
     },
     async setBaudRate(b) {
       await new Promise<void>((res, rej) => port.update({ baudRate: b }, (e) => (e ? rej(e) : res())));

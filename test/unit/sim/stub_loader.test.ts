@@ -4,7 +4,24 @@ import { CHIP_MAGIC_REG, CHIP_NAMES, chipFacts, ChipName } from '../../../src/co
 import { VirtualChip, VirtualChipOptions } from '../../../src/sim/virtual_chip';
 import { cat, dataRequest, enterStub, hex, parseReply, request, sync, TestHost, words } from './sim_test_helpers';
 
-const OP = { FLASH_BEGIN: 0x02, FLASH_DATA: 0x03, FLASH_END: 0x04, MEM_END: 0x06, READ_REG: 0x0a, SPI_ATTACH: 0x0d, READ_FLASH_SLOW: 0x0e, CHANGE_BAUDRATE: 0x0f, DEFL_BEGIN: 0x10, SPI_FLASH_MD5: 0x13, GET_SECURITY_INFO: 0x14, ERASE_FLASH: 0xd0, ERASE_REGION: 0xd1, READ_FLASH: 0xd2, RUN_USER_CODE: 0xd3, ENCRYPT_DATA: 0xd4 };
+const OP = {
+  FLASH_BEGIN: 0x02,
+  FLASH_DATA: 0x03,
+  FLASH_END: 0x04,
+  MEM_END: 0x06,
+  READ_REG: 0x0a,
+  SPI_ATTACH: 0x0d,
+  READ_FLASH_SLOW: 0x0e,
+  CHANGE_BAUDRATE: 0x0f,
+  DEFL_BEGIN: 0x10,
+  SPI_FLASH_MD5: 0x13,
+  GET_SECURITY_INFO: 0x14,
+  ERASE_FLASH: 0xd0,
+  ERASE_REGION: 0xd1,
+  READ_FLASH: 0xd2,
+  RUN_USER_CODE: 0xd3,
+  ENCRYPT_DATA: 0xd4,
+};
 
 async function stubSession(chip: ChipName, extra: Partial<VirtualChipOptions> = {}): Promise<{ chip: VirtualChip; h: TestHost }> {
   const c = new VirtualChip({ chip, resetLines: false, bootLog: false, ...extra });

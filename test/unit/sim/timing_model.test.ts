@@ -14,7 +14,10 @@ describe('virtual chip timing model', function () {
 
   it('uses the W25Q32JV typical figures by default', () => {
     const { eraseSectorMs, eraseBlockMs, programPageMs, chipEraseMsPerMiB, replyLatencyMs } = DATASHEET_TIMINGS;
-    assert.deepEqual({ eraseSectorMs, eraseBlockMs, programPageMs, chipEraseMsPerMiB, replyLatencyMs }, { eraseSectorMs: 45, eraseBlockMs: 150, programPageMs: 0.4, chipEraseMsPerMiB: 2500, replyLatencyMs: 0 });
+    assert.deepEqual(
+      { eraseSectorMs, eraseBlockMs, programPageMs, chipEraseMsPerMiB, replyLatencyMs },
+      { eraseSectorMs: 45, eraseBlockMs: 150, programPageMs: 0.4, chipEraseMsPerMiB: 2500, replyLatencyMs: 0 },
+    );
     assert.equal(wireMs(11520, 115200), 1000);
   });
 

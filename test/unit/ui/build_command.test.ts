@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { buildCommand } from '../../../src/ui/build_command';
 import type { ProjectView } from '../../../src/ui/plan_rows';
 
-const view = (kind: string, buildDir: string): ProjectView => ({ kind, buildDir, plan: { settings: { mode: 'dio', size: '4MB', freq: '40m' }, segments: [] } as never, problems: [], looked: [] });
+const view = (kind: string, buildDir: string): ProjectView => ({
+  kind,
+  buildDir,
+  plan: { settings: { mode: 'dio', size: '4MB', freq: '40m' }, segments: [] } as never,
+  problems: [],
+  looked: [],
+});
 const none = () => false;
 
 describe('ui/build_command', () => {

@@ -30,7 +30,12 @@ describe('ui/durable_memento', () => {
 
   it('falls back to the workspace state for keys it never wrote, and keeps removals as removals', async () => {
     const file = path.join(dir, 'state.json');
-    const inner = new MemoryMemento(new Map<string, unknown>([['old', 1], ['gone', 2]]));
+    const inner = new MemoryMemento(
+      new Map<string, unknown>([
+        ['old', 1],
+        ['gone', 2],
+      ]),
+    );
     const m = new DurableMemento(inner, file);
     assert.equal(m.get('old'), 1);
     await m.update('gone', undefined);

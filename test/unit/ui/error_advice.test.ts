@@ -32,8 +32,18 @@ describe('ui/error_advice', () => {
 
   it('turns a refused flash result into a refusal, from the core refusal list, and says whether all can be overridden', () => {
     const tail = ' Written: nothing. Not written: app.';
-    const plaintext = { code: 'plaintext-in-encrypted-region', segment: 'app', offset: 0x10000, overridable: true, reason: 'Segment "app" at 0x10000 is plaintext but the device has flash encryption on.', advice: 'Write it encrypted.' };
-    const over = flashResultError({ error: 'Nothing was written. ' + plaintext.reason + tail, refusals: [{ ...plaintext, message: `${plaintext.reason} ${plaintext.advice}` }] }, 'fallback');
+    const plaintext = {
+      code: 'plaintext-in-encrypted-region',
+      segment: 'app',
+      offset: 0x10000,
+      overridable: true,
+      reason: 'Segment "app" at 0x10000 is plaintext but the device has flash encryption on.',
+      advice: 'Write it encrypted.',
+    };
+    const over = flashResultError(
+      { error: 'Nothing was written. ' + plaintext.reason + tail, refusals: [{ ...plaintext, message: `${plaintext.reason} ${plaintext.advice}` }] },
+      'fallback',
+    );
     const a = adviseError(over, 'p');
     assert.equal(a.kind, 'refusal');
     assert.equal(a.overridable, true);

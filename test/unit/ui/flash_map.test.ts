@@ -37,7 +37,10 @@ describe('ui/flash_map', () => {
     assert.equal(est.flashSize, 2 * MiB);
     assert.match(est.flashSizeSource, /estimated/);
     const small = buildFlashMap({ segments, partitions, sizeSetting: '1MB', isEncrypted: () => false });
-    assert.deepEqual(small.writes.filter((w) => w.beyondEnd).map((w) => w.name), ['storage']);
+    assert.deepEqual(
+      small.writes.filter((w) => w.beyondEnd).map((w) => w.name),
+      ['storage'],
+    );
   });
 
   it('draws to scale with encrypted writes marked, and escapes names', () => {

@@ -66,7 +66,11 @@ describe('ui/manifest', () => {
   });
 
   it('allow-lists the VSIX contents', () => {
-    const lines = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const lines = fs
+      .readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     assert.equal(lines[0], '**', 'starts by excluding everything');
     for (const keep of ['!dist/extension.js', '!dist/cli.js', '!dist/prebuilds/**', '!dist/stubs/**', '!media/**', '!package.json']) {
       assert.ok(lines.includes(keep), `.vscodeignore keeps ${keep}`);

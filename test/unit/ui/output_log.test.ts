@@ -69,7 +69,10 @@ describe('ui/output_log', () => {
     assert.equal(lines[0].text, 'Flash finished in 2.0 s (900 bytes sent, 80 received).');
     assert.match(lines[1].text, /app\s+0x00010000\s+written\s+1234 bytes {2}0\.5 s, verified/);
     const got: string[] = [];
-    writeLines({ info: (m) => got.push(`I ${m}`), warn: (m) => got.push(`W ${m}`), error: (m) => got.push(`E ${m}`) }, new FlashLogFormatter().lines({ kind: 'warning', message: 'slow' }));
+    writeLines(
+      { info: (m) => got.push(`I ${m}`), warn: (m) => got.push(`W ${m}`), error: (m) => got.push(`E ${m}`) },
+      new FlashLogFormatter().lines({ kind: 'warning', message: 'slow' }),
+    );
     assert.deepEqual(got, ['W Warning: slow']);
   });
 

@@ -16,10 +16,7 @@ describe('ui/plan_rows (synthetic plan)', () => {
   const plan: FlashPlan = {
     chip: 'esp32c3',
     settings: { mode: 'dio', size: '4MB', freq: '80m' },
-    segments: [
-      seg('app', 0x10000, 0x1000, true, { file: '/b/app.bin', encryptSource: 'flasher_args.json' }),
-      seg('bootloader', 0x0, 0x800, true),
-    ],
+    segments: [seg('app', 0x10000, 0x1000, true, { file: '/b/app.bin', encryptSource: 'flasher_args.json' }), seg('bootloader', 0x0, 0x800, true)],
     partitions: [
       { label: 'nvs', type: 1, subtype: 2, typeName: 'data', subtypeName: 'nvs', offset: 0x9000, size: 0x6000, encrypted: false },
       { label: 'factory', type: 0, subtype: 0, typeName: 'app', subtypeName: 'factory', offset: 0x10000, size: 0x100000, encrypted: false },
@@ -51,10 +48,14 @@ describe('ui/plan_rows (synthetic plan)', () => {
   });
 
   it('puts the image facts into the tooltip and survives a describe() that throws', () => {
-    const rows = planRows(view, () => true, (s) => {
-      if (s.name === 'bootloader') throw new Error('bad image');
-      return { chip: 'ESP32-C3', project: 'blink', version: '1.2', idfVersion: 'v5.3.1', date: 'Jan 14 2025', time: '11:24:15' };
-    });
+    const rows = planRows(
+      view,
+      () => true,
+      (s) => {
+        if (s.name === 'bootloader') throw new Error('bad image');
+        return { chip: 'ESP32-C3', project: 'blink', version: '1.2', idfVersion: 'v5.3.1', date: 'Jan 14 2025', time: '11:24:15' };
+      },
+    );
     const app = rows.find((r) => r.segmentName === 'app')!;
     assert.match(app.tooltip, /Image for: ESP32-C3\nProject: blink\nVersion: 1.2\nESP-IDF: v5.3.1\nBuilt: Jan 14 2025 11:24:15/);
     assert.doesNotMatch(rows.find((r) => r.segmentName === 'bootloader')!.tooltip, /Project:/);
@@ -63,7 +64,10 @@ describe('ui/plan_rows (synthetic plan)', () => {
   it('has a headline naming the build, chip and flash settings, or what was looked for', () => {
     assert.equal(planHeadline(view), 'ESP-IDF build: /b · ESP32-C3 · dio 4MB 80m');
     // The tree passes a display function: the build folder relative to the workspace.
-    assert.equal(planHeadline(view, (p) => (p === '/b' ? 'build' : p)), 'ESP-IDF build: build · ESP32-C3 · dio 4MB 80m');
+    assert.equal(
+      planHeadline(view, (p) => (p === '/b' ? 'build' : p)),
+      'ESP-IDF build: build · ESP32-C3 · dio 4MB 80m',
+    );
     assert.equal(
       planHeadline({ plan: { settings: plan.settings, segments: [] }, problems: [], kind: 'none', looked: ['/w/build/flasher_args.json', '/w/platformio.ini'] }),
       'No build output found. Looked for: /w/build/flasher_args.json, /w/platformio.ini',
@@ -88,6 +92,9 @@ describe('ui/plan_rows (real build output)', () => {
   it('06 (stale littlefs.bin): the reader’s warning becomes a warning row pointing at the file', async () => {
     const r = await readProject(path.join(CORPUS, '06-esp32s2-ota-littlefs'));
     const problems = planRows(r, () => false).filter((x) => x.kind === 'problem');
-    assert.ok(problems.some((p) => p.icon === 'warning' && /littlefs\.bin/.test(p.label)), JSON.stringify(problems.map((p) => p.label)));
+    assert.ok(
+      problems.some((p) => p.icon === 'warning' && /littlefs\.bin/.test(p.label)),
+      JSON.stringify(problems.map((p) => p.label)),
+    );
   });
 });

@@ -48,6 +48,9 @@ describe('ui/port_items', () => {
     assert.deepEqual(shown(items).slice(0, 2), ['--ESP boards (known USB bridges)', '']);
     assert.equal(items[1].description, 'udevadm missing');
     const virt = virtualChipItems('esp32c3', 'virtual:esp32c3');
-    assert.deepEqual(virt.slice(0, 2).map((v) => `${v.value}${v.active ? '*' : ''}`), ['virtual:esp32c3*', 'virtual:esp32c3:encryption=development']);
+    assert.deepEqual(
+      virt.slice(0, 2).map((v) => `${v.value}${v.active ? '*' : ''}`),
+      ['virtual:esp32c3*', 'virtual:esp32c3:encryption=development'],
+    );
   });
 });

@@ -9,10 +9,7 @@ describe('ui/port_locks', () => {
     assert.equal(locks.tryAcquire('/dev/ttyUSB0', 'Erase Flash'), undefined);
     assert.ok(locks.tryAcquire('/dev/ttyUSB1', 'Flash'), 'another port is independent');
     const job = locks.busy('/dev/ttyUSB0')!;
-    assert.equal(
-      PortLocks.refusal(job, 'Erase Flash'),
-      '/dev/ttyUSB0 is busy: "Flash" is still running there. Wait for it to finish (or cancel it) before "Erase Flash".',
-    );
+    assert.equal(PortLocks.refusal(job, 'Erase Flash'), '/dev/ttyUSB0 is busy: "Flash" is still running there. Wait for it to finish (or cancel it) before "Erase Flash".');
     release();
     release(); // twice is harmless
     assert.equal(locks.busy('/dev/ttyUSB0'), undefined);

@@ -24,9 +24,15 @@ describe('ui/progress', () => {
     const p = new PlanProgress();
     const inc = run(p, job);
     assert.ok(inc.every((i) => i >= 0));
-    assert.equal(inc.reduce((a, b) => a + b, 0), 100);
+    assert.equal(
+      inc.reduce((a, b) => a + b, 0),
+      100,
+    );
     assert.equal(p.percent, 100);
-    assert.deepEqual(inc.slice(0, 4).map((i) => Math.round(i * 10) / 10), [0, 0, 12.5, 12.5]);
+    assert.deepEqual(
+      inc.slice(0, 4).map((i) => Math.round(i * 10) / 10),
+      [0, 0, 12.5, 12.5],
+    );
   });
 
   it('says which segment, where, how far and how fast', () => {
@@ -73,7 +79,10 @@ describe('ui/progress', () => {
     ]);
     assert.equal(inc[2], 0);
     assert.ok(p.percent <= 100);
-    assert.equal(inc.reduce((a, b) => a + b, 0), 100);
+    assert.equal(
+      inc.reduce((a, b) => a + b, 0),
+      100,
+    );
   });
 });
 
@@ -81,7 +90,11 @@ describe('ui/progress StepBatcher', () => {
   it('sends at most one step per interval, sums increments and flushes the rest', () => {
     let t = 0;
     const sent: Array<{ increment: number; message?: string }> = [];
-    const b = new StepBatcher((s) => sent.push(s), 100, () => t);
+    const b = new StepBatcher(
+      (s) => sent.push(s),
+      100,
+      () => t,
+    );
     b.add({ increment: 1, message: 'a' });
     t = 10;
     b.add({ increment: 2, message: 'b' });
@@ -96,6 +109,9 @@ describe('ui/progress StepBatcher', () => {
     assert.deepEqual(sent[2], { increment: 5, message: 'done' });
     b.flush();
     assert.equal(sent.length, 3, 'nothing pending: no empty step');
-    assert.equal(sent.reduce((n, s) => n + s.increment, 0), 15);
+    assert.equal(
+      sent.reduce((n, s) => n + s.increment, 0),
+      15,
+    );
   });
 });

@@ -17,7 +17,10 @@ describe('ui/refusal_dialog', () => {
     const d = refusalDialog(refusals, { operation: 'Flash', encrypted: false, canOverride: true });
     assert.equal(d.fix, 'flash-encrypted');
     assert.equal(d.overridable, true);
-    assert.equal(d.message, 'Flash: nothing was written — this device’s flash is encrypted, and these segments would be written as plaintext, which does not boot (bootloader, partition-table, app).');
+    assert.equal(
+      d.message,
+      'Flash: nothing was written — this device’s flash is encrypted, and these segments would be written as plaintext, which does not boot (bootloader, partition-table, app).',
+    );
     assert.equal(d.detail.split('Write it encrypted, or turn encryption on for this segment.').length, 2, 'the advice appears once');
     for (const r of refusals) assert.equal(d.detail.split(r.reason!).length, 2, `"${r.reason}" appears once`);
     assert.match(d.detail, /"Flash \(Encrypted\) Instead" runs the same flash with encryption on/);

@@ -22,7 +22,15 @@ describe('ui/usb_bridges', () => {
   });
 
   it('recognises CH340, CH9102 and the native USB ids', () => {
-    for (const [vid, pid] of [['1a86', '7523'], ['1A86', '55D4'], ['303a', '0002'], ['303a', '0009'], ['303a', '0012'], ['0403', '6010'], ['0403', '6014']]) {
+    for (const [vid, pid] of [
+      ['1a86', '7523'],
+      ['1A86', '55D4'],
+      ['303a', '0002'],
+      ['303a', '0009'],
+      ['303a', '0012'],
+      ['0403', '6010'],
+      ['0403', '6014'],
+    ]) {
       assert.ok(describePort({ path: 'x', vendorId: vid, productId: pid }).bridge, `${vid}:${pid}`);
     }
   });

@@ -5,7 +5,10 @@ import { isVirtualPort, virtualPortChoices } from '../../../src/ui/virtual_ports
 describe('ui/virtual_ports', () => {
   it('offers every chip, the plan chip first with an encryption variant', () => {
     const c = virtualPortChoices('esp32s3');
-    assert.deepEqual(c.slice(0, 2).map((x) => x.path), ['virtual:esp32s3', 'virtual:esp32s3:encryption=development']);
+    assert.deepEqual(
+      c.slice(0, 2).map((x) => x.path),
+      ['virtual:esp32s3', 'virtual:esp32s3:encryption=development'],
+    );
     assert.equal(c[0].label, 'Virtual ESP32-S3');
     assert.equal(c.length, CHIP_NAMES.length + 1);
   });
