@@ -45,20 +45,22 @@ describe('preparing segments for the wire', () => {
     assert.equal(p.expectedMd5, md5(bytes));
   });
 
-  it('device encryption: pads to 32 on ESP32; the legacy stub v1.11.1 gets the FLASH_BEGIN flag, uncompressed', () => {
+  it('device encryption: pads to 32 on ESP32; the legacy stub v1.11.1 gets FLASH_DEFL_BEGIN with the encrypt flag (compressed + encrypted, proven on the real ROM)', () => {
     const bytes = new Uint8Array(40).fill(1);
     const p = prepareSegment({ name: 'app', offset: 0x10000, bytes, encrypt: 'device' }, 0, ctx({ loader: { chip: esp32, stub: LEGACY_STUB_1_11_1, secureDownloadMode: false } }));
     assert.equal(p.image.length, 64);
-    assert.equal(p.method, 'encrypted');
+    assert.equal(p.method, 'encrypted-compressed');
+    assert.equal(p.wire.beginOp, Op.FLASH_DEFL_BEGIN);
     assert.equal(p.wire.beginEncryptWord, 1);
-    assert.equal(p.wire.dataOp, Op.FLASH_DATA);
+    assert.equal(p.wire.dataOp, Op.FLASH_DEFL_DATA);
     assert.equal(p.expectedMd5, undefined);
     assert.match(p.noVerifyReason!, /give the key file/);
   });
 
-  it('device encryption: no known stub compresses encrypted data (not proven on the real ROM); the ROM writes with the flag', () => {
+  it('device encryption: only the legacy stub v1.11.1 compresses encrypted data (the others are not proven on the real ROM); the ROM writes with the flag', () => {
     const bytes = new Uint8Array(8192).fill(3);
-    for (const release of [ESP_FLASHER_STUB_1_2_2, ESP_FLASHER_STUB_0_7_0, LEGACY_STUB_1_11_1, UNKNOWN_STUB]) {
+    assert.equal(prepareSegment({ name: 'a', offset: 0, bytes, encrypt: 'device' }, 0, ctx({ release: LEGACY_STUB_1_11_1 })).method, 'encrypted-compressed');
+    for (const release of [ESP_FLASHER_STUB_1_2_2, ESP_FLASHER_STUB_0_7_0, UNKNOWN_STUB]) {
       const p = prepareSegment({ name: 'a', offset: 0, bytes, encrypt: 'device' }, 0, ctx({ release }));
       assert.equal(p.method, 'encrypted', release.name);
       assert.equal(p.compressed, undefined, release.name);
