@@ -51,14 +51,16 @@ const haveLegacy = fs.existsSync(LEGACY_SET);
 const FLAG = 'FLASH_BEGIN encrypted flag';
 const BUNDLED = 'esp-flasher-stub v1\\.2\\.2';
 const LEGACY = haveLegacy ? 'esptool-legacy-flasher-stub v1\\.11\\.1' : BUNDLED;
+/** The legacy stub v1.11.1 writes compressed + encrypted (stub_capabilities.ts); the bundled stub sends plain data with the flag. */
+const LEGACY_METHOD = haveLegacy ? new RegExp(`device-encrypted, compressed \\(${LEGACY}\\)`) : new RegExp(`device-encrypted \\(${BUNDLED}, ${FLAG}\\)`);
 
 /** Device-encrypted flavour per chip, to cover the ROM, the bundled stub and (with ../shared) esptool 4.12's legacy stub. */
 const ENCRYPTED_PATH: Record<string, { stub: boolean; stubDir?: string; label: string; method: RegExp }> = {
-  esp32: { stub: true, stubDir: haveLegacy ? LEGACY_SET : undefined, label: 'legacy stub set', method: new RegExp(`device-encrypted \\(${LEGACY}, ${FLAG}\\)`) },
+  esp32: { stub: true, stubDir: haveLegacy ? LEGACY_SET : undefined, label: 'legacy stub set', method: LEGACY_METHOD },
   esp32s2: { stub: false, label: 'ROM', method: /device-encrypted \(ROM, FLASH_BEGIN encrypted flag\)/ },
   esp32s3: { stub: true, label: 'bundled stub', method: new RegExp(`device-encrypted \\(${BUNDLED}, ${FLAG}\\)`) },
   esp32c3: { stub: false, label: 'ROM', method: /device-encrypted \(ROM, FLASH_BEGIN encrypted flag\)/ },
-  esp32c6: { stub: true, stubDir: haveLegacy ? LEGACY_SET : undefined, label: 'legacy stub set', method: new RegExp(`device-encrypted \\(${LEGACY}, ${FLAG}\\)`) },
+  esp32c6: { stub: true, stubDir: haveLegacy ? LEGACY_SET : undefined, label: 'legacy stub set', method: LEGACY_METHOD },
   esp32h2: { stub: true, label: 'bundled stub', method: new RegExp(`device-encrypted \\(${BUNDLED}, ${FLAG}\\)`) },
   esp32p4: { stub: false, label: 'ROM', method: /device-encrypted \(ROM, FLASH_BEGIN encrypted flag\)/ },
 };
