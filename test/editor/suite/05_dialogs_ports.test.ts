@@ -23,8 +23,11 @@ describe('Refusal dialog, Device view and port picker', function () {
     assert.ok(dialog, 'no modal dialog');
     assert.deepStrictEqual(dialog.items, ['Flash (Encrypted) Instead', 'Override…'], 'the fix first (the default button), the override last');
     assert.match(dialog.message, /^Flash: nothing was written — /);
+    // Each refusal's reason once; the advice once per rule (rules come with codes, so the advice is not repeated per segment).
     for (const r of refused.refusals!) {
-      assert.strictEqual(dialog.detail!.split(r.message.replace(/\s*\(--force overrides this check\.\)/, '')).length, 2, `"${r.message}" is not in the detail exactly once`);
+      assert.strictEqual(dialog.detail!.split(r.reason).length, 2, `the reason "${r.reason}" is not in the detail exactly once:\n${dialog.detail}`);
+      const advice = r.advice.replace(/\s*\(--force overrides this check\.\)/, '');
+      assert.strictEqual(dialog.detail!.split(advice).length, 2, `the advice "${advice}" is not in the detail exactly once:\n${dialog.detail}`);
     }
     assert.ok(!dialog.message.includes(refused.refusals![0].message), 'the bold line repeats a refusal paragraph');
     await waitFor(() => api.flashState.phase === 'succeeded' && api.flashState.operation === 'Flash (Encrypted)', 60_000, 'the fix (Flash (Encrypted)) to succeed');
