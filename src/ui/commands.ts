@@ -1,6 +1,6 @@
 /** Every command id and the factory that builds its handler from the context. */
 import * as vscode from 'vscode';
-import { buildFlash, buildFlashEncrypted } from './commands/build_flash';
+import { buildFlash, buildFlashEncrypted, buildFlashMonitor } from './commands/build_flash';
 import type { CommandFactory } from './commands/common';
 import { readDeviceInfo } from './commands/device_info';
 import { eraseFlash, erasePartition } from './commands/erase';
@@ -20,6 +20,7 @@ export function commandTable(map: FlashMapView): Record<string, CommandFactory> 
     'espFlasher.flashEncrypted': flashEncrypted,
     'espFlasher.buildAndFlash': buildFlash,
     'espFlasher.buildAndFlashEncrypted': buildFlashEncrypted,
+    'espFlasher.buildFlashAndMonitor': buildFlashMonitor,
     'espFlasher.flashSegment': flashSegment,
     'espFlasher.flashSegmentEncrypted': flashSegmentEncrypted,
     'espFlasher.revealFile': revealFile,

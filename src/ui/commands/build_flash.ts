@@ -1,7 +1,8 @@
 /**
- * Build and Flash, Build and Flash (Encrypted): the project's build runs as a task in the
- * terminal (idf.py / pio / cargo, or the ESP-IDF extension's build command when it is
- * installed); when it ends well the plan is read again and flashed.
+ * Build and Flash, Build and Flash (Encrypted), Build, Flash and Monitor: the project's build runs
+ * as a task in the terminal (idf.py / pio / cargo, or the ESP-IDF extension's build command when
+ * it is installed); when it ends well the plan is read again and flashed (with the monitor opened
+ * first for the last one, so the whole boot of the new firmware shows).
  */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
@@ -9,6 +10,8 @@ import type { FlashResult } from '../../core/flash/api';
 import { buildCommand, type BuildCommand } from '../build_command';
 import { parseCommandArgs, type CommandArgs } from '../command_args';
 import type { Ctx } from '../ctx';
+import { openMonitorTerminal } from '../monitor_terminal';
+import { resolvePort } from '../port_picker';
 import { loadProject } from '../project_loader';
 import { runFlash } from './flash';
 import { requireTrust, type CommandFactory } from './common';
@@ -49,8 +52,8 @@ export async function runBuildTask(ctx: Ctx, build: BuildCommand): Promise<numbe
   }
 }
 
-async function buildAndFlash(ctx: Ctx, args: CommandArgs, encrypted: boolean): Promise<FlashResult | undefined> {
-  const operation = encrypted ? 'Build and Flash (Encrypted)' : 'Build and Flash';
+async function buildAndFlash(ctx: Ctx, args: CommandArgs, encrypted: boolean, monitor = false): Promise<FlashResult | undefined> {
+  const operation = monitor ? 'Build, Flash and Monitor' : encrypted ? 'Build and Flash (Encrypted)' : 'Build and Flash';
   if (!(await requireTrust(ctx, operation))) return undefined;
   if (args.folder || !ctx.project) await loadProject(ctx, args.folder);
   const folder = ctx.project?.folder ?? ctx.projectFolder(args.folder);
@@ -89,7 +92,12 @@ async function buildAndFlash(ctx: Ctx, args: CommandArgs, encrypted: boolean): P
   // The build wrote new output: read the plan again before flashing it.
   await loadProject(ctx, args.folder);
   ctx.log('info', `${operation}: build done; flashing the plan read again at ${ctx.project?.loadedAt.toLocaleTimeString() ?? 'now'}.`);
-  return runFlash(ctx, args, { encrypted, oneSegment: false });
+  if (!monitor) return runFlash(ctx, args, { encrypted, oneSegment: false });
+  // The monitor opens first (without resetting the chip); the flash borrows its port and resets into the new firmware.
+  const port = await resolvePort(ctx, args.port, ctx.project?.view.plan.chip);
+  if (!port) return undefined;
+  await openMonitorTerminal(ctx, port, false);
+  return runFlash(ctx, { ...args, port }, { encrypted, oneSegment: false });
 }
 
 export const buildFlash: CommandFactory =
@@ -100,3 +108,7 @@ export const buildFlashEncrypted: CommandFactory =
   (ctx) =>
   (...a) =>
     buildAndFlash(ctx, parseCommandArgs(a), true);
+export const buildFlashMonitor: CommandFactory =
+  (ctx) =>
+  (...a) =>
+    buildAndFlash(ctx, parseCommandArgs(a), false, true);

@@ -7,6 +7,7 @@ import type { PtyChip } from '../../../src/sim/pty_chip';
 import { expectedSegments, workspaceBuildDir } from '../support/build_expectations';
 import { extensionApi } from '../support/extension_api';
 import { holdChip } from '../support/held_chip';
+import { waitFor } from '../support/wait_for';
 
 // The runner puts a fake idf.py first on PATH (scripts/editor-tests/lib/fake_build_tool.mjs): it stamps the first
 // plain image of the build and records how it was called in build/.fake-idf.json.
@@ -67,5 +68,26 @@ describe('Build and Flash: the build runs as a task, the plan is read again, the
       JSON.stringify(api.dialogs().slice(before)),
     );
     assert.strictEqual(api.outputLines().filter((l) => / → /.test(l)).length, jobsBefore, 'a flash started after a failed build');
+  });
+  it('Build, Flash and Monitor: builds, opens the monitor, flashes through its port, and the monitor resumes', async () => {
+    const api = await extensionApi();
+    const before = api.outputLines().length;
+    const started: string[] = [];
+    const sub = vscode.tasks.onDidStartTask((e) => started.push(`${e.execution.task.definition.type}:${e.execution.task.name}`));
+    let result: FlashResult | undefined;
+    try {
+      result = (await vscode.commands.executeCommand('espFlasher.buildFlashAndMonitor', { port: held!.path })) as FlashResult | undefined;
+    } finally {
+      sub.dispose();
+    }
+    const lines = (): string[] => api.outputLines().slice(before);
+    assert.ok(started.includes('esp-flasher-build:idf.py build'), `no "idf.py build" task started: ${started.join(', ')}`);
+    assert.strictEqual(result?.ok, true, lines().join('\n'));
+    const terminal = vscode.window.terminals.find((t) => t.name === `ESP Monitor (${held!.path})`);
+    assert.ok(terminal, `terminals: ${vscode.window.terminals.map((t) => t.name).join(', ')}`);
+    await waitFor(() => lines().some((l) => /Monitor on .*: running\.$/.test(l)), 10_000, 'the monitor to resume after the flash');
+    assert.match(lines().join('\n'), /Monitor on .*: paused, a job is using the port\.[\s\S]*Monitor on .*: running\./);
+    terminal.sendText('\x1d', false); // Ctrl-]
+    await waitFor(() => !vscode.window.terminals.includes(terminal), 10_000, 'the monitor terminal to close');
   });
 });
