@@ -127,6 +127,8 @@ if (unavailable) {
       const r = await flash('esp32', ws, ['--stub-dir', STUBS_1, '-b', '921600', '--encrypt', C01]);
       assert.equal(r.code, 0, show(r));
       assert.match(r.out, /encrypted by the chip/);
+      // Compressed + encrypted, as the stub table allows for the legacy stub v1.11.1: proven here on every run.
+      assert.match(r.out, /device-encrypted, compressed \(esptool-legacy-flasher-stub v1\.11\.1\)/, show(r));
       assert.doesNotMatch(r.out + r.err, /Warning: .*restarting/);
       deviceEncryptedFlash = ws.flashBytes();
       const v = await boots('esp32', ws, 240, HELLO);
