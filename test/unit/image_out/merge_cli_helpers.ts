@@ -1,19 +1,8 @@
 /** In-process `esp-flasher` runs and small decoders for the image-file tests. */
 import { createHash } from 'node:crypto';
-import { runCli } from '../../../src/cli/main';
 
-export interface CliRun {
-  code: number;
-  out: string;
-  err: string;
-}
-
-export async function cli(...argv: string[]): Promise<CliRun> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+// The in-process CLI runner the device tests use.
+export { cli, type CliRun } from '../../device/cli_run';
 
 /** A test's own Intel HEX reader (types 00, 01, 04 only): address → byte. */
 export function readIntelHex(text: string): Map<number, number> {

@@ -6,31 +6,20 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stripAnsi } from '../../src/core/monitor/log_lines';
 import { SerialMonitor } from '../../src/core/monitor/monitor';
 import { readProject } from '../../src/core/project/read_project';
-import { SHARED } from './flash_helpers';
-import { Screen } from './monitor_helpers';
+import { SHARED } from '../device/flash_helpers';
+import { Screen } from '../device/monitor_helpers';
+import { freePort } from './qemu_ring';
 
 const QEMU = path.join(SHARED, 'qemu');
 const CORPUS = path.join(SHARED, 'corpus', '12-esp32-idf4.1-stub-TRUE');
 
 function qemuRuns(): boolean {
   return fs.existsSync(CORPUS) && spawnSync(path.join(QEMU, 'bin', 'qemu-system-xtensa'), ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function kill(p: ChildProcess | undefined, pid?: number): void {
