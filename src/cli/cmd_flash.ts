@@ -1,10 +1,9 @@
 /** `esp-flasher flash`: write a build folder or offset/file pairs — plain, compressed or encrypted. */
 import { flashSegments } from '../core/flash/flash_job';
-import { formatProblem, hasErrors } from '../core/plan/problem';
 import { Options, UsageError, formatOptionHelp, parseArgs, type OptionSpec } from './args';
 import { defaultContext, type CliContext, type OutFn } from './cli_context';
 import { CONNECT_OPTIONS, parseChipOption } from './connect_options';
-import { FLASH_INPUT_OPTIONS, IMAGE_OFFSET_OPTION, describeSegments, loadFlashInputs } from './flash_inputs';
+import { FLASH_INPUT_OPTIONS, IMAGE_OFFSET_OPTION, describeSegments, inputProblemsStop, loadFlashInputs } from './flash_inputs';
 import { jobConnectOptions } from './flash_job_options';
 import { LINE_OPTIONS, isLineRun, runLineFlash } from './line_flash';
 import { ProgressPrinter } from './progress_printer';
@@ -59,13 +58,7 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
   }
   const userChip = parseChipOption(o.string('chip'));
   const inputs = await loadFlashInputs(o, userChip === 'auto' ? undefined : userChip, { singleImage: true });
-  // The rules of src/core/rules (coded problems) are judged again by the job with the device's facts: it refuses or lets --force through.
-  const problems = inputs.problems.filter((p) => !p.code);
-  for (const p of problems) (p.severity === 'error' ? ctx.err : out)(formatProblem(p));
-  if (hasErrors(problems)) {
-    ctx.err(`Nothing was written: ${inputs.source} has ${problems.filter((p) => p.severity === 'error').length} error(s), listed above. Fix them and run again.`);
-    return 1;
-  }
+  if (inputProblemsStop(inputs, 'job', out, ctx.err)) return 1;
   const { connect, notes } = jobConnectOptions(o, inputs.plan, userChip);
   out(`Flashing ${inputs.source}${inputs.plan.flashEncryption && inputs.plan.flashEncryption !== 'off' ? ` (flash encryption: ${inputs.plan.flashEncryption})` : ''}:`);
   for (const line of describeSegments(inputs.segments)) out(line);

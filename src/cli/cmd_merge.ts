@@ -12,11 +12,11 @@ import { normalizeFlashSize } from '../core/formats/flash_params';
 import { ImageOutError } from '../core/image_out/image_out_error';
 import type { MergeSegment } from '../core/image_out/merge_image';
 import { IMAGE_FORMATS, writeMergedImageFile, type ImageFormat } from '../core/image_out/merged_file';
-import { formatProblem, hasErrors } from '../core/plan/problem';
+import { formatProblem } from '../core/plan/problem';
 import { Options, UsageError, formatOptionHelp, parseArgs, parseNumber, type OptionSpec } from './args';
 import { defaultContext, type CliContext, type OutFn } from './cli_context';
 import { parseChipOption } from './connect_options';
-import { FLASH_INPUT_OPTIONS, loadFlashInputs } from './flash_inputs';
+import { FLASH_INPUT_OPTIONS, inputProblemsStop, loadFlashInputs } from './flash_inputs';
 
 /** The flash options read differently when nothing is flashed. */
 const MERGE_HELP: Record<string, string> = {
@@ -88,11 +88,7 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
 
   const userChip = parseChipOption(o.string('chip'));
   const inputs = await loadFlashInputs(o, userChip === 'auto' ? undefined : userChip);
-  for (const p of inputs.problems) (p.severity === 'error' ? ctx.err : out)(formatProblem(p));
-  if (hasErrors(inputs.problems)) {
-    ctx.err(`Nothing was written: ${inputs.source} has ${inputs.problems.filter((p) => p.severity === 'error').length} error(s), listed above. Fix them and run again.`);
-    return 1;
-  }
+  if (inputProblemsStop(inputs, 'apply', out, ctx.err)) return 1;
   const chip = userChip === 'auto' ? inputs.plan.chip : userChip;
   if (!chip) throw new UsageError(`Cannot tell which chip ${inputs.source} is for: give --chip (e.g. --chip esp32c3).`, 'merge');
 

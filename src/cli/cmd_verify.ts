@@ -1,10 +1,9 @@
 /** `esp-flasher verify`: compare the flash with a build folder or offset/file pairs (MD5 per segment). */
 import { verifySegments } from '../core/flash/device_ops';
-import { formatProblem, hasErrors } from '../core/plan/problem';
 import { Options, formatOptionHelp, parseArgs, type OptionSpec } from './args';
 import { defaultContext, type CliContext, type OutFn } from './cli_context';
 import { CONNECT_OPTIONS, parseChipOption } from './connect_options';
-import { FLASH_INPUT_OPTIONS, IMAGE_OFFSET_OPTION, loadFlashInputs } from './flash_inputs';
+import { FLASH_INPUT_OPTIONS, IMAGE_OFFSET_OPTION, inputProblemsStop, loadFlashInputs } from './flash_inputs';
 import { jobConnectOptions } from './flash_job_options';
 import { ProgressPrinter, hex8 } from './progress_printer';
 
@@ -33,12 +32,7 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
   const userChip = parseChipOption(o.string('chip'));
   const inputs = await loadFlashInputs(o, userChip === 'auto' ? undefined : userChip, { singleImage: true });
   // The write rules (coded problems: alignment, shared sectors, encrypted regions…) do not concern reading back.
-  const problems = inputs.problems.filter((p) => !p.code);
-  for (const p of problems) (p.severity === 'error' ? ctx.err : out)(formatProblem(p));
-  if (hasErrors(problems)) {
-    ctx.err(`Nothing was verified: ${inputs.source} has errors, listed above.`);
-    return 1;
-  }
+  if (inputProblemsStop(inputs, 'skip', out, ctx.err, 'verified')) return 1;
   const { connect } = jobConnectOptions(o, inputs.plan, userChip);
   // With a key, 'device' segments are checked against the ciphertext computed on the host.
   const segments = inputs.segments;

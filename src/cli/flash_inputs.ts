@@ -7,7 +7,7 @@ import type { ChipName } from '../core/chips';
 import type { HostKeyOptions, WriteSegment } from '../core/flash/api';
 import { segmentsFromPlan } from '../core/flash/segments_from_plan';
 import type { FlashPlan, FlashSettings } from '../core/plan/flash_plan';
-import type { Problem } from '../core/plan/problem';
+import { formatProblem, hasErrors, type Problem } from '../core/plan/problem';
 import { readPlainPairs, readProject, type ProjectKind } from '../core/project/read_project';
 import type { PlainPair } from '../core/project/read_plain';
 import { Options, UsageError, parseNumber, type OptionSpec } from './args';
@@ -185,6 +185,21 @@ function flashCryptConf(o: Options): number | undefined {
 }
 
 /** One line per segment: what will be written where, and how. */
+/**
+ * Prints the inputs' problems and says whether they stop the command (true = stop; the message is
+ * printed). `rules`: 'job' leaves the coded rule findings (src/core/rules) to the flash job, which
+ * judges them again with the device's facts and lets --force through the overridable ones;
+ * 'skip' drops them (reading back is not writing); 'apply' treats them like any problem (merge:
+ * the image file is the last stop before a programmer).
+ */
+export function inputProblemsStop(inputs: FlashInputs, rules: 'job' | 'skip' | 'apply', out: (line: string) => void, err: (line: string) => void, nothing = 'written'): boolean {
+  const problems = rules === 'apply' ? inputs.problems : inputs.problems.filter((p) => !p.code);
+  for (const p of problems) (p.severity === 'error' ? err : out)(formatProblem(p));
+  if (!hasErrors(problems)) return false;
+  err(`Nothing was ${nothing}: ${inputs.source} has ${problems.filter((p) => p.severity === 'error').length} error(s), listed above. Fix them and run again.`);
+  return true;
+}
+
 export function describeSegments(segments: WriteSegment[]): string[] {
   const how = (s: WriteSegment) => (s.encrypt === 'device' ? 'encrypted by the chip' : s.encrypt === 'host' ? 'encrypted on the host' : 'plain');
   const width = Math.max(4, ...segments.map((s) => s.name.length));

@@ -11,11 +11,10 @@ import { PortSelectionError, listSerialPorts, portIdentity, selectPorts, type Li
 import { ReportFileError, ReportWriter, failedDevices, readReport } from '../core/line/report_file';
 import { retryTargets } from '../core/line/retry_failed';
 import { watchLine } from '../core/line/watch_line';
-import { formatProblem, hasErrors } from '../core/plan/problem';
 import { Options, UsageError, parseNumber, type OptionSpec } from './args';
 import type { CliContext, OutFn } from './cli_context';
 import { parseChipOption } from './connect_options';
-import { describeSegments, loadFlashInputs } from './flash_inputs';
+import { describeSegments, inputProblemsStop, loadFlashInputs } from './flash_inputs';
 import { jobConnectOptions } from './flash_job_options';
 import { LinePrinter, lineTable } from './line_printer';
 
@@ -87,11 +86,8 @@ export async function runLineFlash(o: Options, out: OutFn, ctx: CliContext): Pro
 
   const userChip = parseChipOption(o.string('chip'));
   const inputs = await loadFlashInputs(o, userChip === 'auto' ? undefined : userChip);
-  for (const p of inputs.problems) (p.severity === 'error' ? ctx.err : out)(formatProblem(p));
-  if (hasErrors(inputs.problems)) {
-    ctx.err(`Nothing was written: ${inputs.source} has ${inputs.problems.filter((p) => p.severity === 'error').length} error(s), listed above. Fix them and run again.`);
-    return 1;
-  }
+  // As for one device: the job judges the rules with each device's facts (and --force).
+  if (inputProblemsStop(inputs, 'job', out, ctx.err)) return 1;
   const { connect, notes } = jobConnectOptions(withoutPorts(o), inputs.plan, userChip);
   // The expected chip is a per-device verdict on the line, not a connection error.
   const expectChip = userChip !== 'auto' ? userChip : inputs.plan.chip;

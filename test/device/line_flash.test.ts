@@ -173,6 +173,24 @@ describe('production line: several devices at once', function () {
     assert.equal(after[5].result, 'ok');
   });
 
+  it('a rule the job judges (an offset off its 4 KiB sector) refuses every device, and --force lets the whole line through, as for one device', async () => {
+    chips = [await startPtyChip({ chip: 'esp32c3', mac: macOf(0x41) }), await startPtyChip({ chip: 'esp32c3', mac: macOf(0x42) })];
+    const small = path.join(dir, 'small.bin');
+    await writeFile(small, pseudoRandom(4096, 'line-unaligned'));
+    const ports = chips.flatMap((c) => ['--port', c.path]);
+    const refused = await cli(['flash', ...ports, '--before', 'no-reset', '--chip', 'esp32c3', '0x20800', small]);
+    assert.notEqual(refused.code, 0, refused.out);
+    assert.match(refused.out + refused.err, /not on a 4 KiB sector boundary/);
+    for (const c of chips)
+      assert.ok(
+        Buffer.from(c.chip.readFlash(0x20000, 0x1000)).every((b) => b === 0xff),
+        'a refused device was written',
+      );
+    const forced = await cli(['flash', ...ports, '--before', 'no-reset', '--chip', 'esp32c3', '--force', '0x20800', small]);
+    assert.equal(forced.code, 0, `${forced.out}\n${forced.err}`);
+    for (const c of chips) assert.ok(Buffer.from(c.chip.readFlash(0x20800, 4096)).equals(await readFile(small)));
+  });
+
   it('a hanging device is stopped at --stall-timeout; the others finish; a CSV report gets one header', async () => {
     const [a, b, c, d] = [await encryptedChip(11), await encryptedChip(12), await encryptedChip(13), await encryptedChip(14)];
     const keys = await keyDir('keys-2', [11, 12, 13, 14]);
