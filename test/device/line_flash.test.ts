@@ -335,6 +335,12 @@ describe('production line: several devices at once', function () {
   });
 
   describe('bad input', () => {
+    it('--monitor with several ports is a usage error that says how to watch one device', async () => {
+      const r = await cli(['flash', '--port', '/dev/ttyFAKE0', '--port', '/dev/ttyFAKE1', '--monitor', '0x10000', appFile]);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /--monitor watches one device: .*esp-flasher monitor --port P/);
+    });
+
     it('the same port twice, a glob matching nothing, no ESP bridge for auto: exit 2, nothing opened', async () => {
       const a = await startPtyChip({ chip: 'esp32c3' });
       chips.push(a);
