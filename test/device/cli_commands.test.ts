@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cli } from './cli_run';
-import { writeSampleIdfBuildDetailed, type SampleBuild } from '../../src/fixtures/sample_build';
+import { writeSampleIdfBuildDetailed, type SampleBuild } from '../fixtures/sample_build';
 import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');

@@ -2,8 +2,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEMO_SETS, runDemo, sharedDir } from '../../src/cli/demo';
-import { benchImage, runBenchCase } from '../../src/cli/bench';
+import { DEMO_SETS, runDemo, sharedDir } from '../../tools/demo/demo';
+import { benchImage, runBenchCase } from '../../tools/bench/bench';
 
 async function demo(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];

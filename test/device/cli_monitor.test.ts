@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeSampleIdfBuildDetailed } from '../../src/fixtures/sample_build';
+import { writeSampleIdfBuildDetailed } from '../fixtures/sample_build';
 import { socatInstalled } from '../unit/sim/serialport_test_transport';
 import { cli } from './cli_run';
 import { REAL_ELF, realElfPresent } from './monitor_helpers';

@@ -16,7 +16,7 @@ import { verifySegments } from '../../src/core/flash/device_ops';
 import { segmentsFromPlan } from '../../src/core/flash/segments_from_plan';
 import type { FlashPlan } from '../../src/core/plan/flash_plan';
 import { readProject } from '../../src/core/project/read_project';
-import { writeSampleIdfBuild } from '../../src/fixtures/sample_build';
+import { writeSampleIdfBuild } from '../fixtures/sample_build';
 import { SHARED, corpusPresent } from './flash_helpers';
 import { KEEP, assertFlashHolds, eventLines, flashWithKey, hostKeyRig, md5, withOneByteChanged } from './host_key_helpers';
 

@@ -15,7 +15,7 @@ import type { ChipName } from '../../src/core/chips';
 import { deviceKeyFileName } from '../../src/core/crypto/flash_crypto';
 import type { WriteSegment } from '../../src/core/flash/api';
 import { parseImage } from '../../src/core/formats/image_parse';
-import { writeSampleIdfBuildDetailed, type SampleBuild } from '../../src/fixtures/sample_build';
+import { writeSampleIdfBuildDetailed, type SampleBuild } from '../fixtures/sample_build';
 import { generatedImage, pseudoRandom } from './flash_helpers';
 import { flashWithKey, hostKeyRig, type HostKeyRig } from './host_key_helpers';
 

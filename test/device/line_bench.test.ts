@@ -1,6 +1,6 @@
 /** The production-line bench runs end to end (chips in their own process); speed is not asserted here. */
 import { strict as assert } from 'node:assert';
-import { formatLineBench, runLineBench } from '../../src/cli/bench_line';
+import { formatLineBench, runLineBench } from '../../tools/bench/bench_line';
 
 describe('production-line bench', function () {
   this.timeout(90_000);

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { benchMonitor } from '../../src/cli/bench_monitor';
+import { benchMonitor } from '../../tools/bench/bench_monitor';
 import { socatInstalled } from '../unit/sim/serialport_test_transport';
 
 // Speed is reported by `npm run bench`; this only checks that the bench's flood arrives whole.

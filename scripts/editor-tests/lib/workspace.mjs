@@ -1,6 +1,6 @@
 // Temporary workspaces holding a real ESP-IDF build: a copy of a ../shared/corpus set (so tests may write
 // .vscode state beside it), or — when ../shared is missing — the generated sample build from
-// src/fixtures/sample_build.ts.
+// test/fixtures/sample_build.ts.
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,8 +28,8 @@ export async function prepareWorkspace({ set = ENCRYPTED_S3_SET, chip = 'esp32s3
     makeWritable(buildDir); // the corpus is read-only; the copy must be deletable and editable by tests
     source = `corpus:${set}`;
   } else {
-    log(`[editor-tests] shared corpus not present (${setDir}): using the generated sample build (src/fixtures/sample_build.ts, ${chip}, development flash encryption)`);
-    const fixture = path.join(repoRoot, 'src/fixtures/sample_build.ts');
+    log(`[editor-tests] shared corpus not present (${setDir}): using the generated sample build (test/fixtures/sample_build.ts, ${chip}, development flash encryption)`);
+    const fixture = path.join(repoRoot, 'test/fixtures/sample_build.ts');
     if (!existsSync(fixture)) throw new Error(`${fixture} is missing: it provides writeSampleIdfBuild() for machines without ../shared`);
     const { tsImport } = await import('tsx/esm/api');
     const module = await tsImport(pathToFileURL(fixture).href, import.meta.url);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { WriteSegment } from '../../../src/core/flash/api';
-import { checkSegment, formatCheckTable } from '../../../src/cli/demo';
-import { formatBenchTable, type BenchRow } from '../../../src/cli/bench';
+import { checkSegment, formatCheckTable } from '../../../tools/demo/demo';
+import { formatBenchTable, type BenchRow } from '../../../tools/bench/bench';
 
 const file = Uint8Array.from({ length: 32 }, (_, i) => i);
 const cipher = Uint8Array.from(file, (b) => b ^ 0x5a);

@@ -9,7 +9,7 @@ import type { FlashPlan, PlanSegment } from '../../../src/core/plan/flash_plan';
 import type { Problem } from '../../../src/core/plan/problem';
 import { readProject } from '../../../src/core/project/read_project';
 import type { ChipName } from '../../../src/core/chips';
-import { writeSampleIdfBuild } from '../../../src/fixtures/sample_build';
+import { writeSampleIdfBuild } from '../../fixtures/sample_build';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as imageInfo from '../../../src/cli/cmd_image_info';
 import * as partitions from '../../../src/cli/cmd_partitions';
 import * as plan from '../../../src/cli/cmd_plan';
-import { writeSampleIdfBuildDetailed, type SampleBuild } from '../../../src/fixtures/sample_build';
+import { writeSampleIdfBuildDetailed, type SampleBuild } from '../../fixtures/sample_build';
 
 let dir: string;
 let sample: SampleBuild;

@@ -3,7 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Problem } from '../../../src/core/plan/problem';
 import { readProject } from '../../../src/core/project/read_project';
-import { writeSampleIdfBuild } from '../../../src/fixtures/sample_build';
+import { writeSampleIdfBuild } from '../../fixtures/sample_build';
 import { tempDirs } from './tmp_dirs';
 
 const tmp = tempDirs();

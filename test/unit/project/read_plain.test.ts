@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { readPlainPairs } from '../../../src/core/project/read_project';
-import { writeSampleIdfBuildDetailed } from '../../../src/fixtures/sample_build';
+import { writeSampleIdfBuildDetailed } from '../../fixtures/sample_build';
 import { tempDirs } from './tmp_dirs';
 
 const tmp = tempDirs();

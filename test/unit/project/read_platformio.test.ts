@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { ChipName } from '../../../src/core/chips';
 import type { Problem } from '../../../src/core/plan/problem';
 import { readProject } from '../../../src/core/project/read_project';
-import { writeSampleIdfBuildDetailed } from '../../../src/fixtures/sample_build';
+import { writeSampleIdfBuildDetailed } from '../../fixtures/sample_build';
 import { tempDirs } from './tmp_dirs';
 
 const tmp = tempDirs();

@@ -3,12 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { chipFacts, type ChipName } from '../../../src/core/chips';
 import { readProject } from '../../../src/core/project/read_project';
-import { writeSampleIdfBuild, writeSampleIdfBuildDetailed } from '../../../src/fixtures/sample_build';
+import { writeSampleIdfBuild, writeSampleIdfBuildDetailed } from '../../fixtures/sample_build';
 import { tempDirs } from './tmp_dirs';
 
 const tmp = tempDirs();
 
-describe('readProject on self-made ESP-IDF builds (src/fixtures/sample_build.ts)', () => {
+describe('readProject on self-made ESP-IDF builds (test/fixtures/sample_build.ts)', () => {
   for (const chip of ['esp32', 'esp32s2', 'esp32s3', 'esp32c2', 'esp32c3', 'esp32c5', 'esp32c6', 'esp32h2', 'esp32p4'] as ChipName[]) {
     it(`${chip}: plain build, read from the project folder, without problems`, async () => {
       const dir = tmp.make();

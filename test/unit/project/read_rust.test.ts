@@ -6,7 +6,7 @@ import { writeAppDescriptor } from '../../../src/core/formats/image_descriptors'
 import { parseImage } from '../../../src/core/formats/image_parse';
 import type { Problem } from '../../../src/core/plan/problem';
 import { readProject } from '../../../src/core/project/read_project';
-import { writeSampleIdfBuildDetailed } from '../../../src/fixtures/sample_build';
+import { writeSampleIdfBuildDetailed } from '../../fixtures/sample_build';
 import { writeElf } from '../formats/elf_writer';
 import { IMAGES, describeShared } from '../formats/shared_corpus';
 import { tempDirs } from './tmp_dirs';

@@ -8,7 +8,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TraceEvent } from '../sim/virtual_chip';
+import type { TraceEvent } from '../../src/sim/virtual_chip';
 
 export type Tool = 'esptool' | 'ours';
 

@@ -10,25 +10,25 @@
  *
  * Exit code 0 when every segment matches, 1 otherwise.
  */
-import './virtual_ports';
-import { runAsScript } from './run_as_script';
+import '../../src/cli/virtual_ports';
+import { runAsScript } from '../../src/cli/run_as_script';
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FLASH_SIZES, chipFacts, flashSizeBytes, normalizeChipName, type ChipName } from '../core/chips';
-import { keyForChip, decryptFlashData } from '../core/crypto/flash_crypto';
-import type { FlashOptions, WriteSegment } from '../core/flash/api';
-import { readFlash } from '../core/flash/device_ops';
-import { flashSegments } from '../core/flash/flash_job';
-import { patchImageHeader } from '../core/flash/image_header_patch';
-import { segmentsFromPlan } from '../core/flash/segments_from_plan';
-import type { FlashPlan } from '../core/plan/flash_plan';
-import { formatProblem, hasErrors } from '../core/plan/problem';
-import { readProject } from '../core/project/read_project';
-import { startPtyChip, type PtyChip } from '../sim/pty_chip';
-import { parseVirtualPortSpec } from '../sim/virtual_port_spec';
-import { Options, UsageError, formatOptionHelp, parseArgs, type OptionSpec } from './args';
-import { ProgressPrinter, hex8 } from './progress_printer';
+import { FLASH_SIZES, chipFacts, flashSizeBytes, normalizeChipName, type ChipName } from '../../src/core/chips';
+import { keyForChip, decryptFlashData } from '../../src/core/crypto/flash_crypto';
+import type { FlashOptions, WriteSegment } from '../../src/core/flash/api';
+import { readFlash } from '../../src/core/flash/device_ops';
+import { flashSegments } from '../../src/core/flash/flash_job';
+import { patchImageHeader } from '../../src/core/flash/image_header_patch';
+import { segmentsFromPlan } from '../../src/core/flash/segments_from_plan';
+import type { FlashPlan } from '../../src/core/plan/flash_plan';
+import { formatProblem, hasErrors } from '../../src/core/plan/problem';
+import { readProject } from '../../src/core/project/read_project';
+import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
+import { parseVirtualPortSpec } from '../../src/sim/virtual_port_spec';
+import { Options, UsageError, formatOptionHelp, parseArgs, type OptionSpec } from '../../src/cli/args';
+import { ProgressPrinter, hex8 } from '../../src/cli/progress_printer';
 
 /** Corpus sets with development-mode flash encryption (../shared/corpus/README.md). */
 export const DEMO_SETS: Record<string, string> = {
@@ -138,7 +138,7 @@ async function loadBuild(o: Options, out: (l: string) => void): Promise<{ dir: s
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'esp-flasher-demo-'));
   // Loaded only here: the generator is the plan-reader engineer's fixture.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { writeSampleIdfBuild } = require('../fixtures/sample_build') as typeof import('../fixtures/sample_build');
+  const { writeSampleIdfBuild } = require('../../test/fixtures/sample_build') as typeof import('../../test/fixtures/sample_build');
   const dir = await writeSampleIdfBuild(tmp, { chip, flashEncryption: 'development', appSize: 192 * 1024 });
   return { dir, note: `a generated sample ESP-IDF build for ${chip} in ${dir}`, cleanup: () => rm(tmp, { recursive: true, force: true }) };
 }

@@ -20,17 +20,17 @@
  * start and end events (SLIP framing, headers and all); seconds are the flasher's write time
  * for the segment (from FLASH_BEGIN to the last acknowledged block).
  */
-import './virtual_ports';
-import { runAsScript } from './run_as_script';
+import '../../src/cli/virtual_ports';
+import { runAsScript } from '../../src/cli/run_as_script';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { ChipName } from '../core/chips';
-import type { EncryptMode } from '../core/plan/flash_plan';
-import type { FlashEvent } from '../core/flash/events';
-import { flashSegments } from '../core/flash/flash_job';
-import { startPtyChip } from '../sim/pty_chip';
-import { Options, UsageError, formatOptionHelp, parseArgs, type OptionSpec } from './args';
-import { sharedDir } from './demo';
+import type { ChipName } from '../../src/core/chips';
+import type { EncryptMode } from '../../src/core/plan/flash_plan';
+import type { FlashEvent } from '../../src/core/flash/events';
+import { flashSegments } from '../../src/core/flash/flash_job';
+import { startPtyChip } from '../../src/sim/pty_chip';
+import { Options, UsageError, formatOptionHelp, parseArgs, type OptionSpec } from '../../src/cli/args';
+import { sharedDir } from '../demo/demo';
 import { COMPARE_SECTIONS, formatCompareTable, qemuMissing, qemuRows, romRow, stubChain, type CompareRow, type CompareSection } from './bench_compare';
 import { buildCli, esptoolMissing } from './bench_peers';
 
@@ -95,7 +95,7 @@ export async function benchImage(size: number): Promise<{ bytes: Uint8Array; chi
     source = `${BENCH_APP.set}/${BENCH_APP.file} (${data.length} bytes, ESP32-C6 app) ${data.length >= size ? 'trimmed' : 'padded with 0xFF'} to ${size} bytes`;
   } catch {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { writeSampleIdfBuildDetailed } = require('../fixtures/sample_build') as typeof import('../fixtures/sample_build');
+    const { writeSampleIdfBuildDetailed } = require('../../test/fixtures/sample_build') as typeof import('../../test/fixtures/sample_build');
     const os = await import('node:os');
     const fs = await import('node:fs/promises');
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'esp-flasher-bench-'));

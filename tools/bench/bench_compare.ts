@@ -13,9 +13,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ChipName } from '../core/chips';
-import { startPtyChip } from '../sim/pty_chip';
-import type { TraceEvent, VirtualChipOptions } from '../sim/virtual_chip';
+import type { ChipName } from '../../src/core/chips';
+import { startPtyChip } from '../../src/sim/pty_chip';
+import type { TraceEvent, VirtualChipOptions } from '../../src/sim/virtual_chip';
 import { runTool, writeSpan, type Tool, type ToolJob, type ToolRun, type WriteSpan } from './bench_peers';
 
 export const COMPARE_SECTIONS = ['stub', 'rom', 'rom-enc', 'qemu'] as const;

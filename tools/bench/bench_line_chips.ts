@@ -2,15 +2,15 @@
  * The production-line bench's chips, in their own process so the flasher's CPU figures are
  * its own: N virtual chips with the timing model, each behind a pseudo-terminal.
  *
- *   node --import tsx src/cli/bench_line_chips.ts <count> <chip> <stub legacy|current>
+ *   node --import tsx tools/bench/bench_line_chips.ts <count> <chip> <stub legacy|current>
  *
  * Prints one JSON line {"paths": [...]} when they are up; on each "cpu" line read from stdin
  * prints {"cpuMicros": n} (this process's user+system CPU since start); closes every chip and
  * exits when stdin ends.
  */
 import * as readline from 'node:readline';
-import type { ChipName } from '../core/chips';
-import { startPtyChip, type PtyChip } from '../sim/pty_chip';
+import type { ChipName } from '../../src/core/chips';
+import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
 
 async function main(): Promise<void> {
   const [countText, chip, stub] = process.argv.slice(2);

@@ -11,12 +11,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SerialMonitor } from '../core/monitor/monitor';
-import { readProject } from '../core/project/read_project';
-import { writeSampleIdfBuildDetailed } from '../fixtures/sample_build';
-import { startPtyChip } from '../sim/pty_chip';
-import { Options, formatOptionHelp, parseArgs, type OptionSpec } from './args';
-import { runAsScript } from './run_as_script';
+import { SerialMonitor } from '../../src/core/monitor/monitor';
+import { readProject } from '../../src/core/project/read_project';
+import { writeSampleIdfBuildDetailed } from '../../test/fixtures/sample_build';
+import { startPtyChip } from '../../src/sim/pty_chip';
+import { Options, formatOptionHelp, parseArgs, type OptionSpec } from '../../src/cli/args';
+import { runAsScript } from '../../src/cli/run_as_script';
 
 const LINE_LENGTH = 64;
 

@@ -10,12 +10,12 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { clearDeflateCache } from '../core/flash/deflate_cache';
-import { runLine, type LineJob } from '../core/line/line_runner';
-import type { ChipName } from '../core/chips';
-import { Options, UsageError, formatOptionHelp, parseArgs, type OptionSpec } from './args';
+import { clearDeflateCache } from '../../src/core/flash/deflate_cache';
+import { runLine, type LineJob } from '../../src/core/line/line_runner';
+import type { ChipName } from '../../src/core/chips';
+import { Options, UsageError, formatOptionHelp, parseArgs, type OptionSpec } from '../../src/cli/args';
 import { BENCH_SIZE, benchImage } from './bench';
-import { runAsScript } from './run_as_script';
+import { runAsScript } from '../../src/cli/run_as_script';
 
 const OPTIONS: OptionSpec[] = [
   { name: 'devices', kind: 'value', valueName: 'N', help: 'Devices in the parallel run (default 8)' },
