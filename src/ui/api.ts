@@ -12,6 +12,7 @@ import type { PlanTree } from './plan_tree';
 import type { PlanRow, ProjectView } from './plan_rows';
 import type { StatusBar } from './status_bar';
 import type { DeviceRow } from './device_rows';
+import { lineHeadline, lineRows, type LineRow } from './line_rows';
 
 export interface EspFlasherApi {
   /** The Flash Plan tree as shown: rows (with `checked` for segments) and the line above it. */
@@ -22,6 +23,9 @@ export interface EspFlasherApi {
   readonly flashState: FlashState;
   readonly deviceInfo: DeviceInfo | undefined;
   readonly deviceRows: DeviceRow[];
+  /** The Device view's rows of the last Flash All (one per device, in the ports' order) and the line above them. */
+  readonly lineRows: LineRow[];
+  readonly lineHeadline: string | undefined;
   readonly port: string | undefined;
   outputLines(): string[];
   statusBarText(): string;
@@ -31,8 +35,8 @@ export interface EspFlasherApi {
   statusBarCommand(): { command: string; arguments?: unknown[] } | undefined;
   /** Toggle a segment's encrypt checkbox exactly as a click does. */
   setEncrypt(segment: string, encrypt: boolean): Promise<void>;
-  /** Queue answers for the next modal dialogs / quick picks (button or item label, port path; undefined = dismiss). */
-  answerDialogs(...answers: Array<string | undefined>): void;
+  /** Queue answers for the next modal dialogs / quick picks (button or item label, port path; a list for a multi-select pick; undefined = dismiss). */
+  answerDialogs(...answers: Array<string | string[] | undefined>): void;
   /** Every dialog shown so far (message, detail, buttons, answer). */
   dialogs(): DialogRecord[];
   /** The flash map's last HTML (after "Show Flash Map"). */
@@ -63,6 +67,12 @@ export function makeApi(parts: { ctx: Ctx; tree: PlanTree; device: DeviceView; s
     },
     get deviceRows() {
       return device.rows();
+    },
+    get lineRows() {
+      return ctx.line.run ? lineRows(ctx.line.run) : [];
+    },
+    get lineHeadline() {
+      return ctx.line.run ? lineHeadline(ctx.line.run) : undefined;
     },
     get port() {
       return ctx.port;

@@ -8,6 +8,8 @@ import type { PlanRow } from './plan_rows';
 export interface CommandArgs {
   /** Serial port or "virtual:<chip>…". */
   port?: string;
+  /** Several ports (Flash All). */
+  ports?: string[];
   /** Project or build folder (absolute path). */
   folder?: string;
   /** Segment name (Flash Segment…). */
@@ -62,6 +64,7 @@ export function parseCommandArgs(args: readonly unknown[]): CommandArgs {
     } else if (typeof a === 'object') {
       const o = a as Record<string, unknown>;
       if (typeof o.port === 'string' && o.port) out.port = o.port;
+      if (Array.isArray(o.ports) && o.ports.every((p) => typeof p === 'string' && p)) out.ports = [...(o.ports as string[])];
       if (typeof o.folder === 'string' && o.folder) out.folder = o.folder;
       if (typeof o.segment === 'string' && o.segment) out.segment = o.segment;
       if (typeof o.partition === 'string' && o.partition) out.partition = o.partition;

@@ -19,6 +19,7 @@ const KEYS: Record<keyof Settings, string> = {
   keyFile: 'encryption.keyFile',
   keyFolder: 'encryption.keyFolder',
   buildFolder: 'buildFolder',
+  lineReportFile: 'line.reportFile',
 };
 
 export function readSettings(folder?: vscode.Uri): Settings {

@@ -7,6 +7,10 @@ import type { ConnectOptions, DeviceInfo, FlashOptions, FlashResult, WriteSegmen
 import type { FlashPlan, PlanSegment } from '../core/plan/flash_plan';
 import type { Problem } from '../core/plan/problem';
 import type { CheckPlanOptions } from '../core/plan/check_plan';
+import type { DeviceRecord as LineRecord } from '../core/line/device_record';
+import type { LineJob, LineRunOptions } from '../core/line/line_runner';
+import type { LinePort } from '../core/line/port_selection';
+import type { ReportWriter } from '../core/line/report_file';
 import type { ImageSummary, ProjectView } from './plan_rows';
 import type { ListedPort } from './usb_bridges';
 
@@ -28,4 +32,10 @@ export interface CoreApi {
   listPorts(): Promise<ListedPort[]>;
   /** Plan JSON (planToJson) for "copy plan" and tests. */
   planToJson(plan: FlashPlan): unknown;
+  /** Flash All: the ports as the production line takes them (USB details added; the same device twice is a PortSelectionError). */
+  selectLinePorts(ports: string[]): Promise<LinePort[]>;
+  /** Flash All: the production line the CLI's multi-port flash runs (src/core/line/line_runner.ts). */
+  runLine(ports: LinePort[], job: LineJob, opts: LineRunOptions): Promise<LineRecord[]>;
+  /** The report file, checked writable before anything is flashed (ReportFileError otherwise); `what` names the setting in messages. */
+  openReport(file: string, what: string): Promise<ReportWriter>;
 }

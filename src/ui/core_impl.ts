@@ -57,5 +57,11 @@ export function createCore(_extensionDir: string): CoreApi {
       return SerialPort.list();
     },
     planToJson: (plan) => planToJson(plan),
+    selectLinePorts: async (ports) => {
+      const { selectPorts, listSerialPorts } = await import('../core/line/port_selection');
+      return selectPorts({ ports, patterns: [] }, listSerialPorts);
+    },
+    runLine: async (ports, job, opts) => (await import('../core/line/line_runner')).runLine(ports, job, opts),
+    openReport: async (file, what) => (await import('../core/line/report_file')).ReportWriter.open(file, what),
   };
 }

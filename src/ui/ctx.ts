@@ -16,6 +16,7 @@ import { resolveSettingPath } from './flash_options';
 import type { FlashState } from './flash_state';
 import type { LogLevel, LogLine } from './output_log';
 import type { ProjectView } from './plan_rows';
+import { LineState } from './line_state';
 import { PortLocks } from './port_locks';
 import { Prompter } from './prompter';
 
@@ -49,6 +50,8 @@ export interface LastRun {
 export class Ctx implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;
   readonly locks = new PortLocks();
+  /** The last Flash All run (a row per device in the Device view). */
+  readonly line = new LineState();
   readonly choices: EncryptChoices;
   readonly prompter = new Prompter();
   readonly diagnostics: vscode.DiagnosticCollection;

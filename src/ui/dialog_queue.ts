@@ -20,12 +20,20 @@ export interface DialogRecord {
   queued: boolean;
 }
 
+/** A button/item label; several items for a multi-select pick; undefined to dismiss. */
+export type QueuedAnswer = string | string[] | undefined;
+
+/** The one answer a single-choice dialog takes (the first of several). */
+export function singleAnswer(a: QueuedAnswer): string | undefined {
+  return Array.isArray(a) ? a[0] : a;
+}
+
 export class DialogQueue {
-  private readonly answers: Array<string | undefined> = [];
+  private readonly answers: QueuedAnswer[] = [];
   readonly records: DialogRecord[] = [];
 
-  /** Queue answers for the next blocking dialogs: a button/item label, or undefined to dismiss. */
-  push(...answers: Array<string | undefined>): void {
+  /** Queue answers for the next blocking dialogs: a button/item label (several for a multi-select pick), or undefined to dismiss. */
+  push(...answers: QueuedAnswer[]): void {
     this.answers.push(...answers);
   }
 
@@ -34,7 +42,7 @@ export class DialogQueue {
   }
 
   /** Takes the next queued answer, if any: `{ answer }`, or undefined when none is queued. */
-  take(): { answer: string | undefined } | undefined {
+  take(): { answer: QueuedAnswer } | undefined {
     if (this.answers.length === 0) return undefined;
     return { answer: this.answers.shift() };
   }

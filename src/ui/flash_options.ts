@@ -29,6 +29,8 @@ export interface Settings {
   keyFile: string;
   keyFolder: string;
   buildFolder: string;
+  /** Flash All: the production report (.jsonl or .csv) each device's record is appended to; '' = none. */
+  lineReportFile: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -45,6 +47,7 @@ export const DEFAULT_SETTINGS: Settings = {
   keyFile: '',
   keyFolder: '',
   buildFolder: '',
+  lineReportFile: '',
 };
 
 /** Accepts both spellings builds use ("default_reset" before IDF 6, "default-reset" after). */
@@ -75,6 +78,7 @@ export function normalizeSettings(raw: Partial<Record<keyof Settings, unknown>>)
   s.keyFile = str(raw.keyFile)?.trim() ?? '';
   s.keyFolder = str(raw.keyFolder)?.trim() ?? '';
   s.buildFolder = str(raw.buildFolder)?.trim() ?? '';
+  s.lineReportFile = str(raw.lineReportFile)?.trim() ?? '';
   return s;
 }
 

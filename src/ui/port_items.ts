@@ -20,6 +20,8 @@ export interface PortItem {
   value?: string;
   /** The item shown selected when the picker opens (the current port). */
   active?: boolean;
+  /** Multi-select picker: checked when it opens (chosen last time). */
+  picked?: boolean;
 }
 
 export function portPickItems(ports: ListedPort[], current: string | undefined, listError?: string): PortItem[] {
@@ -84,4 +86,51 @@ export function virtualLabel(port: string): string {
 /** The second list, behind "Virtual chip…": the plan's chip first (plain and with flash encryption), then the rest. */
 export function virtualChipItems(planChip: ChipName | undefined, current: string | undefined): PortItem[] {
   return virtualPortChoices(planChip).map((v) => ({ label: `$(beaker) ${v.label}`, description: v.description, detail: v.path, value: v.path, active: v.path === current }));
+}
+
+/**
+ * Flash All's multi-select list: the ports chosen last time (checked; those the system does not
+ * list first), known ESP bridges, other serial ports, every virtual chip the single picker
+ * offers (listed directly: a multi-select pick has no second list), and "Enter port paths…".
+ */
+export function portManyItems(ports: ListedPort[], planChip: ChipName | undefined, chosen: readonly string[], listError?: string): PortItem[] {
+  const ranked = rankPorts(ports);
+  const virtual = virtualPortChoices(planChip);
+  const known = new Set([...ranked.map((p) => p.path), ...virtual.map((v) => v.path)]);
+  const picked = new Set(chosen);
+  const items: PortItem[] = [];
+  const elsewhere = chosen.filter((p) => !known.has(p));
+  if (elsewhere.length) {
+    items.push({ label: 'Chosen last time', separator: true });
+    for (const p of elsewhere) {
+      items.push({
+        label: `$(check) ${isVirtualPort(p) ? virtualLabel(p) : p}`,
+        description: isVirtualPort(p) ? p : 'not listed by the system (a pseudo-terminal or symlink?)',
+        value: p,
+        picked: true,
+      });
+    }
+  }
+  items.push({ label: 'ESP boards (known USB bridges)', separator: true });
+  if (!ranked.some((p) => p.bridge)) {
+    items.push({ label: '$(info) No ESP board found', description: listError ?? 'plug the boards in; data-capable USB cables are needed', value: '' });
+  }
+  for (const p of ranked.filter((x) => x.bridge)) items.push({ label: `$(circuit-board) ${p.path}`, description: p.description, value: p.path, picked: picked.has(p.path) });
+  const others = ranked.filter((x) => !x.bridge);
+  if (others.length) {
+    items.push({ label: 'Other serial ports', separator: true });
+    for (const p of others) items.push({ label: `$(plug) ${p.path}`, description: p.description, value: p.path, picked: picked.has(p.path) });
+  }
+  items.push({ label: 'Virtual chips (dry run: nothing leaves this computer)', separator: true });
+  for (const v of virtual) items.push({ label: `$(beaker) ${v.label}`, description: v.path, value: v.path, picked: picked.has(v.path) });
+  items.push({ label: 'More', separator: true });
+  items.push({ label: '$(edit) Enter port paths…', description: 'ports the system does not list (pseudo-terminals, symlinks, virtual:… specs)', value: ENTER_PATH });
+  return items;
+}
+
+/** Port paths typed in one box: separated by commas, semicolons or white space; each once, in order. */
+export function splitPortList(text: string): string[] {
+  const out: string[] = [];
+  for (const p of text.split(/[\s,;]+/)) if (p && !out.includes(p)) out.push(p);
+  return out;
 }

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { ChipName } from '../core/chips';
 import type { Ctx } from './ctx';
 import { errorText } from './error_advice';
-import { ENTER_PATH, VIRTUAL_CHIP, portPickItems, virtualChipItems, type PortItem } from './port_items';
+import { ENTER_PATH, VIRTUAL_CHIP, portManyItems, portPickItems, splitPortList, virtualChipItems, type PortItem } from './port_items';
 import { autoPickPort, type ListedPort } from './usb_bridges';
 
 const LIST_DEADLINE_MS = 5000;
@@ -34,7 +34,9 @@ type PickItem = vscode.QuickPickItem & { value?: string; active?: boolean };
 
 function toPickItems(items: PortItem[]): PickItem[] {
   return items.map((i) =>
-    i.separator ? { label: i.label, kind: vscode.QuickPickItemKind.Separator } : { label: i.label, description: i.description, detail: i.detail, value: i.value, active: i.active },
+    i.separator
+      ? { label: i.label, kind: vscode.QuickPickItemKind.Separator }
+      : { label: i.label, description: i.description, detail: i.detail, value: i.value, active: i.active, picked: i.picked },
   );
 }
 
@@ -85,4 +87,29 @@ export async function resolvePort(ctx: Ctx, explicit: string | undefined, planCh
   const picked = await pickPort(ctx, planChip);
   if (picked) await ctx.setPort(picked);
   return picked;
+}
+
+/**
+ * Flash All's ports: a multi-select pick (port_items.ts portManyItems) with last time's ports
+ * checked; "Enter port paths…" adds typed paths. Undefined when dismissed; [] when nothing checked.
+ */
+export async function pickPorts(ctx: Ctx, planChip: ChipName | undefined, chosenBefore: readonly string[]): Promise<string[] | undefined> {
+  const { ports, error } = await listPorts(ctx);
+  const chosen = await ctx.prompter.pickMany(toPickItems(portManyItems(ports, planChip, chosenBefore, error)), {
+    title: 'ESP Flasher: Flash All — choose the ports',
+    placeHolder: 'Check every board to flash (Space checks, Enter starts)',
+    matchOnDescription: true,
+  });
+  if (!chosen) return undefined;
+  const paths = chosen.map((c) => c.value).filter((v): v is string => !!v && v !== ENTER_PATH);
+  if (chosen.some((c) => c.value === ENTER_PATH)) {
+    const typed = await ctx.prompter.input({
+      title: 'ESP Flasher: Port Paths',
+      prompt: 'Serial port paths (/dev/ttyUSB0, /dev/pts/3, COM3) or virtual:<chip> specs, separated by commas or spaces',
+      validateInput: (v) => (splitPortList(v).length ? undefined : 'Enter at least one port path.'),
+    });
+    if (typed === undefined) return undefined;
+    for (const p of splitPortList(typed)) if (!paths.includes(p)) paths.push(p);
+  }
+  return paths;
 }

@@ -4,7 +4,7 @@
  * blocks an automated run; every dialog is recorded either way.
  */
 import * as vscode from 'vscode';
-import { DialogQueue, matchItem, type DialogKind } from './dialog_queue';
+import { DialogQueue, matchItem, singleAnswer, type DialogKind } from './dialog_queue';
 
 type MessageKind = Extract<DialogKind, 'info' | 'warning' | 'error'>;
 
@@ -44,6 +44,30 @@ function showPick<T extends vscode.QuickPickItem & { active?: boolean }>(items: 
   });
 }
 
+function showPickMany<T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions): Promise<T[] | undefined> {
+  const qp = vscode.window.createQuickPick<T>();
+  qp.title = options.title;
+  qp.placeholder = options.placeHolder;
+  qp.canSelectMany = true;
+  qp.matchOnDescription = !!options.matchOnDescription;
+  qp.matchOnDetail = !!options.matchOnDetail;
+  qp.ignoreFocusOut = true;
+  qp.items = items;
+  qp.selectedItems = items.filter((i) => i.picked);
+  return new Promise<T[] | undefined>((resolve) => {
+    let chosen: T[] | undefined;
+    qp.onDidAccept(() => {
+      chosen = [...qp.selectedItems];
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      qp.dispose();
+      resolve(chosen);
+    });
+    qp.show();
+  });
+}
+
 export class Prompter {
   readonly queue = new DialogQueue();
 
@@ -51,7 +75,7 @@ export class Prompter {
   async modal(kind: MessageKind, message: string, detail: string, ...items: string[]): Promise<string | undefined> {
     const queued = this.queue.take();
     const rec = this.queue.record({ kind, modal: true, message, detail, items, queued: !!queued });
-    const answer = queued ? queued.answer : await show(kind, message, { modal: true, detail }, items);
+    const answer = queued ? singleAnswer(queued.answer) : await show(kind, message, { modal: true, detail }, items);
     rec.answer = answer;
     return answer;
   }
@@ -79,10 +103,34 @@ export class Prompter {
     const chosen = queued
       ? matchItem(
           items.filter((i) => i.kind !== vscode.QuickPickItemKind.Separator),
-          queued.answer,
+          singleAnswer(queued.answer),
         )
       : await showPick(items, options);
     rec.answer = chosen ? (chosen.value ?? chosen.label) : undefined;
+    return chosen;
+  }
+
+  /**
+   * A multi-select quick pick (checkboxes); items with `picked: true` start checked. Resolves
+   * with the items checked when accepted, undefined when dismissed. A queued answer names the
+   * items (a list, or one string).
+   */
+  async pickMany<T extends vscode.QuickPickItem & { value?: string }>(items: T[], options: vscode.QuickPickOptions): Promise<T[] | undefined> {
+    const queued = this.queue.take();
+    const choosable = items.filter((i) => i.kind !== vscode.QuickPickItemKind.Separator);
+    const rec = this.queue.record({
+      kind: 'quickPick',
+      modal: false,
+      message: options.title ?? options.placeHolder ?? '',
+      items: choosable.map((i) => i.value ?? i.label),
+      queued: !!queued,
+    });
+    let chosen: T[] | undefined;
+    if (queued) {
+      const names = queued.answer === undefined ? undefined : Array.isArray(queued.answer) ? queued.answer : [queued.answer];
+      chosen = names?.map((n) => matchItem(choosable, n)).filter((i): i is T => !!i);
+    } else chosen = await showPickMany(items, options);
+    rec.answer = chosen ? chosen.map((i) => i.value ?? i.label).join(', ') : undefined;
     return chosen;
   }
 
@@ -91,7 +139,7 @@ export class Prompter {
     const rec = this.queue.record({ kind: 'input', modal: false, message: options.prompt ?? options.title ?? '', items: [], queued: !!queued });
     let answer: string | undefined;
     if (queued) {
-      answer = queued.answer;
+      answer = singleAnswer(queued.answer);
       const invalid = answer !== undefined ? await options.validateInput?.(answer) : undefined;
       if (invalid) answer = undefined;
     } else {

@@ -40,11 +40,12 @@ export class ReportFileError extends Error {
   }
 }
 
-export function reportFormat(file: string): ReportFormat {
+/** `what` names where the path came from in messages: the CLI's "--report", the editor's setting. */
+export function reportFormat(file: string, what = '--report'): ReportFormat {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.jsonl') return 'jsonl';
   if (ext === '.csv') return 'csv';
-  throw new ReportFileError(`--report ${file}: the report's format comes from its extension; name it *.jsonl (one JSON record per line) or *.csv.`);
+  throw new ReportFileError(`${what} ${file}: the report's format comes from its extension; name it *.jsonl (one JSON record per line) or *.csv.`);
 }
 
 function csvCell(v: unknown): string {
@@ -66,16 +67,19 @@ export class ReportWriter {
   readonly format: ReportFormat;
   private chain: Promise<void> = Promise.resolve();
 
-  private constructor(readonly file: string) {
-    this.format = reportFormat(file);
+  private constructor(
+    readonly file: string,
+    what: string,
+  ) {
+    this.format = reportFormat(file, what);
   }
 
-  /** Check the file can be appended to (creating it if needed) — before flashing anything. */
-  static open(file: string): ReportWriter {
-    const w = new ReportWriter(file);
+  /** Check the file can be appended to (creating it if needed) — before flashing anything. `what`: as for reportFormat. */
+  static open(file: string, what = '--report'): ReportWriter {
+    const w = new ReportWriter(file, what);
     let fd: number | undefined;
     try {
-      if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new ReportFileError(`--report ${file} is a folder; give a file name ending in .jsonl or .csv.`);
+      if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new ReportFileError(`${what} ${file} is a folder; give a file name ending in .jsonl or .csv.`);
       fd = fs.openSync(file, 'a');
     } catch (e) {
       if (e instanceof ReportFileError) throw e;
@@ -88,7 +92,7 @@ export class ReportWriter {
             : err.code === 'EROFS'
               ? 'the file system is read-only'
               : err.message;
-      throw new ReportFileError(`Cannot write the report ${file}: ${why}. Nothing was flashed; choose a writable path for --report.`);
+      throw new ReportFileError(`Cannot write the report ${file}: ${why}. Nothing was flashed; choose a writable path for ${what}.`);
     } finally {
       if (fd !== undefined) fs.closeSync(fd);
     }

@@ -5,7 +5,9 @@ import type { WriteSegment } from '../../core/flash/api';
 import type { FlashPlan } from '../../core/plan/flash_plan';
 import type { CommandArgs } from '../command_args';
 import type { Ctx, LoadedProject } from '../ctx';
+import { openSetting } from '../config';
 import { errorText } from '../error_advice';
+import { hostKeyFrom, type Settings } from '../flash_options';
 import { loadProject } from '../project_loader';
 
 export type Handler = (...args: unknown[]) => unknown;
@@ -71,5 +73,20 @@ export async function planCheckPasses(ctx: Ctx, plan: FlashPlan, port: string, o
     `${operation}: the flash plan has ${errors.length === 1 ? 'an error' : `${errors.length} errors`}; nothing was written.`,
     errors.map((p) => `• ${p.message}${p.file ? ` (${p.file})` : ''}`).join('\n'),
   );
+  return false;
+}
+
+/** Segments encrypted on the host need a key setting: when it is missing, says so (modal) and returns false. */
+export async function hostKeyReady(ctx: Ctx, operation: string, segments: WriteSegment[], settings: Settings, wsFolder: string): Promise<boolean> {
+  if (!segments.some((s) => s.encrypt === 'host') || hostKeyFrom(settings, wsFolder)) return true;
+  const open = 'Open Settings';
+  const a = await ctx.prompter.modal(
+    'error',
+    `${operation}: encryption mode "host" needs a key.`,
+    'Set "ESP Flasher › Encryption: Key File" (the flash-encryption key, raw bytes as espsecure writes them) or ' +
+      '"Key Folder" (per-device keys named <mac>.bin), or switch "Encryption: Mode" to "device". Nothing was written.',
+    open,
+  );
+  if (a === open) await openSetting('keyFile');
   return false;
 }

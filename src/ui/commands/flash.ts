@@ -6,13 +6,12 @@ import * as vscode from 'vscode';
 import { flashResultError } from '../error_advice';
 import type { FlashResult, WriteSegment } from '../../core/flash/api';
 import { parseCommandArgs, type CommandArgs } from '../command_args';
-import { openSetting } from '../config';
 import type { Ctx, LoadedProject } from '../ctx';
-import { flashOptionsFrom, hostKeyFrom } from '../flash_options';
+import { flashOptionsFrom } from '../flash_options';
 import { runJob } from '../job_runner';
 import { resultSummaryLines, type LogLine } from '../output_log';
 import { resolvePort } from '../port_picker';
-import { planCheckPasses, projectWithPlan, requireTrust, type CommandFactory } from './common';
+import { hostKeyReady, planCheckPasses, projectWithPlan, requireTrust, type CommandFactory } from './common';
 
 export interface FlashKind {
   encrypted: boolean;
@@ -75,18 +74,7 @@ export async function runFlash(
   }
 
   const wsFolder = ctx.workspaceFolderOf(project.folder)?.uri.fsPath ?? project.folder;
-  if (segments.some((s) => s.encrypt === 'host') && !hostKeyFrom(settings, wsFolder)) {
-    const open = 'Open Settings';
-    const a = await ctx.prompter.modal(
-      'error',
-      `${operation}: encryption mode "host" needs a key.`,
-      'Set "ESP Flasher › Encryption: Key File" (the flash-encryption key, raw bytes as espsecure writes them) or ' +
-        '"Key Folder" (per-device keys named <mac>.bin), or switch "Encryption: Mode" to "device". Nothing was written.',
-      open,
-    );
-    if (a === open) await openSetting('keyFile');
-    return undefined;
-  }
+  if (!(await hostKeyReady(ctx, operation, segments, settings, wsFolder))) return undefined;
 
   const port = await resolvePort(ctx, args.port, plan.chip);
   if (!port) {
