@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import path from 'node:path';
 import { closeChromium, launchChromium } from './lib/browser.mjs';
 import { expectedSegments } from './lib/build_expectations.mjs';
+import { flashAllInBrowser } from './lib/flash_all_step.mjs';
 import { codeServerProfile, installExtension, startCodeServer } from './lib/code_server.mjs';
 import { installFakeIdf, putOnTerminalPath } from './lib/fake_build_tool.mjs';
 import { killAllGroups } from './lib/processes.mjs';
@@ -290,6 +291,9 @@ async function main() {
       check(/burned · write-protected · read-protected/.test(facts.BLOCK_KEY0), `BLOCK_KEY0: "${facts.BLOCK_KEY0}"`);
       return facts;
     });
+    summary.flashAll = await step('Flash All (Encrypted): check ports in the multi-select picker; the Device view shows a row per device with its verdict', () =>
+      flashAllInBrowser(bench, page, artifacts, PORT),
+    );
     summary.activation = await step('activation time from "Developer: Show Running Extensions"', () => bench.activationTime(EXTENSION_ID, 'ESP Flasher'));
     await page.screenshot({ path: path.join(artifacts, '10-running-extensions.png') });
   } finally {

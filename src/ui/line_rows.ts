@@ -3,6 +3,7 @@
  * runs, ok / failed and why, seconds at the end) with its record's details underneath, and the
  * line above them. Translates LineRun (the core's progress and records); no vscode here.
  */
+import type { FlashRefusal } from '../core/flash/api';
 import type { DeviceRecord as LineRecord } from '../core/line/device_record';
 import type { LineDevice, LineRun } from './line_state';
 import { formatSize } from './output_log';
@@ -52,13 +53,19 @@ export function shortReason(text: string, max = 110): string {
   return first.length > max ? `${first.slice(0, max - 1)}…` : first;
 }
 
-function details(rec: LineRecord): LineDetail[] {
+function details(rec: LineRecord, refusals: FlashRefusal[] | undefined): LineDetail[] {
   const out: LineDetail[] = [];
   const add = (label: string, value: string | undefined): void => {
     if (value) out.push({ label, value });
   };
   add('Result', rec.outcome === 'ok' ? `ok in ${rec.seconds.toFixed(1)} s` : `${rec.outcome} after ${rec.seconds.toFixed(1)} s`);
-  add('Error', rec.error);
+  if (refusals?.length) {
+    // Each refusal once, with what to do (as the single flash's refusal dialog lists them).
+    for (const r of refusals) {
+      add('Refused', r.reason);
+      add('What to do', r.advice);
+    }
+  } else add('Error', rec.error);
   if (rec.failedSegment) add('Where', `${rec.failedSegment}${rec.failedOffset ? ` at ${rec.failedOffset}` : ''}`);
   add('Chip', rec.chipDescription ?? rec.chip);
   add('MAC', rec.mac);
@@ -80,7 +87,9 @@ export function lineRow(d: LineDevice): LineRow {
   const rec = d.record;
   if (rec) {
     const state: LineRowState = rec.outcome;
-    const reason = rec.result === 'ok' ? undefined : (rec.error ?? rec.outcome);
+    // A refused device: the refusals' own reasons (typed, from the job), not the record's error line.
+    const refused = d.refusals?.length ? d.refusals.map((r) => r.reason).join(' ') : undefined;
+    const reason = rec.result === 'ok' ? undefined : (refused ?? rec.error ?? rec.outcome);
     const description =
       rec.result === 'ok'
         ? `ok · ${rec.seconds.toFixed(1)} s${rec.mac ? ` · ${rec.mac}` : ''}`
@@ -93,7 +102,7 @@ export function lineRow(d: LineDevice): LineRow {
       tooltip: `${d.port}: ${rec.result === 'ok' ? `flashed in ${rec.seconds.toFixed(1)} s` : `${rec.outcome}: ${reason}`}`,
       icon: ICONS[state],
       seconds: rec.seconds,
-      details: details(rec),
+      details: details(rec, d.refusals),
     };
     if (reason) row.reason = reason;
     return row;

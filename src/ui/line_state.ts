@@ -3,6 +3,7 @@
  * (LineProgress, src/core/line/device_progress.ts), each device's plan percent (PlanProgress) and
  * its final DeviceRecord. The UI only keeps and translates these; no vscode here.
  */
+import type { FlashRefusal, FlashResult } from '../core/flash/api';
 import type { FlashEvent } from '../core/flash/events';
 import { LineProgress, type DeviceProgress } from '../core/line/device_progress';
 import type { DeviceRecord as LineRecord } from '../core/line/device_record';
@@ -16,6 +17,8 @@ export interface LineDevice {
   percent: number;
   /** The device's record once its job ended. */
   record?: LineRecord;
+  /** The job's typed refusals (why nothing was written), when it was refused. */
+  refusals?: FlashRefusal[];
   /** The device was not started: why (its port is busy with another job). */
   notStarted?: string;
 }
@@ -25,6 +28,7 @@ export class LineRun {
   private readonly plans = new Map<string, PlanProgress>();
   private readonly records = new Map<string, LineRecord>();
   private readonly notStarted = new Map<string, string>();
+  private readonly refusals = new Map<string, FlashRefusal[]>();
   finished = false;
   cancelled = false;
   seconds?: number;
@@ -48,6 +52,11 @@ export class LineRun {
     const shown = this.progress.update(port, e);
     const step = this.plans.get(port)?.update(e);
     if (shown || step) this.changed(e.kind !== 'progress');
+  }
+
+  /** A device's flash job returned (before its record): keeps its typed refusals. */
+  result(port: string, r: FlashResult): void {
+    if (r.refusals?.length) this.refusals.set(port, r.refusals);
   }
 
   /** A device's job ended. */
@@ -77,6 +86,8 @@ export class LineRun {
       if (rec) d.record = rec;
       const why = this.notStarted.get(port);
       if (why) d.notStarted = why;
+      const refusals = this.refusals.get(port);
+      if (refusals) d.refusals = refusals;
       return d;
     });
   }

@@ -7,6 +7,7 @@
  * (line_state.ts, line_rows.ts); one Cancel stops every device and releases every port.
  */
 import * as vscode from 'vscode';
+import type { FlashOptions, FlashResult, WriteSegment } from '../../core/flash/api';
 import type { FlashEvent } from '../../core/flash/events';
 import type { DeviceRecord as LineRecord } from '../../core/line/device_record';
 import type { LineJob } from '../../core/line/line_runner';
@@ -146,6 +147,12 @@ export async function runFlashAll(ctx: Ctx, args: CommandArgs, encrypted: boolea
     }
   };
 
+  // The core's flash job for each device; its typed result also gives the row the refusals' own reasons.
+  const flash = async (segs: WriteSegment[], opts: FlashOptions): Promise<FlashResult> => {
+    const r = await ctx.core.flashSegments(segs, opts);
+    run.result(opts.port, r);
+    return r;
+  };
   for (const p of free) ctx.jobs.set(p.port, ac);
   ctx.setState({ phase: 'flashing', port: `${ports.length} devices`, operation, percent: 0 }, true);
   let records: LineRecord[] = [];
@@ -164,7 +171,7 @@ export async function runFlashAll(ctx: Ctx, args: CommandArgs, encrypted: boolea
           };
           const timer = setInterval(tick, PROGRESS_MS);
           try {
-            return await ctx.core.runLine(free, job, { signal: ac.signal, onEvent, onRecord });
+            return await ctx.core.runLine(free, job, { signal: ac.signal, onEvent, onRecord, flash });
           } finally {
             clearInterval(timer);
             sub.dispose();

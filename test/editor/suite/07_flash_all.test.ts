@@ -84,6 +84,11 @@ describe('Flash All: several devices at once, a row per device', function () {
     const wrongChip = rowOf(rows, c3);
     assert.strictEqual(wrongChip.state, 'refused', log);
     assert.match(wrongChip.reason ?? '', /This device is ESP32-C3 .* but the line flashes ESP32-S3/, log);
+    assert.match(wrongChip.description, /^refused · This device is ESP32-C3 /, log);
+    assert.ok(
+      wrongChip.details.some((d) => d.label === 'What to do' && /line for its chip/.test(d.value)),
+      log,
+    );
     assert.strictEqual(api.lineHeadline, `Flash All: 1 of 4 devices flashed, 3 not in ${api.flashState.seconds?.toFixed(1)} s.`, log);
     assert.strictEqual(api.flashState.phase, 'failed');
     assert.deepStrictEqual(
@@ -152,6 +157,7 @@ describe('Flash All: several devices at once, a row per device', function () {
 
       const refused = rowOf(rows, noKey.path);
       assert.strictEqual(refused.state, 'refused', log);
+      assert.match(refused.description, new RegExp(`^refused · No key for device ${macText(3)} `), log);
       assert.match(refused.reason ?? '', new RegExp(`No key for device ${macText(3)} .*${keyName(3).replace('.', '\\.')}`), log);
       for (const s of expectedSegments())
         assert.ok(

@@ -44,14 +44,35 @@ describe('ui/line_rows (Flash All in the Device view)', () => {
 
   it('final rows: ok with seconds and MAC; refused and failed with the reason; a busy port not started', () => {
     const state = new LineState();
-    const run = state.start('Flash All (Encrypted)', ['A', 'B', 'C', 'D'], 1000);
+    const run = state.start('Flash All (Encrypted)', ['A', 'B', 'C', 'D', 'E'], 1000);
     run.record(record('A', { result: 'ok', outcome: 'ok', seconds: 3.14, mac: '24:0a:c4:10:00:01', segmentsWritten: 3, bytesSent: 12345, chip: 'esp32s3' }));
     const noKey = 'No key for device 24:0a:c4:10:00:02 in /keys: expected /keys/240ac4100002.bin. Put this device’s key file there.';
     run.record(record('B', { outcome: 'refused', error: noKey, failedSegment: 'app', failedOffset: '0x10000', mac: '24:0a:c4:10:00:02', seconds: 0.4 }));
+    run.result('E', {
+      ok: false,
+      segments: [],
+      seconds: 0.3,
+      wireBytesOut: 0,
+      wireBytesIn: 0,
+      refusals: [
+        {
+          code: 'device-chip',
+          segment: 'bootloader',
+          offset: 0,
+          overridable: false,
+          reason: 'This device is ESP32-C3, but the line flashes ESP32-S3.',
+          advice: 'Put it on a line for its chip.',
+          message: '',
+        },
+      ],
+    });
+    run.record(
+      record('E', { outcome: 'refused', error: 'Nothing was written. This device is ESP32-C3, but the line flashes ESP32-S3. Put it on a line for its chip.', seconds: 0.3 }),
+    );
     run.record(record('C', { outcome: 'failed', error: 'The port went away (unplugged?).', failedSegment: 'app', failedOffset: '0x12000', seconds: 1.2 }));
     run.refuseStart('D', 'D is busy: "Flash" is still running there.');
     run.finish(3.5, false);
-    const [a, b, c, d] = lineRows(run);
+    const [a, b, c, d, e] = lineRows(run);
     assert.equal(a.state, 'ok');
     assert.equal(a.description, 'ok · 3.1 s · 24:0a:c4:10:00:01');
     assert.equal(a.percent, 100);
@@ -67,7 +88,14 @@ describe('ui/line_rows (Flash All in the Device view)', () => {
     assert.match(c.description, /^FAILED · The port went away \(unplugged\?\)\./);
     assert.equal(d.state, 'busy');
     assert.match(d.description, /^not started · D is busy/);
-    assert.equal(lineHeadline(run), 'Flash All (Encrypted): 1 of 4 devices flashed, 3 not in 3.5 s.');
+    // A refusal the job returned typed: its own reason on the row and its advice underneath, not the record's error line.
+    assert.equal(e.state, 'refused');
+    assert.equal(e.description, 'refused · This device is ESP32-C3, but the line flashes ESP32-S3. · 0.3 s');
+    assert.deepEqual(
+      e.details.slice(1, 3).map((x) => `${x.label}: ${x.value}`),
+      ['Refused: This device is ESP32-C3, but the line flashes ESP32-S3.', 'What to do: Put it on a line for its chip.'],
+    );
+    assert.equal(lineHeadline(run), 'Flash All (Encrypted): 1 of 5 devices flashed, 4 not in 3.5 s.');
   });
 
   it('says when the run was cancelled', () => {
