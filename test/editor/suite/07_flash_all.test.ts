@@ -103,6 +103,37 @@ describe('Flash All: several devices at once, a row per device', function () {
     await waitFor(() => descendantProcesses('socat').length === 0, 5000, "the virtual ports' socat processes to exit");
   });
 
+  it('bad input is said before anything is flashed: the same port twice, a report file that cannot be written', async () => {
+    const api = await extensionApi();
+    const runBefore = api.lineHeadline;
+    const modals = (): string[] =>
+      api
+        .dialogs()
+        .filter((d) => d.modal)
+        .map((d) => `${d.message}\n${d.detail ?? ''}`);
+    let before = modals().length;
+    api.answerDialogs(undefined);
+    const twice = await vscode.commands.executeCommand('espFlasher.flashAll', { ports: ['virtual:esp32c3', 'virtual:esp32c3'] });
+    assert.strictEqual(twice, undefined);
+    assert.match(modals().slice(before).join('\n'), /^Flash All: nothing was written\.\nvirtual:esp32c3 is given twice/);
+
+    const report = path.join(os.tmpdir(), 'no-such-folder-esp-flash-all', 'line.jsonl');
+    await setting('line.reportFile', report);
+    try {
+      before = modals().length;
+      api.answerDialogs(undefined);
+      const unwritable = await vscode.commands.executeCommand('espFlasher.flashAll', { ports: ['virtual:esp32s3:flash=8MB'] });
+      assert.strictEqual(unwritable, undefined);
+      const said = modals().slice(before).join('\n');
+      assert.match(said, /^Flash All: the report file cannot be used; nothing was written\./, said);
+      assert.ok(said.includes(`Cannot write the report ${report}: its folder does not exist.`), said);
+      assert.match(said, /"ESP Flasher › Line: Report File"/, said);
+    } finally {
+      await setting('line.reportFile', undefined);
+    }
+    assert.strictEqual(api.lineHeadline, runBefore, 'a Flash All started although its input was bad');
+  });
+
   describe('on chips the test holds: Flash All (Encrypted), host mode, per-device keys, a report', () => {
     const chips: PtyChip[] = [];
     let dir = '';
