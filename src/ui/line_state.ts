@@ -38,6 +38,8 @@ export class LineRun {
     readonly operation: string,
     readonly ports: string[],
     totalBytes: number,
+    /** Flash All (Encrypted): Retry Failed runs the same kind again. */
+    readonly encrypted = false,
     private readonly changed: (urgent: boolean) => void = () => undefined,
     readonly startedAt = new Date(),
   ) {
@@ -99,6 +101,11 @@ export class LineRun {
     return started.reduce((n, d) => n + (d.record ? 100 : d.percent), 0) / started.length;
   }
 
+  /** The devices not flashed: failed, refused, stopped, cancelled or not started (Retry Failed runs these again). */
+  get notFlashed(): string[] {
+    return this.devices.filter((d) => d.notStarted || d.record?.result !== 'ok').map((d) => d.port);
+  }
+
   /** Devices flashed, not flashed (failed, refused, not started), still running. */
   get counts(): { ok: number; notOk: number; running: number } {
     let ok = 0;
@@ -118,8 +125,8 @@ export class LineState {
   run?: LineRun;
   private readonly listeners = new Set<(urgent: boolean) => void>();
 
-  start(operation: string, ports: string[], totalBytes: number): LineRun {
-    this.run = new LineRun(operation, ports, totalBytes, (urgent) => this.fire(urgent));
+  start(operation: string, ports: string[], totalBytes: number, encrypted = false): LineRun {
+    this.run = new LineRun(operation, ports, totalBytes, encrypted, (urgent) => this.fire(urgent));
     this.fire(true);
     return this.run;
   }

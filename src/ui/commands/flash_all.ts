@@ -109,6 +109,7 @@ export async function runFlashAll(ctx: Ctx, args: CommandArgs, encrypted: boolea
     operation,
     ports.map((p) => p.port),
     totalBytes,
+    encrypted,
   );
   const releases: Array<() => void> = [];
   const free: LinePort[] = [];
@@ -185,6 +186,7 @@ export async function runFlashAll(ctx: Ctx, args: CommandArgs, encrypted: boolea
     run.finish((Date.now() - started) / 1000, ac.signal.aborted);
   }
 
+  void ctx.setContext('espFlasher.lineFailed', run.notFlashed.length > 0);
   const seconds = run.seconds ?? 0;
   const headline = lineHeadline(run);
   const allOk = run.counts.notOk === 0 && records.length === ports.length;
@@ -207,6 +209,24 @@ export async function runFlashAll(ctx: Ctx, args: CommandArgs, encrypted: boolea
   }
   return records;
 }
+
+/** Flash All again on the devices the last run did not flash (as `esp-flasher flash --retry-failed`), the same kind (plain/encrypted). */
+export async function retryFailed(ctx: Ctx): Promise<LineRecord[] | undefined> {
+  const run = ctx.line.run;
+  if (!run || !run.finished) {
+    ctx.prompter.notify('info', run ? `${run.operation} is still running; Retry Failed can run once it has ended.` : 'No Flash All has run yet: nothing to retry.');
+    return undefined;
+  }
+  const ports = run.notFlashed;
+  if (ports.length === 0) {
+    ctx.prompter.notify('info', `Every device of the last ${run.operation} was flashed: nothing to retry.`);
+    return undefined;
+  }
+  ctx.log('info', `Retry Failed: ${run.operation} again on ${ports.join(', ')}`);
+  return runFlashAll(ctx, { ports }, run.encrypted);
+}
+
+export const flashAllRetryFailed: CommandFactory = (ctx) => () => retryFailed(ctx);
 
 export const flashAll: CommandFactory =
   (ctx) =>

@@ -213,6 +213,30 @@ describe('Flash All: several devices at once, a row per device', function () {
       assert.strictEqual(report.find((r) => r.port === a.path)?.mac, macText(1));
       assert.strictEqual(api.flashState.phase, 'failed');
       assert.match(api.lineHeadline ?? '', /^Flash All \(Encrypted\): 2 of 4 devices flashed, 2 not in \d+\.\d s\.$/);
+
+      // Retry Failed (as --retry-failed): only the devices not flashed, the same kind; the key is there now.
+      fs.writeFileSync(path.join(dir, 'keys', keyName(3)), keyOf(3));
+      const contacted = [a, b].map((c) => c.chip.stats.bytesIn);
+      const retried = (await vscode.commands.executeCommand('espFlasher.flashAllRetryFailed')) as DeviceRecord[] | undefined;
+      const again = api.lineRows;
+      const log2 = `${api.lineHeadline}\n${again.map((r) => `${r.port}: ${r.state} · ${r.description}`).join('\n')}`;
+      assert.deepStrictEqual(
+        retried?.map((r) => r.port),
+        [noKey.path, unplugged.path],
+        log2,
+      );
+      assert.strictEqual(rowOf(again, noKey.path).state, 'ok', log2);
+      assert.strictEqual(rowOf(again, unplugged.path).state, 'failed', log2);
+      assert.deepStrictEqual(
+        [a, b].map((c) => c.chip.stats.bytesIn),
+        contacted,
+        'a device that had been flashed was contacted again',
+      );
+      for (const s of expectedSegments().filter((x) => x.encrypt)) {
+        const image = new Uint8Array(fs.readFileSync(s.file));
+        assert.ok(Buffer.from(noKey.chip.decryptFlash(s.offset, image.length)).equals(Buffer.from(image)), `${s.name}: the retried chip does not hold the build`);
+      }
+      assert.strictEqual(fs.readFileSync(path.join(dir, 'report.jsonl'), 'utf8').trim().split('\n').length, 6, 'the retry appends its two records');
     });
   });
 

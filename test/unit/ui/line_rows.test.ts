@@ -96,6 +96,7 @@ describe('ui/line_rows (Flash All in the Device view)', () => {
       ['Refused: This device is ESP32-C3, but the line flashes ESP32-S3.', 'What to do: Put it on a line for its chip.'],
     );
     assert.equal(lineHeadline(run), 'Flash All (Encrypted): 1 of 5 devices flashed, 4 not in 3.5 s.');
+    assert.deepEqual(run.notFlashed, ['B', 'C', 'D', 'E'], 'Retry Failed runs every device not flashed, the busy one too');
   });
 
   it('says when the run was cancelled', () => {
