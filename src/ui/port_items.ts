@@ -93,7 +93,7 @@ export function virtualChipItems(planChip: ChipName | undefined, current: string
  * list first), known ESP bridges, other serial ports, every virtual chip the single picker
  * offers (listed directly: a multi-select pick has no second list), and "Enter port paths…".
  */
-export function portManyItems(ports: ListedPort[], planChip: ChipName | undefined, chosen: readonly string[], listError?: string): PortItem[] {
+export function portManyItems(ports: ListedPort[], planChip: ChipName | undefined, chosen: readonly string[]): PortItem[] {
   const ranked = rankPorts(ports);
   const virtual = virtualPortChoices(planChip);
   const known = new Set([...ranked.map((p) => p.path), ...virtual.map((v) => v.path)]);
@@ -111,10 +111,8 @@ export function portManyItems(ports: ListedPort[], planChip: ChipName | undefine
       });
     }
   }
+  // A multi-select pick gives every row a checkbox: "no board found" goes in the placeholder (manyPlaceholder), not in a row.
   items.push({ label: 'ESP boards (known USB bridges)', separator: true });
-  if (!ranked.some((p) => p.bridge)) {
-    items.push({ label: '$(info) No ESP board found', description: listError ?? 'plug the boards in; data-capable USB cables are needed', value: '' });
-  }
   for (const p of ranked.filter((x) => x.bridge)) items.push({ label: `$(circuit-board) ${p.path}`, description: p.description, value: p.path, picked: picked.has(p.path) });
   const others = ranked.filter((x) => !x.bridge);
   if (others.length) {
@@ -126,6 +124,13 @@ export function portManyItems(ports: ListedPort[], planChip: ChipName | undefine
   items.push({ label: 'More', separator: true });
   items.push({ label: '$(edit) Enter port paths…', description: 'ports the system does not list (pseudo-terminals, symlinks, virtual:… specs)', value: ENTER_PATH });
   return items;
+}
+
+/** The multi-select picker's placeholder: how to check, and that no ESP board was found (or why the list failed). */
+export function manyPlaceholder(ports: ListedPort[], listError?: string): string {
+  const how = 'Check every board to flash (Space checks, Enter starts)';
+  if (listError) return `${how}. ${listError}`;
+  return rankPorts(ports).some((p) => p.bridge) ? how : `${how}. No ESP board found: plug the boards in (data-capable USB cables), or check virtual chips.`;
 }
 
 /** Port paths typed in one box: separated by commas, semicolons or white space; each once, in order. */

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { ChipName } from '../core/chips';
 import type { Ctx } from './ctx';
 import { errorText } from './error_advice';
-import { ENTER_PATH, VIRTUAL_CHIP, portManyItems, portPickItems, splitPortList, virtualChipItems, type PortItem } from './port_items';
+import { ENTER_PATH, VIRTUAL_CHIP, manyPlaceholder, portManyItems, portPickItems, splitPortList, virtualChipItems, type PortItem } from './port_items';
 import { autoPickPort, type ListedPort } from './usb_bridges';
 
 const LIST_DEADLINE_MS = 5000;
@@ -95,9 +95,9 @@ export async function resolvePort(ctx: Ctx, explicit: string | undefined, planCh
  */
 export async function pickPorts(ctx: Ctx, planChip: ChipName | undefined, chosenBefore: readonly string[]): Promise<string[] | undefined> {
   const { ports, error } = await listPorts(ctx);
-  const chosen = await ctx.prompter.pickMany(toPickItems(portManyItems(ports, planChip, chosenBefore, error)), {
+  const chosen = await ctx.prompter.pickMany(toPickItems(portManyItems(ports, planChip, chosenBefore)), {
     title: 'ESP Flasher: Flash All — choose the ports',
-    placeHolder: 'Check every board to flash (Space checks, Enter starts)',
+    placeHolder: manyPlaceholder(ports, error),
     matchOnDescription: true,
   });
   if (!chosen) return undefined;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ENTER_PATH, portManyItems, splitPortList } from '../../../src/ui/port_items';
+import { ENTER_PATH, manyPlaceholder, portManyItems, splitPortList } from '../../../src/ui/port_items';
 
 const ports = [{ path: '/dev/ttyS0' }, { path: '/dev/ttyUSB1', vendorId: '1a86', productId: '7523' }, { path: '/dev/ttyUSB0', vendorId: '10c4', productId: 'ea60' }];
 const shown = (items: ReturnType<typeof portManyItems>) => items.map((i) => (i.separator ? `--${i.label}` : `${i.value}${i.picked ? '+' : ''}`));
@@ -21,7 +21,10 @@ describe('ui/port_items (Flash All: several ports)', () => {
     const items = portManyItems([], undefined, ['/dev/pts/7', 'virtual:esp32c3:flash=8MB']);
     assert.deepEqual(shown(items).slice(0, 3), ['--Chosen last time', '/dev/pts/7+', 'virtual:esp32c3:flash=8MB+']);
     assert.match(items[2].label, /Virtual ESP32-C3 \(flash=8MB\)/);
-    assert.ok(shown(items).includes(''), 'says no ESP board was found');
+    assert.ok(!items.some((i) => !i.separator && !i.value), 'a row that cannot be flashed would get a checkbox');
+    assert.match(manyPlaceholder([]), /No ESP board found/);
+    assert.doesNotMatch(manyPlaceholder(ports), /No ESP board found/);
+    assert.match(manyPlaceholder([], 'Could not list serial ports (udevadm missing).'), /Could not list serial ports/);
   });
 
   it('splits typed port lists on commas, semicolons and spaces, each once', () => {
