@@ -105,6 +105,11 @@ export async function runFlashAll(ctx: Ctx, args: CommandArgs, encrypted: boolea
   const job: LineJob = { segments, options: { ...shared, chip: 'auto' }, expect: expectChip ? { chip: expectChip } : {} };
 
   const totalBytes = segments.reduce((n, s) => n + s.bytes.length, 0);
+  if (ctx.line.run && !ctx.line.run.finished) {
+    // Another Flash All started while this one was asking for ports.
+    ctx.prompter.notify('warning', `${ctx.line.run.operation} is still running; cancel it or wait before "${operation}".`);
+    return undefined;
+  }
   const run = ctx.line.start(
     operation,
     ports.map((p) => p.port),
