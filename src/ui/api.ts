@@ -12,7 +12,7 @@ import type { PlanTree } from './plan_tree';
 import type { PlanRow, ProjectView } from './plan_rows';
 import type { StatusBar } from './status_bar';
 import type { DeviceRow } from './device_rows';
-import { lineHeadline, lineRows, type LineRow } from './line_rows';
+import type { LineRow } from './line_rows';
 
 export interface EspFlasherApi {
   /** The Flash Plan tree as shown: rows (with `checked` for segments) and the line above it. */
@@ -23,7 +23,7 @@ export interface EspFlasherApi {
   readonly flashState: FlashState;
   readonly deviceInfo: DeviceInfo | undefined;
   readonly deviceRows: DeviceRow[];
-  /** The Device view's rows of the last Flash All (one per device, in the ports' order) and the line above them. */
+  /** The Device view's rows of the last Flash All as it shows them (one per device, in the ports' order) and the line above them. */
   readonly lineRows: LineRow[];
   readonly lineHeadline: string | undefined;
   readonly port: string | undefined;
@@ -69,10 +69,10 @@ export function makeApi(parts: { ctx: Ctx; tree: PlanTree; device: DeviceView; s
       return device.rows();
     },
     get lineRows() {
-      return ctx.line.run ? lineRows(ctx.line.run) : [];
+      return device.lineRows();
     },
     get lineHeadline() {
-      return ctx.line.run ? lineHeadline(ctx.line.run) : undefined;
+      return ctx.line.run ? device.message : undefined;
     },
     get port() {
       return ctx.port;

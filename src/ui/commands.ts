@@ -5,7 +5,7 @@ import type { CommandFactory } from './commands/common';
 import { readDeviceInfo } from './commands/device_info';
 import { eraseFlash, erasePartition } from './commands/erase';
 import { flash, flashEncrypted, flashSegment, flashSegmentEncrypted } from './commands/flash';
-import { flashAll, flashAllEncrypted, flashAllRetryFailed } from './commands/flash_all';
+import { flashAll, flashAllEncrypted, flashAllOverride, flashAllRetryFailed } from './commands/flash_all';
 import { flashFile } from './commands/flash_file';
 import { saveMergedImage } from './commands/save_merged_image';
 import { flashAndMonitor, monitor } from './commands/monitor';
@@ -41,6 +41,7 @@ export function commandTable(map: FlashMapView): Record<string, CommandFactory> 
     'espFlasher.flashAll': flashAll,
     'espFlasher.flashAllEncrypted': flashAllEncrypted,
     'espFlasher.flashAllRetryFailed': flashAllRetryFailed,
+    'espFlasher.flashAllOverride': flashAllOverride,
   };
 }
 

@@ -39,6 +39,15 @@ export class DeviceView implements vscode.TreeDataProvider<DeviceNode>, vscode.D
     return this.rowsCache;
   }
 
+  /** The Flash All rows as shown now (a row per device), and the line above them. */
+  lineRows(): LineRow[] {
+    return this.lineCache;
+  }
+
+  get message(): string | undefined {
+    return this.view.message;
+  }
+
   private later(): void {
     this.redraw ??= setTimeout(() => this.recompute(), REDRAW_MS);
   }
@@ -76,7 +85,7 @@ export class DeviceView implements vscode.TreeDataProvider<DeviceNode>, vscode.D
         item.tooltip = row.tooltip;
         const colour = row.state === 'ok' ? 'testing.iconPassed' : row.state === 'running' || row.state === 'waiting' ? undefined : 'problemsErrorIcon.foreground';
         item.iconPath = new vscode.ThemeIcon(row.icon, colour ? new vscode.ThemeColor(colour) : undefined);
-        item.contextValue = `lineDevice.${row.state}`;
+        item.contextValue = `lineDevice.${row.state}${row.overridable ? '.overridable' : ''}`;
         return item;
       }
       case 'detail': {

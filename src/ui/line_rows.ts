@@ -33,6 +33,8 @@ export interface LineRow {
   seconds?: number;
   /** Why it was not flashed (the record's error, or why it did not start). */
   reason?: string;
+  /** Refused, and every refusal may be overridden (Flash Again, Overriding the Checks…). */
+  overridable?: boolean;
   details: LineDetail[];
 }
 
@@ -105,6 +107,7 @@ export function lineRow(d: LineDevice): LineRow {
       details: details(rec, d.refusals),
     };
     if (reason) row.reason = reason;
+    if (rec.outcome === 'refused' && d.refusals?.length && d.refusals.every((r) => r.overridable)) row.overridable = true;
     return row;
   }
   const state: LineRowState = p.phase === 'waiting' ? 'waiting' : 'running';

@@ -78,7 +78,8 @@ export async function showFailure(
 export const CONFIRM_OVERRIDE = 'Write Anyway (I accept the risk)';
 export const KEEP_SAFE = 'Don’t Write';
 
-async function confirmOverride(ctx: Ctx, operation: string, port: string | undefined, refused: string): Promise<boolean> {
+/** The second, explicit confirmation of an override (also Flash All's "Flash Again, Overriding the Checks…"). */
+export async function confirmOverride(ctx: Ctx, operation: string, port: string | undefined, refused: string): Promise<boolean> {
   // "Don’t Write" comes first: it is the default button, so Enter keeps the device safe.
   const answer = await ctx.prompter.modal(
     'warning',

@@ -22,6 +22,7 @@ import { lineHeadline, shortReason } from '../line_rows';
 import { FlashLogFormatter } from '../output_log';
 import { PortLocks } from '../port_locks';
 import { pickPorts } from '../port_picker';
+import { confirmOverride } from '../safety_dialogs';
 import { hostKeyReady, planCheckPasses, projectWithPlan, requireTrust, type CommandFactory } from './common';
 
 /** The ports checked last time (per workspace): the picker opens with them checked. */
@@ -230,6 +231,28 @@ export async function retryFailed(ctx: Ctx): Promise<LineRecord[] | undefined> {
   ctx.log('info', `Retry Failed: ${run.operation} again on ${ports.join(', ')}`);
   return runFlashAll(ctx, { ports }, run.encrypted);
 }
+
+/**
+ * A device row refused only by checks that may be overridden (as `--force` on the line): after the
+ * same explicit confirmation as a single flash's override, Flash All again on that device with force.
+ */
+export async function overrideDevice(ctx: Ctx, node: unknown): Promise<LineRecord[] | undefined> {
+  const run = ctx.line.run;
+  const port = (node as { kind?: string; row?: { port?: unknown } } | undefined)?.row?.port;
+  const device = typeof port === 'string' ? run?.devices.find((d) => d.port === port) : undefined;
+  if (!run || !run.finished || !device?.refusals?.length || !device.refusals.every((r) => r.overridable)) {
+    ctx.prompter.notify('info', 'Flash Again, Overriding the Checks works on a device row of a finished Flash All that was refused by checks that may be overridden.');
+    return undefined;
+  }
+  const reasons = device.refusals.map((r) => r.reason).join('\n');
+  if (!(await confirmOverride(ctx, run.operation, device.port, reasons))) return undefined;
+  return runFlashAll(ctx, { ports: [device.port], force: true }, run.encrypted);
+}
+
+export const flashAllOverride: CommandFactory =
+  (ctx) =>
+  (...a) =>
+    overrideDevice(ctx, a[0]);
 
 export const flashAllRetryFailed: CommandFactory = (ctx) => () => retryFailed(ctx);
 

@@ -101,6 +101,30 @@ describe('Flash All: several devices at once, a row per device', function () {
       'no output lines prefixed by the port',
     );
     await waitFor(() => descendantProcesses('socat').length === 0, 5000, "the virtual ports' socat processes to exit");
+
+    // Plaintext onto encrypted flash may be overridden (as a single flash's Override…); the wrong chip may not.
+    const refusedEncrypted = rowOf(rows, encrypted);
+    assert.strictEqual(refusedEncrypted.overridable, true, log);
+    assert.notStrictEqual(wrongChip.overridable, true, log);
+    const dialogsBefore = api.dialogs().length;
+    api.answerDialogs('Write Anyway (I accept the risk)');
+    const forced = (await vscode.commands.executeCommand('espFlasher.flashAllOverride', { kind: 'line', row: refusedEncrypted })) as DeviceRecord[] | undefined;
+    const confirm = api
+      .dialogs()
+      .slice(dialogsBefore)
+      .find((d) => d.modal);
+    assert.ok(confirm, 'no confirmation before overriding');
+    assert.strictEqual(confirm.message, `Override the safety check and run "Flash All" on ${encrypted} anyway?`);
+    assert.deepStrictEqual(
+      forced?.map((r) => [r.port, r.outcome]),
+      [[encrypted, 'ok']],
+      `${api.lineHeadline}\n${api.outputLines().slice(-15).join('\n')}`,
+    );
+    assert.deepStrictEqual(
+      api.lineRows.map((r) => [r.port, r.state]),
+      [[encrypted, 'ok']],
+    );
+    await waitFor(() => descendantProcesses('socat').length === 0, 5000, "the virtual port's socat process to exit");
   });
 
   it('bad input is said before anything is flashed: the same port twice, a report file that cannot be written', async () => {

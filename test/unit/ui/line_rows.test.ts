@@ -90,6 +90,7 @@ describe('ui/line_rows (Flash All in the Device view)', () => {
     assert.match(d.description, /^not started · D is busy/);
     // A refusal the job returned typed: its own reason on the row and its advice underneath, not the record's error line.
     assert.equal(e.state, 'refused');
+    assert.equal(e.overridable, undefined, 'a wrong chip cannot be overridden');
     assert.equal(e.description, 'refused · This device is ESP32-C3, but the line flashes ESP32-S3. · 0.3 s');
     assert.deepEqual(
       e.details.slice(1, 3).map((x) => `${x.label}: ${x.value}`),
