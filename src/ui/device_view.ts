@@ -11,7 +11,8 @@ import { lineHeadline, lineRows, type LineDetail, type LineRow } from './line_ro
 /** Progress ticks redraw at most this often; phase changes and results at once. */
 const REDRAW_MS = 250;
 
-export type DeviceNode = { kind: 'fact'; row: DeviceRow } | { kind: 'line'; row: LineRow } | { kind: 'detail'; port: string; detail: LineDetail } | { kind: 'facts'; port: string };
+export type DeviceNode =
+  { kind: 'fact'; row: DeviceRow } | { kind: 'line'; row: LineRow } | { kind: 'detail'; port: string; index: number; detail: LineDetail } | { kind: 'facts'; port: string };
 
 export class DeviceView implements vscode.TreeDataProvider<DeviceNode>, vscode.Disposable {
   readonly view: vscode.TreeView<DeviceNode>;
@@ -90,7 +91,8 @@ export class DeviceView implements vscode.TreeDataProvider<DeviceNode>, vscode.D
       }
       case 'detail': {
         const item = new vscode.TreeItem(node.detail.label, vscode.TreeItemCollapsibleState.None);
-        item.id = `line:${node.port}:${node.detail.label}`;
+        // By position: a label repeats (one "Refused" row per refusal), and ids must be unique in the tree.
+        item.id = `line:${node.port}:${node.index}`;
         item.description = node.detail.value;
         item.tooltip = `${node.detail.label}: ${node.detail.value}`;
         return item;
@@ -117,7 +119,7 @@ export class DeviceView implements vscode.TreeDataProvider<DeviceNode>, vscode.D
     if (node.kind === 'facts') return facts();
     if (node.kind === 'line') {
       const row = this.lineCache.find((r) => r.port === node.row.port) ?? node.row;
-      return row.details.map((detail) => ({ kind: 'detail', port: row.port, detail }));
+      return row.details.map((detail, index) => ({ kind: 'detail', port: row.port, index, detail }));
     }
     return [];
   }
