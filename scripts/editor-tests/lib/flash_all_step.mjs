@@ -1,7 +1,8 @@
 // Ring 3b step for Flash All (issue 14), as a user does it: "ESP Flasher: Flash All (Encrypted)" from the palette,
 // real checkboxes in the multi-select port picker (a virtual ESP32-C3, and "Enter port paths…" to type the
 // workspace's 8 MB virtual ESP32-S3), Enter; then the Device view shows one row per device with its own verdict:
-// the ESP32-S3 flashed, the ESP32-C3 refused as the wrong chip on its row (not a global error dialog).
+// the ESP32-S3 flashed, the ESP32-C3 refused as the wrong chip on its row (not a global error dialog), and
+// expanding that row shows each refusal and what to do.
 import path from 'node:path';
 
 const C3 = 'virtual:esp32c3';
@@ -53,11 +54,17 @@ export async function flashAllInBrowser(bench, page, artifacts, port) {
   };
   const s3 = await waitRow(port, /^ok · \d+\.\d s/);
   const c3 = await waitRow(C3, /^refused · This device is ESP32-C3/);
+  // Expanding the refused row shows its record: each refusal and what to do.
+  await bench.treeRowLocator(C3).click();
+  const refused = await bench.treeRow('Refused', 10_000);
+  check(/^This device is ESP32-C3/.test(refused.description), `the first "Refused" detail says "${refused.description}"`);
+  const todo = await bench.treeRow('What to do', 10_000);
+  check(/line for its chip/.test(todo.description), `"What to do" says "${todo.description}"`);
   await page.screenshot({ path: path.join(artifacts, '12-flash-all-rows.png') });
   const modal = await page
     .locator('.monaco-dialog-box')
     .count()
     .catch(() => 0);
   check(modal === 0, 'a per-device refusal opened a modal dialog');
-  return { [port]: s3, [C3]: c3 };
+  return { [port]: s3, [C3]: c3, refused: refused.description, todo: todo.description };
 }

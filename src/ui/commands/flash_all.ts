@@ -18,7 +18,7 @@ import { openSetting } from '../config';
 import type { Ctx } from '../ctx';
 import { errorText } from '../error_advice';
 import { flashOptionsFrom, resolveSettingPath } from '../flash_options';
-import { lineHeadline, shortReason } from '../line_rows';
+import { lineHeadline, lineRows, shortReason } from '../line_rows';
 import { FlashLogFormatter } from '../output_log';
 import { PortLocks } from '../port_locks';
 import { pickPorts } from '../port_picker';
@@ -209,8 +209,9 @@ export async function runFlashAll(ctx: Ctx, args: CommandArgs, encrypted: boolea
     ctx.prompter.notify('info', headline);
   } else {
     ctx.setState({ phase: 'failed', seconds, error: headline, segment: undefined, kbitPerSecond: undefined });
-    const first = run.devices.find((d) => d.notStarted || (d.record && d.record.result !== 'ok'));
-    const why = first ? ` ${first.port}: ${shortReason(first.notStarted ?? first.record?.error ?? '')}` : '';
+    // The first device not flashed, in its row's words (a refusal's own reason, not the record's error line).
+    const first = lineRows(run).find((r) => r.reason);
+    const why = first ? ` ${first.port}: ${shortReason(first.reason ?? '')}` : '';
     ctx.prompter.notify('warning', `${headline}${why} (each device's row in the Device view says why)`, ['Show Output'], () => ctx.output.show(true));
   }
   return records;
