@@ -91,6 +91,13 @@ describe('Flash All: several devices at once, a row per device', function () {
     );
     assert.strictEqual(api.lineHeadline, `Flash All: 1 of 4 devices flashed, 3 not in ${api.flashState.seconds?.toFixed(1)} s.`, log);
     assert.strictEqual(api.flashState.phase, 'failed');
+    const said = api.dialogs().find((d) => !d.modal && d.message.startsWith(api.lineHeadline ?? '?'));
+    assert.ok(said, 'no closing notification');
+    assert.match(
+      said.message,
+      / virtual:esp32s3:encryption=development: Refusing to write segment "bootloader"/,
+      'the notification does not name the first device in its row’s words',
+    );
     assert.deepStrictEqual(
       api.dialogs().filter((d) => d.modal && !d.queued),
       [],
