@@ -123,3 +123,45 @@ export function changedText(c: ChangedSectors): string {
   const n = `${c.changed} of ${c.total} sector${c.total === 1 ? '' : 's'} changed`;
   return c.wholeSegment ? `${n} (every 64 KiB block differed)` : n;
 }
+
+const erasedMd5s = new Map<number, string>();
+
+/** MD5 (lower-case hex) of `size` erased flash bytes (all 0xFF). */
+export function erasedMd5(size: number): string {
+  let h = erasedMd5s.get(size);
+  if (!h) {
+    h = md5hex(new Uint8Array(size).fill(0xff));
+    erasedMd5s.set(size, h);
+  }
+  return h;
+}
+
+/** What the shortcut answers for a region it did not ask about: equal to no MD5. */
+export const NOT_ASKED = 'not asked: the flash at the start of the segment reads erased';
+
+/**
+ * A blank chip gives up fast: the first region asked (the segment's first 64 KiB block) goes
+ * alone, and when the flash there reads erased (all 0xFF) while the segment wants data, the
+ * chip is taken as blank from there on — nothing further is asked. Regions inside that erased
+ * block are answered as erased (exact: it was hashed); every later region as NOT_ASKED, so it is
+ * written (and then verified) whatever it holds — a wrong guess costs write time, never a byte.
+ * Anything else goes to `many` unchanged, in the same batches after the first region.
+ */
+export function blankChipShortcut(many: FlashMd5Many, offset: number, expected: Uint8Array): FlashMd5Many {
+  let probed = false;
+  let erased: Piece | undefined;
+  const local = (r: { addr: number; size: number }): string => (erased && r.addr >= erased.start && r.addr + r.size <= erased.end ? erasedMd5(r.size) : NOT_ASKED);
+  return async (regions) => {
+    if (erased) return regions.map(local);
+    if (probed || !regions.length) return many(regions);
+    probed = true;
+    const [first, ...rest] = regions;
+    const [have] = await many([first]);
+    const want = expected.subarray(first.addr - offset, first.addr - offset + first.size);
+    if (have === erasedMd5(first.size) && md5hex(want) !== have) {
+      erased = { start: first.addr, end: first.addr + first.size };
+      return [have, ...rest.map(local)];
+    }
+    return rest.length ? [have, ...(await many(rest))] : [have];
+  };
+}

@@ -12,7 +12,7 @@ import type { FlashOptions, FlashResult, SegmentResult, WriteSegment } from './a
 import type { FlashEvent } from './events';
 import type { OpenedPort } from '../transport/open_port';
 import { openSession, type OpenSession } from './open_session';
-import { changedText, compareSegment, MD5_BLOCK, type ChangedSectors, type FlashMd5Many } from './changed_sectors';
+import { blankChipShortcut, changedText, compareSegment, MD5_BLOCK, type ChangedSectors, type FlashMd5Many } from './changed_sectors';
 import { deflateAhead, dropAhead, finishWireLayout, prepareSegment, segmentPart, type PreparedSegment } from './prepare_segments';
 import { safetyRefusals, type Refusal } from '../rules/device_rules';
 import { layoutFromDevice, layoutWithoutDevice } from '../rules/device_layout';
@@ -178,7 +178,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
           }
           return out;
         };
-        const cmp = await compareSegment(hasher, p.offset, p.expected);
+        // A blank chip: one block hashed, then the whole segment written (blankChipShortcut).
+        const cmp = await compareSegment(blankChipShortcut(hasher, p.offset, p.expected), p.offset, p.expected);
         if (cmp.identical) {
           r.status = 'skipped';
           r.verified = true;

@@ -1,6 +1,16 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { changedText, compareSegment, findChangedSectors, oneByOne, piecesOf, type FlashMd5Many } from '../../../src/core/flash/changed_sectors';
+import {
+  blankChipShortcut,
+  changedText,
+  compareSegment,
+  erasedMd5,
+  findChangedSectors,
+  NOT_ASKED,
+  oneByOne,
+  piecesOf,
+  type FlashMd5Many,
+} from '../../../src/core/flash/changed_sectors';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 
@@ -171,6 +181,62 @@ describe('changed sectors (incremental writes)', () => {
       assert.equal(c.identical, false);
       assert.equal(c.wholeSegment, true);
       assert.deepEqual(c.ranges, [{ start: 0, end: 0x20000 }]);
+    });
+  });
+
+  describe('blankChipShortcut (a blank chip gives up fast)', () => {
+    it('erased flash: the first block is the only one asked, and the whole segment is written', async () => {
+      const f = fakeFlash(0x200000);
+      const expected = pattern(0x100000, 11);
+      const c = await compareSegment(blankChipShortcut(oneByOne(f.md5At), 0x10000, expected), 0x10000, expected);
+      assert.deepEqual(f.asked, [[0x10000, 0x10000]]);
+      assert.equal(c.identical, false);
+      assert.equal(c.wholeSegment, true);
+      assert.deepEqual(c.ranges, [{ start: 0x10000, end: 0x110000 }]);
+    });
+
+    it('first block erased but later ones hold the data: written whole all the same (never skipped unasked)', async () => {
+      const f = fakeFlash(0x200000);
+      const expected = pattern(0x30000, 12);
+      f.bytes.set(expected.subarray(0x10000), 0x20000);
+      const c = await compareSegment(blankChipShortcut(oneByOne(f.md5At), 0x10000, expected), 0x10000, expected);
+      assert.deepEqual(c.ranges, [{ start: 0x10000, end: 0x40000 }]);
+      assert.equal(f.asked.length, 1);
+    });
+
+    it('a one-block segment on erased flash: its sectors are answered from the erased block, 0xFF sectors left alone', async () => {
+      const f = fakeFlash(0x100000);
+      const expected = pattern(0x4000, 13);
+      expected.fill(0xff, 0x1000, 0x2000);
+      const c = await compareSegment(blankChipShortcut(oneByOne(f.md5At), 0x8000, expected), 0x8000, expected);
+      assert.deepEqual(f.asked, [[0x8000, 0x4000]]);
+      assert.deepEqual(c.ranges, [
+        { start: 0x8000, end: 0x9000 },
+        { start: 0xa000, end: 0xc000 },
+      ]);
+    });
+
+    it('flash that holds data at the start: every region asked as before, in the same batches after the first', async () => {
+      const f = fakeFlash(0x200000);
+      const expected = pattern(0x30000, 14);
+      f.bytes.set(expected, 0x10000);
+      f.bytes[0x10000 + 0x25000] ^= 1;
+      const batches: number[] = [];
+      const many: FlashMd5Many = async (regions) => {
+        batches.push(regions.length);
+        return oneByOne(f.md5At)(regions);
+      };
+      const c = await compareSegment(blankChipShortcut(many, 0x10000, expected), 0x10000, expected);
+      assert.deepEqual(c.ranges, [{ start: 0x35000, end: 0x36000 }]);
+      assert.deepEqual(batches, [1, 2, 16]);
+    });
+
+    it('a segment that is itself erased (all 0xFF) on erased flash is identical', async () => {
+      const f = fakeFlash(0x100000);
+      const expected = new Uint8Array(0x20000).fill(0xff);
+      const c = await compareSegment(blankChipShortcut(oneByOne(f.md5At), 0, expected), 0, expected);
+      assert.equal(c.identical, true);
+      assert.notEqual(erasedMd5(0x10000), NOT_ASKED);
     });
   });
 });
