@@ -116,12 +116,30 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
   let open: OpenSession | undefined;
   /** Data being compressed ahead of its write (deflateAhead), stopped when the job ends. */
   const compressing: Uint8Array[] = [];
+  /** Per segment index: the bytes compressed while connecting (as a plain segment goes on the wire). */
+  const early = new Map<number, Uint8Array>();
   /** The write in progress: segment, where this run starts, bytes acknowledged of its `size`. */
   let current: { index: number; at: number; acked: number; size: number } | undefined;
   /** The segment being verified (written, not yet confirmed). */
   let verifying: { index: number; offset: number } | undefined;
   try {
     validateSegments(segments);
+    // Plain segments go on the wire as given (a header patch or ROM alignment makes other bytes,
+    // compressed later): compress them while connecting — a blank chip leaves no comparison to
+    // hide it behind.
+    if (opts.compress ?? true) {
+      segments.forEach((x, i) => {
+        if (x.encrypt !== 'off') return;
+        let padded = x.bytes;
+        if (padded.length % 4) {
+          padded = new Uint8Array(x.bytes.length + 4 - (x.bytes.length % 4)).fill(0xff);
+          padded.set(x.bytes);
+        }
+        early.set(i, padded);
+        deflateAhead([padded]);
+        compressing.push(padded);
+      });
+    }
     open = await openSession(opts, { stub: opts.stub ?? true, stubRequired: opts.stubRequired, flashSizeSetting: opts.settings?.size }, emit, port);
     const s = open;
     const deviceRefusals = opts.checkDevice?.(s.deviceInfo()) ?? [];
@@ -181,6 +199,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         // A blank chip: one block hashed, then the whole segment written (blankChipShortcut).
         const cmp = await compareSegment(blankChipShortcut(hasher, p.offset, p.expected), p.offset, p.expected);
         if (cmp.identical) {
+          dropAhead([early.get(p.index)!].filter(Boolean));
           r.status = 'skipped';
           r.verified = true;
           emit({ kind: 'skipped', index: p.index, name: p.name, reason: `flash at ${hex(p.offset)} already holds it (MD5 ${p.expectedMd5})` });

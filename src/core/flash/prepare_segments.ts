@@ -3,8 +3,7 @@
  * host encryption, ROM sector alignment, compression, and the MD5 the flash must then hold.
  */
 import { createHash } from 'node:crypto';
-import pako from 'pako';
-import { deflateCached } from './deflate_cache';
+import { deflateCached, deflateInBackground, deflateShared } from './deflate_cache';
 import type { ChipFacts } from '../chips';
 import { encryptFlashData, type FlashKey } from '../crypto/flash_crypto';
 import type { FlashSettings } from '../plan/flash_plan';
@@ -157,70 +156,36 @@ export function wireLayout(
   return result(wanted, { writeOffset, data });
 }
 
-/** Compressions started early (deflateAhead), by the exact bytes object they compress. */
-const ahead = new WeakMap<Uint8Array, Promise<Uint8Array>>();
-const stopAhead = new WeakMap<Uint8Array, () => void>();
-const AHEAD_CHUNK = 16 * 1024;
+/** Compressions started early (deflateAhead), by the exact bytes object a job asked for. */
+const ahead = new WeakMap<Uint8Array, { release(): void }>();
 
 /**
- * Start compressing these byte arrays now, 16 KiB at a time between other work on the event loop
- * (while the job connects and the chip hashes), so writing does not wait for it later. pako fed in
- * pieces without flushing makes the same stream as pako.deflate in one go.
+ * Start compressing these byte arrays now, between other work on the event loop (while the job
+ * connects and the chip hashes), so writing does not wait for it later: deflateInBackground,
+ * one compression per distinct content however many jobs ask.
  */
 export function deflateAhead(datas: Uint8Array[]): void {
-  for (const d of datas) {
-    if (ahead.has(d) || d.length === 0) continue;
-    ahead.set(
-      d,
-      new Promise<Uint8Array>((resolve, reject) => {
-        const z = new pako.Deflate({ level: 9 });
-        let at = 0;
-        let stopped = false;
-        stopAhead.set(d, () => {
-          stopped = true;
-          reject(new Error('compression no longer needed'));
-        });
-        const step = (): void => {
-          if (stopped) return;
-          try {
-            const end = Math.min(d.length, at + AHEAD_CHUNK);
-            z.push(d.subarray(at, end), end >= d.length);
-            at = end;
-            if (at < d.length) setImmediate(step);
-            else if (z.err) reject(new Error(z.msg || `deflate error ${z.err}`));
-            else resolve(z.result);
-          } catch (e) {
-            reject(e as Error);
-          }
-        };
-        setImmediate(step);
-      }),
-    );
-    // A failure here only means finishWireLayout compresses again.
-    ahead.get(d)!.catch(() => undefined);
-  }
+  for (const d of datas) if (!ahead.has(d) && d.length > 0) ahead.set(d, deflateInBackground(d));
 }
 
-/** Stop compressions started by deflateAhead that are still running (the job is over). */
+/** This job no longer needs these compressions (it is over); each stops once no job needs it. */
 export function dropAhead(datas: Uint8Array[]): void {
   for (const d of datas) {
-    stopAhead.get(d)?.();
-    stopAhead.delete(d);
+    ahead.get(d)?.release();
     ahead.delete(d);
   }
 }
 
 /**
- * Do a deferred compression (right before the segment is written), taking a deflateAhead result
- * when the wire data is that same array (no header patch, no ROM alignment).
+ * Do a deferred compression (right before the segment is written), taking the result of a
+ * compression started early (deflateAhead) when the wire data has the same bytes.
  */
 export async function finishWireLayout(p: PreparedSegment, l: LoaderCaps): Promise<PreparedSegment> {
   if (!p.compressionPending) return p;
   const { compressionPending: _pending, ...rest } = p;
   // pako (deflateAhead, deflateCached), not node:zlib: a node:zlib stream of corpus 12's app made
   // esptool's stub set 1 end with "not enough data" (0xC800) on the QEMU ESP32.
-  const early = ahead.get(p.data);
-  const compressed = (early && (await early.catch(() => undefined))) ?? deflateCached(p.data);
+  const compressed = await deflateShared(p.data);
   if (compressed.length < p.data.length) return { ...rest, compressed };
   const w = chooseWireMethod(p.encrypt, l, false);
   return { ...rest, wire: w, method: w.method, methodText: w.text };

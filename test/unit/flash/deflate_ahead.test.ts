@@ -24,7 +24,7 @@ describe('compression ahead of writing (deflateAhead / finishWireLayout)', () =>
     assert.ok(Buffer.from(done.compressed!).equals(Buffer.from(pako.deflate(bytes, { level: 9 }))));
   });
 
-  it('started ahead in 16 KiB pieces: the same stream, taken by finishWireLayout', async () => {
+  it('started ahead in 8 KiB pieces: the same stream, taken by finishWireLayout', async () => {
     const bytes = data(200_000);
     deflateAhead([bytes]);
     const p = prepareSegment({ name: 'app', offset: 0x10000, bytes, encrypt: 'off' }, 0, ctx);
@@ -48,5 +48,17 @@ describe('compression ahead of writing (deflateAhead / finishWireLayout)', () =>
     const done = await finishWireLayout(p, loader);
     assert.equal(done.method, 'plain');
     assert.equal(done.compressed, undefined);
+  });
+
+  it('the same bytes asked for by two jobs: one compression they share; one job dropping it leaves it to the other', async () => {
+    const a = data(400_000);
+    const b = Uint8Array.from(a);
+    deflateAhead([a]);
+    deflateAhead([b]);
+    dropAhead([a]);
+    const p = prepareSegment({ name: 'app', offset: 0x10000, bytes: b, encrypt: 'off' }, 0, ctx);
+    const done = await finishWireLayout(p, loader);
+    assert.ok(Buffer.from(done.compressed!).equals(Buffer.from(pako.deflate(a, { level: 9 }))));
+    dropAhead([b]);
   });
 });
