@@ -3,6 +3,7 @@
  * Bundles the extension and the CLI with esbuild:
  *   dist/extension.js  (src/extension.ts, `vscode` external)
  *   dist/cli.js        (src/cli/main.ts, with a node shebang, executable)
+ *   dist/deflate_worker.js (src/core/flash/deflate_worker.ts, compression on a worker thread)
  * serialport is bundled too; its native binding is loaded by node-gyp-build from
  * `<dir>/prebuilds/<platform>-<arch>/`, so the lookup is rewritten to the bundle's own folder
  * and the desktop prebuilds are copied to dist/prebuilds. The flasher stubs of esptool-js are
@@ -74,6 +75,8 @@ const common = {
 };
 
 const targets = [{ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }];
+// The compression worker (src/core/flash/deflate_cache.ts looks for it next to the bundle).
+targets.push({ ...common, entryPoints: ['src/core/flash/deflate_worker.ts'], outfile: 'dist/deflate_worker.js' });
 const cliEntry = path.join(root, 'src', 'cli', 'main.ts');
 if (existsSync(cliEntry)) {
   targets.push({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });

@@ -160,9 +160,9 @@ export function wireLayout(
 const ahead = new WeakMap<Uint8Array, { release(): void }>();
 
 /**
- * Start compressing these byte arrays now, between other work on the event loop (while the job
- * connects and the chip hashes), so writing does not wait for it later: deflateInBackground,
- * one compression per distinct content however many jobs ask.
+ * Start compressing these byte arrays now on a worker thread (while the job connects and the
+ * chip hashes), so writing does not wait for it later: deflateInBackground, one compression per
+ * distinct content however many jobs ask.
  */
 export function deflateAhead(datas: Uint8Array[]): void {
   for (const d of datas) if (!ahead.has(d) && d.length > 0) ahead.set(d, deflateInBackground(d));

@@ -24,7 +24,7 @@ describe('compression ahead of writing (deflateAhead / finishWireLayout)', () =>
     assert.ok(Buffer.from(done.compressed!).equals(Buffer.from(pako.deflate(bytes, { level: 9 }))));
   });
 
-  it('started ahead in 8 KiB pieces: the same stream, taken by finishWireLayout', async () => {
+  it('started ahead on a worker thread: the same stream, taken by finishWireLayout', async () => {
     const bytes = data(200_000);
     deflateAhead([bytes]);
     const p = prepareSegment({ name: 'app', offset: 0x10000, bytes, encrypt: 'off' }, 0, ctx);
