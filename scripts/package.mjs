@@ -51,7 +51,7 @@ const vsceMain = path.join(vsceDir, 'node_modules', '@vscode', 'vsce', 'vsce');
 
 // 2. A fresh bundle.
 run(process.execPath, [path.join(root, 'scripts', 'build.mjs')]);
-for (const f of ['dist/extension.js', 'dist/cli.js']) {
+for (const f of ['dist/extension.js', 'dist/cli.js', 'dist/deflate_worker.js']) {
   if (!existsSync(path.join(root, f))) {
     console.error(`${f} is missing after the build; see the build output above.`);
     process.exit(1);

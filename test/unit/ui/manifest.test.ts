@@ -72,7 +72,7 @@ describe('ui/manifest', () => {
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
     assert.equal(lines[0], '**', 'starts by excluding everything');
-    for (const keep of ['!dist/extension.js', '!dist/cli.js', '!dist/prebuilds/**', '!dist/stubs/**', '!media/**', '!package.json']) {
+    for (const keep of ['!dist/extension.js', '!dist/cli.js', '!dist/deflate_worker.js', '!dist/prebuilds/**', '!dist/stubs/**', '!media/**', '!package.json']) {
       assert.ok(lines.includes(keep), `.vscodeignore keeps ${keep}`);
     }
   });
