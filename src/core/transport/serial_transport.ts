@@ -4,6 +4,7 @@
  */
 import { SerialPort } from 'serialport';
 import { describeIoError, describeOpenError, isNoControlLines } from './port_errors';
+import { useDirectIo } from './direct_io';
 import { fixPollerLostWakeups } from './poller_fix';
 import { ControlLinesUnsupportedError, type Transport } from './transport';
 
@@ -58,6 +59,7 @@ export class SerialTransport implements Transport {
       clearTimeout(timer);
     }
     fixPollerLostWakeups((port as unknown as { port?: unknown }).port);
+    useDirectIo((port as unknown as { port?: unknown }).port);
     const t = new SerialTransport(port, displayName, baudRate);
     t.usb = await findUsbIds(path);
     return t;

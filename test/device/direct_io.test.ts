@@ -1,0 +1,71 @@
+/**
+ * The serial transport reads and writes the port's descriptor directly (core/transport/direct_io):
+ * bytes keep their order across writes the kernel takes only in part, and a large burst from the
+ * far end arrives whole — through socat's pseudo-terminals and the real serialport binding.
+ */
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { SerialPort } from 'serialport';
+import { useDirectIo } from '../../src/core/transport/direct_io';
+import { SerialTransport } from '../../src/core/transport/serial_transport';
+import { openPtyPair, type PtyPair } from '../../src/sim/pty_link';
+import { socatInstalled } from '../unit/sim/serialport_test_transport';
+
+describe('direct serial reads and writes (pseudo-terminal, real serialport binding)', function () {
+  this.timeout(30_000);
+  if (!socatInstalled()) {
+    it('socat not installed: skipped', () => console.log('      socat not installed: direct I/O tests skipped'));
+    return;
+  }
+  let pair: PtyPair | undefined;
+  let far: SerialPort | undefined;
+  let near: SerialTransport | undefined;
+  beforeEach(async () => {
+    pair = await openPtyPair();
+    far = new SerialPort({ path: pair.chipPath, baudRate: 115200, autoOpen: false });
+    await new Promise<void>((res, rej) => far!.open((e) => (e ? rej(e) : res())));
+    near = await SerialTransport.open(pair.hostPath, 115200);
+  });
+  afterEach(async () => {
+    await near?.close();
+    if (far?.isOpen) await new Promise<void>((res) => far!.close(() => res()));
+    await pair?.close();
+  });
+
+  it('is in use on an opened port (and only once)', () => {
+    const binding = (near as unknown as { port: { port: unknown } }).port.port;
+    assert.equal(useDirectIo(binding), false);
+    assert.equal(useDirectIo({}), false);
+  });
+
+  it('writes far larger than the kernel takes at once, then small ones: everything arrives, in order', async () => {
+    const parts = [randomBytes(300_000), Buffer.from('tail-1'), randomBytes(70_000), Buffer.from('tail-2')];
+    const want = Buffer.concat(parts);
+    const got: Buffer[] = [];
+    let n = 0;
+    const all = new Promise<void>((resolve) =>
+      far!.on('data', (d: Buffer) => {
+        got.push(d);
+        n += d.length;
+        if (n >= want.length) resolve();
+      }),
+    );
+    await Promise.all(parts.map((p) => near!.write(new Uint8Array(p))));
+    await all;
+    assert.ok(Buffer.concat(got).equals(want));
+  });
+
+  it('a 200 KB burst from the far end is read whole', async () => {
+    const burst = randomBytes(200_000);
+    far!.write(burst);
+    const got: Uint8Array[] = [];
+    let n = 0;
+    while (n < burst.length) {
+      const c = await near!.read(2000);
+      assert.ok(c.length > 0, `read stalled after ${n} bytes`);
+      got.push(c);
+      n += c.length;
+    }
+    assert.ok(Buffer.concat(got).equals(burst));
+  });
+});
