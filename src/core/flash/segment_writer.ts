@@ -182,8 +182,17 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
         // ROM: it writes before it answers. A rejected block is re-sent; an unanswered one too
         // when re-sending cannot double data (neither compressed nor encrypted).
         const resendOnTimeout = !plan.compressed && (p.encrypt === 'off' || p.encrypt === 'host');
-        for (let seq = 0; seq < plan.blocks.length; seq++) {
-          sentBytes += await sendStopAndWait(session, plan, seq, context(seq), resendOnTimeout);
+        // Each frame is made while the loader works on the one before, so the next block goes
+        // out as soon as a reply is decoded.
+        const n = plan.blocks.length;
+        let frame = n ? session.dataFrame(plan.dataOp, 0, plan.blocks[0]) : undefined;
+        for (let seq = 0; seq < n; seq++) {
+          let next: Uint8Array | undefined;
+          const makeNext = () => {
+            if (seq + 1 < n) next = session.dataFrame(plan.dataOp, seq + 1, plan.blocks[seq + 1]);
+          };
+          sentBytes += await sendStopAndWait(session, plan, seq, context(seq), resendOnTimeout, frame, makeNext);
+          frame = next;
           ack(seq);
         }
         return { sentBytes, ackedBytes: acked.written };
@@ -231,12 +240,21 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
 }
 
 /** Send block `seq` and wait; re-send a rejected block, and an unanswered one when allowed (§2.4). */
-async function sendStopAndWait(session: LoaderSession, plan: Plan, seq: number, context: string, resendOnTimeout: boolean): Promise<number> {
+async function sendStopAndWait(
+  session: LoaderSession,
+  plan: Plan,
+  seq: number,
+  context: string,
+  resendOnTimeout: boolean,
+  frame?: Uint8Array,
+  whileWaiting?: () => void,
+): Promise<number> {
   let sent = 0;
   for (let attempt = 1; ; attempt++) {
     try {
-      await session.sendData(plan.dataOp, seq, plan.blocks[seq]);
+      await session.sendFrame(frame ?? session.dataFrame(plan.dataOp, seq, plan.blocks[seq]));
       sent += plan.blocks[seq].length;
+      if (attempt === 1) whileWaiting?.();
       await session.waitData(plan.dataOp, plan.timeouts[seq], context);
       return sent;
     } catch (e) {

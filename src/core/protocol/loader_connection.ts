@@ -55,8 +55,12 @@ export class LoaderConnection {
 
   /** Send one SLIP-framed packet (no waiting for an answer). */
   async writeFrame(packet: Uint8Array): Promise<void> {
+    await this.writeEncoded(slipEncode(packet));
+  }
+
+  /** Send bytes already SLIP-framed (slipEncode). */
+  async writeEncoded(frame: Uint8Array): Promise<void> {
     throwIfAborted(this.signal);
-    const frame = slipEncode(packet);
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([

@@ -8,7 +8,8 @@ import { LoaderConnection, type CommandReply } from './loader_connection';
 import { CommandFailedError, UnsupportedCommandError } from './loader_errors';
 import { Op, ROM_FLASH_BLOCK, STUB_FLASH_BLOCK, SYNC_PAYLOAD } from './opcodes';
 import { createHash } from 'node:crypto';
-import { dataBlock, u32le } from './packet';
+import { dataBlock, dataRequest, u32le } from './packet';
+import { slipEncode } from './slip';
 import { parseSecurityInfo, type SecurityInfo } from './security_info';
 import type { StubRelease } from './stub_capabilities';
 import {
@@ -132,6 +133,16 @@ export class LoaderSession {
   async flashDeflBegin(a: BeginArgs): Promise<void> {
     const timeoutMs = a.timeoutMs ?? (this.isStub ? DEFAULT_TIMEOUT_MS : scaledTimeout(ERASE_MS_PER_MB, a.size));
     await this.conn.command(Op.FLASH_DEFL_BEGIN, this.beginPayload(a), { timeoutMs, context: a.context });
+  }
+
+  /** The SLIP frame of a _DATA block, made ahead of sending it (sendFrame). */
+  dataFrame(op: FlashDataOp, seq: number, block: Uint8Array): Uint8Array {
+    return slipEncode(dataRequest(op, seq, block));
+  }
+
+  /** Send a frame made by dataFrame without waiting. */
+  async sendFrame(frame: Uint8Array): Promise<void> {
+    await this.conn.writeEncoded(frame);
   }
 
   /** Send one _DATA block without waiting (pipelined writers). */

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { dataBlock, decodeResponse, encodeRequest, xorChecksum } from '../../../src/core/protocol/packet';
+import { dataBlock, dataRequest, decodeResponse, encodeRequest, xorChecksum } from '../../../src/core/protocol/packet';
 import { describeStatus } from '../../../src/core/protocol/loader_errors';
 
 describe('loader packets', () => {
@@ -35,5 +35,12 @@ describe('loader packets', () => {
     assert.equal(describeStatus(0x01, 0x07), 'ROM error 0x07: checksum error');
     assert.equal(describeStatus(0xc1, 0x00), 'stub error 0xc100: bad data checksum');
     assert.equal(describeStatus(0xc0, 0x00), 'stub error 0xc000: bad data length');
+  });
+
+  it('a _DATA request made in one piece (dataRequest) is the same bytes as header + data block', () => {
+    const block = Uint8Array.from({ length: 1024 }, (_, i) => (i * 13 + 5) & 0xff);
+    const { data, checksum } = dataBlock(7, block);
+    assert.deepEqual(dataRequest(0x11, 7, block), encodeRequest(0x11, data, checksum));
+    assert.deepEqual(dataRequest(0x03, 0, new Uint8Array(0)), encodeRequest(0x03, dataBlock(0, new Uint8Array(0)).data, 0xef));
   });
 });
