@@ -198,11 +198,14 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
         return { sentBytes, ackedBytes: acked.written };
       }
       let next = 0;
+      // The next frame is made ahead too, while the stub receives and works on the current one.
+      let ahead = plan.blocks.length ? session.dataFrame(plan.dataOp, 0, plan.blocks[0]) : undefined;
       for (let seq = 0; seq < plan.blocks.length; seq++) {
         while (next < plan.blocks.length && next - seq <= depth) {
-          await session.sendData(plan.dataOp, next, plan.blocks[next]);
+          await session.sendFrame(ahead ?? session.dataFrame(plan.dataOp, next, plan.blocks[next]));
           sentBytes += plan.blocks[next].length;
           next++;
+          ahead = next < plan.blocks.length ? session.dataFrame(plan.dataOp, next, plan.blocks[next]) : undefined;
         }
         try {
           await session.waitData(plan.dataOp, plan.timeouts[seq], context(seq));
