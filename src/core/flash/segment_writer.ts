@@ -28,6 +28,12 @@ import { chooseWireMethod } from './write_method';
  * v0.7.0: SLIP_NUM_BUFFERS 2; src/frame_buffer.c v1.1.0) and drops the bytes of a third frame.
  */
 export const DEFAULT_PIPELINE_DEPTH = 0;
+
+/** Blocks a stub takes ahead of the one awaited: its receive buffers (stub_capabilities.ts) less the one it works on and the one awaited. */
+export function stubPipelineDepth(session: LoaderSession): number {
+  const buffers = session.stub?.receiveBuffers;
+  return buffers === undefined ? DEFAULT_PIPELINE_DEPTH : Math.max(0, buffers - 2);
+}
 const ATTEMPTS = 3;
 
 export interface WriteProgress {
@@ -149,7 +155,7 @@ function blockRejected(e: unknown): boolean {
 
 /** Write one segment; resolves with the payload bytes sent (all attempts). Throws on failure or cancel. */
 export async function writeSegment(session: LoaderSession, p: PreparedSegment, opts: WriteOptions = {}): Promise<{ sentBytes: number; ackedBytes: number }> {
-  const depth = session.isStub ? Math.max(0, opts.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH) : 0;
+  const depth = session.isStub ? Math.max(0, opts.pipelineDepth ?? stubPipelineDepth(session)) : 0;
   const context = (seq: number) => `segment "${p.name}" block ${seq} at ${hex(p.writeOffset + seq * p.wire.blockSize)}`;
   let sentBytes = 0;
   let acked = { written: 0, sent: 0 };

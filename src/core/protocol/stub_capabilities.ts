@@ -44,6 +44,12 @@ export interface StubRelease {
   erase: boolean;
   /** Opcode the stub refuses with (16-bit code as the host reads it) when it does not know a command. */
   unknownCommandCode: number;
+  /**
+   * Whole frames the stub holds: the one it works on plus those it has received meanwhile. It
+   * ACKs a data block when it starts on it, so a host may have `receiveBuffers − 2` blocks in
+   * flight beyond the one it waits for (segment_writer.ts); a frame beyond that is lost.
+   */
+  receiveBuffers: number;
 }
 
 /** esp-flasher-stub v0.7.0 … v1.2.2: facts common to the releases we know. */
@@ -65,6 +71,9 @@ const ESP_FLASHER_STUB_FACTS = {
   md5: true,
   erase: true,
   unknownCommandCode: 0xc300,
+  // src/slip.c v0.7.0: SLIP_NUM_BUFFERS 2; src/frame_buffer.c v1.1.0: `s_buffers[2]`, "one being
+  // received into, one being processed" (frame_buffer_acquire returns NULL when both are taken).
+  receiveBuffers: 2,
 } as const;
 
 export const ESP_FLASHER_STUB_1_2_2: StubRelease = { name: 'esp-flasher-stub v1.2.2', ...ESP_FLASHER_STUB_FACTS };
@@ -95,6 +104,9 @@ export const LEGACY_STUB_1_11_1: StubRelease = {
   erase: true,
   // esp_command_error ESP_CMD_NOT_IMPLEMENTED (0xFF) in the error byte.
   unknownCommandCode: 0xff00,
+  // flasher_stub/stub_flasher.c: `uart_buf_t` holds buf_a and buf_b; the UART interrupt swaps
+  // them at every frame end, so a third frame lands in the one being worked on.
+  receiveBuffers: 2,
 };
 
 /**
@@ -115,6 +127,9 @@ export const UNKNOWN_STUB: StubRelease = {
   md5: true,
   erase: true,
   unknownCommandCode: 0xc300,
+  // Every esptool stub since the legacy one's double buffer; fewer would make even one block
+  // in flight unsafe, which no stub has needed.
+  receiveBuffers: 2,
 };
 
 /** [image hash, stub file base name, release]: esptool-js 0.7.0, esptool 4.12 sets 2 and 1. */

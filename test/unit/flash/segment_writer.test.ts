@@ -6,11 +6,11 @@ import * as zlib from 'node:zlib';
 import pako from 'pako';
 import { chipFacts } from '../../../src/core/chips';
 import { prepareSegment } from '../../../src/core/flash/prepare_segments';
-import { SegmentWriteError, inflatedBlockSizes, writeSegment } from '../../../src/core/flash/segment_writer';
+import { SegmentWriteError, inflatedBlockSizes, stubPipelineDepth, writeSegment } from '../../../src/core/flash/segment_writer';
 import { LoaderConnection } from '../../../src/core/protocol/loader_connection';
 import { LoaderSession } from '../../../src/core/protocol/loader_session';
 import { Op } from '../../../src/core/protocol/opcodes';
-import { ESP_FLASHER_STUB_1_2_2 } from '../../../src/core/protocol/stub_capabilities';
+import { ESP_FLASHER_STUB_1_2_2, knownStubImages, UNKNOWN_STUB } from '../../../src/core/protocol/stub_capabilities';
 import { FakeTransport, resp, type Request } from '../protocol/fake_transport';
 import { CORPUS } from '../formats/shared_corpus';
 
@@ -50,6 +50,16 @@ const ops = (reqs: Request[]) => reqs.map((r) => r.op);
 const seqOf = (r: Request) => Buffer.from(r.data).readUInt32LE(4);
 
 describe('segment writer', () => {
+  it("blocks in flight beyond the awaited one: a stub's receive buffers less two, none for every known stub", () => {
+    const s = session(new FakeTransport(), true);
+    for (const release of [...knownStubImages().map((k) => k.release), UNKNOWN_STUB]) {
+      s.stub = release;
+      assert.equal(stubPipelineDepth(s), 0, release.name);
+    }
+    s.stub = { ...ESP_FLASHER_STUB_1_2_2, receiveBuffers: 4 };
+    assert.equal(stubPipelineDepth(s), 2);
+  });
+
   it('stub with pipelineDepth 1: sends the next block before the previous ACK arrives, ends with FLASH_DEFL_END {1}', async () => {
     const log: string[] = [];
     const t = new FakeTransport((req, dev) => {
