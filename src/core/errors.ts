@@ -48,3 +48,17 @@ export class PortIoError extends FlasherError {
 
 /** The chip or the link misbehaved: no sync, a crash, lost contact, a malformed or missing reply. */
 export class DeviceError extends FlasherError {}
+
+/** A file that cannot be read (missing, unreadable, a folder); `code` is the errno code when there is one. */
+export class FileError extends FlasherError {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A broken invariant of ESP Flasher itself (a bug, not the user's input or the device): report it. */
+export class InternalError extends FlasherError {}
