@@ -74,7 +74,7 @@ export async function runLineFlash(o: Options, out: OutFn, ctx: CliContext): Pro
   let failed: DeviceRecord[] | undefined;
   try {
     const reportFile = o.string('report');
-    if (reportFile) writer = ReportWriter.open(reportFile);
+    if (reportFile) writer = ReportWriter.open(reportFile, '--report');
     if (retryFile) failed = failedDevices(readReport(retryFile));
   } catch (e) {
     if (e instanceof ReportFileError) {
