@@ -57,4 +57,35 @@ describe('issue 12 defects on the wire (pty → virtual chip)', function () {
     // Both attempts together exceed the image: that is said as bytes sent, never as compression.
     assert.match(wrote, new RegExp(`^Wrote ${seg.bytes.length} bytes \\(\\d+ bytes sent, with sector padding and retries\\) at 0x00010000`));
   });
+
+  // flash_verify_failure.test.ts covers an MD5 the chip answers with an error; these the two ways of the issue.
+  for (const how of ['the chip hangs', 'the port is unplugged'] as const) {
+    it(`${how} during a segment's verify: the failure names the segment and offset, and it is not "Written"`, async () => {
+      pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+      const chip = pty.chip;
+      const segs: WriteSegment[] = [
+        { name: 'first', offset: 0x10000, bytes: generatedImage('esp32c3', 6000, 'vf1'), encrypt: 'off' },
+        { name: 'second', offset: 0x20000, bytes: generatedImage('esp32c3', 6000, 'vf2'), encrypt: 'off' },
+      ];
+      if (how === 'the chip hangs') chip.faults.stall(undefined, { opcode: Op.SPI_FLASH_MD5, nth: 2 });
+      const events: FlashEvent[] = [];
+      const r = await flashSegments(segs, {
+        port: pty.path,
+        skipUnchanged: false,
+        onEvent: (e) => {
+          events.push(e);
+          // The last block of "second" is acknowledged: what the host sends next ends the segment and asks for its MD5.
+          if (how === 'the port is unplugged' && e.kind === 'progress' && e.name === 'second' && e.written === e.total) chip.faults.disconnectAtByte(16);
+        },
+      });
+      assert.equal(r.ok, false, eventText(events));
+      assert.match(r.error ?? '', /^Verifying segment "second" at 0x20000 failed: .* It was written but not verified; flash it again\. Written: first\. Not written: second\./);
+      assert.deepEqual(
+        r.segments.map((s) => s.status),
+        ['written', 'failed'],
+      );
+      const failed = events.find((e) => e.kind === 'failed');
+      assert.ok(failed?.kind === 'failed' && failed.segment === 'second' && failed.offset === 0x20000, JSON.stringify(failed));
+    });
+  }
 });
