@@ -7,7 +7,7 @@ import type { DeviceInfo, WriteSegment } from '../core/flash/api';
 import type { CheckPlanOptions } from '../core/plan/check_plan';
 import type { FlashPlan, PartitionRef, PlanSegment } from '../core/plan/flash_plan';
 import type { Problem } from '../core/plan/problem';
-import type { WriteKind } from '../core/plan/segment_encryption';
+import type { EncryptedBy, WriteKind } from '../core/plan/segment_encryption';
 import { formatSize, hexShort } from './output_log';
 
 /** The parts of readProject()'s result the tree shows. */
@@ -121,6 +121,28 @@ export function treeProblems(
     deviceEncryption: device.flashEncryption,
     encryptChoice: (s) => writes.find((w) => w.name === s.name && w.offset === s.offset)?.encrypt ?? 'off',
   });
+}
+
+/**
+ * The view the tree shows: `view` with its problems judged by treeProblems when the device was
+ * read on the chosen port (a device read on another port says nothing about this one). The
+ * write judged is treeWriteKind's, with the user's checkbox choices (`overrides`) and the
+ * encryption mode setting; `core` is the CoreApi (segmentsFromPlan, planProblemsWithDevice).
+ */
+export function judgedView(
+  view: ProjectView,
+  device: { port: string; info: TreeDevice } | undefined,
+  port: string | undefined,
+  choices: { overrides?: Record<string, boolean>; mode: EncryptedBy },
+  core: {
+    segmentsFromPlan(plan: FlashPlan, kind: WriteKind, mode: EncryptedBy, overrides?: Record<string, boolean>): Pick<WriteSegment, 'name' | 'offset' | 'encrypt'>[];
+    planProblemsWithDevice(problems: Problem[], plan: FlashPlan, device: CheckPlanOptions): Problem[];
+  },
+): ProjectView {
+  const info = device && device.port === port ? device.info : undefined;
+  if (!info) return view;
+  const writes = core.segmentsFromPlan(view.plan, treeWriteKind(info), choices.mode, choices.overrides);
+  return { ...view, problems: treeProblems(view, info, writes, (ps, plan, dev) => core.planProblemsWithDevice(ps, plan, dev)) };
 }
 
 export function planRows(view: ProjectView, isChecked: (seg: PlanSegment) => boolean, describe?: (seg: PlanSegment) => ImageSummary | undefined): PlanRow[] {

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { PlanSegment } from '../core/plan/flash_plan';
 import type { Ctx } from './ctx';
-import { planHeadline, planRows, treeProblems, treeWriteKind, type ImageSummary, type PlanRow, type ProjectView } from './plan_rows';
+import { judgedView, planHeadline, planRows, type ImageSummary, type PlanRow, type ProjectView } from './plan_rows';
 
 export class PlanTree implements vscode.TreeDataProvider<PlanRow>, vscode.Disposable {
   readonly view: vscode.TreeView<PlanRow>;
@@ -82,14 +82,10 @@ export class PlanTree implements vscode.TreeDataProvider<PlanRow>, vscode.Dispos
 
   /** The project's problems as the tree shows them: with the device's facts once it was read on the chosen port. */
   private judged(view: ProjectView): ProjectView {
-    const d = this.ctx.device;
-    const device = d && d.port === this.ctx.port ? d.info : undefined;
-    if (!device) return view;
     try {
       const key = this.ctx.choicesKey();
       const mode = this.ctx.settings(this.ctx.project?.folder).encryptionMode;
-      const writes = this.ctx.core.segmentsFromPlan(view.plan, treeWriteKind(device), mode, key ? this.ctx.choices.overrides(key) : undefined);
-      return { ...view, problems: treeProblems(view, device, writes, (ps, plan, dev) => this.ctx.core.planProblemsWithDevice(ps, plan, dev)) };
+      return judgedView(view, this.ctx.device, this.ctx.port, { mode, ...(key ? { overrides: this.ctx.choices.overrides(key) } : {}) }, this.ctx.core);
     } catch (e) {
       this.ctx.log('warn', `Flash Plan: the device checks could not run (${(e as Error).message}); the flash job still runs them.`);
       return view;

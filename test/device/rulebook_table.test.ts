@@ -12,7 +12,7 @@ import { segmentsFromPlan } from '../../src/core/flash/segments_from_plan';
 import { planProblemsWithDevice } from '../../src/core/plan/check_plan';
 import { readPlainPairs, readProject } from '../../src/core/project/read_project';
 import type { RuleCode } from '../../src/core/rules/rule_finding';
-import { planRows, treeProblems, treeWriteKind, type ProjectView } from '../../src/ui/plan_rows';
+import { judgedView, planRows, treeWriteKind, type ProjectView } from '../../src/ui/plan_rows';
 import { SHARED, corpusPresent, flashVirtual, generatedImage, pseudoRandom } from './flash_helpers';
 import { buildImage } from '../../src/core/formats/image_build';
 import { chipFacts, type ChipName } from '../../src/core/chips';
@@ -230,8 +230,8 @@ describe('rulebook: one table through plan, the Flash Plan tree and the flash jo
       const lines: string[] = [];
       await planCommand([...(folder ? [folder] : words), ...opts], (l) => lines.push(l));
       const planned = JSON.parse(lines.join('\n')) as { problems: { code?: string; message: string }[] };
-      // 2. the Flash Plan tree: its own judging (treeProblems, with the device read by Read Device
-      //    Info and the write it judges, treeWriteKind), turned into rows by planRows.
+      // 2. the Flash Plan tree: its own judging (judgedView, as PlanTree calls it: the device read by
+      //    Read Device Info on the chosen port, the write treeWriteKind picks), turned into rows by planRows.
       const read = folder
         ? await readProject(folder, { chip: c.chip })
         : await readPlainPairs(
@@ -246,7 +246,7 @@ describe('rulebook: one table through plan, the Flash Plan tree and the flash jo
       const view: ProjectView = { plan, problems: read.problems, kind: folder ? 'esp-idf' : 'plain', looked: [] };
       const device = { chip: c.chip, flashSize: c.deviceFlashSize, flashEncryption: c.encryption };
       const treeWrites = segmentsFromPlan(plan, treeWriteKind(device), 'device');
-      const judged = { ...view, problems: treeProblems(view, device, treeWrites, planProblemsWithDevice) };
+      const judged = judgedView(view, { port: 'P', info: device }, 'P', { mode: 'device' }, { segmentsFromPlan, planProblemsWithDevice });
       const rows = planRows(judged, (s) => s.encrypt).filter((r) => r.kind === 'problem');
       // 3. the flash job on the virtual chip
       const segs = segmentsFromPlan(plan, c.encrypt ? 'encrypted' : 'plain', 'device');

@@ -5,7 +5,7 @@ import type { FlashPlan, PlanSegment } from '../../../src/core/plan/flash_plan';
 import { readProject } from '../../../src/core/project/read_project';
 import { segmentsFromPlan } from '../../../src/core/flash/segments_from_plan';
 import { planProblemsWithDevice } from '../../../src/core/plan/check_plan';
-import { planHeadline, planRows, treeProblems, treeWriteKind, type ProjectView, type TreeDevice } from '../../../src/ui/plan_rows';
+import { judgedView, planHeadline, planRows, treeWriteKind, type ProjectView, type TreeDevice } from '../../../src/ui/plan_rows';
 
 const SHARED = path.resolve(__dirname, '../../..', '../shared');
 const CORPUS = path.join(SHARED, 'corpus');
@@ -104,12 +104,13 @@ describe('ui/plan_rows (real build output)', () => {
   // the header that will be written (the build's "detect" patches the bootloader header).
   describe('01 (ESP32, flash size "detect", headers 8MB) after Read Device Info on a 4 MB chip', () => {
     const MB = 1024 * 1024;
-    const rowsFor = async (device: TreeDevice | undefined, checked: (name: string) => boolean, size?: string) => {
+    const core = { segmentsFromPlan, planProblemsWithDevice };
+    /** The tree's rows after Read Device Info on `readOn` (the chosen port is 'P'), the boxes as `checked` says. */
+    const rowsFor = async (device: TreeDevice | undefined, checked: (name: string) => boolean, size?: string, readOn = 'P') => {
       const r = await readProject(path.join(CORPUS, '01-esp32-idf4.4-flashenc'));
       if (size) r.plan.settings = { ...r.plan.settings, size };
       const overrides = Object.fromEntries(r.plan.segments.map((s) => [s.name, checked(s.name)]));
-      const writes = segmentsFromPlan(r.plan, treeWriteKind(device), 'device', overrides);
-      const view = { ...r, problems: treeProblems(r, device, writes, planProblemsWithDevice) };
+      const view = judgedView(r, device && { port: readOn, info: device }, 'P', { overrides, mode: 'device' }, core);
       return planRows(view, (s) => checked(s.name)).filter((x) => x.kind === 'problem');
     };
     const coded = (rows: Awaited<ReturnType<typeof rowsFor>>) => rows.filter((x) => x.code).map((x) => `${x.severity} ${x.code} ${/segment "(\w[\w-]*)"/.exec(x.label)?.[1]}`);
@@ -132,6 +133,11 @@ describe('ui/plan_rows (real build output)', () => {
       const row = rows.find((x) => x.code === 'plaintext-in-encrypted-region')!;
       assert.equal(row.overridable, true);
       assert.match(row.label, /partition factory \(app\/factory, encrypted by default/);
+    });
+
+    it('a device read on another port says nothing about the chosen one', async () => {
+      const rows = await rowsFor({ chip: 'esp32', flashSize: 4 * MB, flashEncryption: 'development' }, (n) => n !== 'app', undefined, 'Q');
+      assert.deepEqual(coded(rows), []);
     });
 
     it('a flash size setting of 16MB: the patched bootloader header is warned about', async () => {
