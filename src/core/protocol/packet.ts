@@ -62,7 +62,7 @@ export function dataBlock(seq: number, block: Uint8Array): { data: Uint8Array; c
 /** A whole _DATA request in one allocation: the 8-byte header (with the block's checksum), the 16-byte data header, the block. */
 export function dataRequest(op: number, seq: number, block: Uint8Array): Uint8Array {
   const size = 16 + block.length;
-  if (size > 0xffff) throw new Error(`Command 0x${op.toString(16)} data of ${size} bytes does not fit the 16-bit size field.`);
+  if (size > 0xffff) throw new InternalError(`Command 0x${op.toString(16)} data of ${size} bytes does not fit the 16-bit size field.`);
   const pkt = new Uint8Array(8 + size);
   const dv = new DataView(pkt.buffer);
   pkt[1] = op & 0xff;

@@ -60,12 +60,11 @@ const directWrite = ((fd: number, buffer: Buffer, offset: number, length: number
 export function useDirectIo(bindingPort: unknown): boolean {
   const b = bindingPort as UnixBinding | undefined;
   if (!b || typeof b.fd !== 'number' || !b.poller || b.__espFlasherDirect) return false;
+  // A closed port is refused by unixRead/unixWrite themselves, as the binding's own methods do.
   b.read = async (buffer: Buffer, offset: number, length: number) => {
-    if (!b.isOpen) throw new Error('Port is not open');
     return unixRead({ binding: b as unknown as Binding, buffer, offset, length, fsReadAsync: directRead });
   };
   b.write = async (buffer: Buffer) => {
-    if (!b.isOpen) throw new Error('Port is not open');
     b.writeOperation = (async () => {
       if (buffer.length === 0) return;
       await unixWrite({ binding: b as unknown as Binding, buffer, fsWriteAsync: directWrite });
