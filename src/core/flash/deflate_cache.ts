@@ -107,7 +107,6 @@ export function deflateInBackground(data: Uint8Array): { release(): void } {
     });
     try {
       worker = new Worker(spec.script, { eval: spec.eval });
-      worker.unref();
       worker.once('message', (m: { ok: boolean; out?: Uint8Array }) => {
         if (m.ok && m.out) remember(key, m.out);
         settle(m.ok ? m.out : undefined);
