@@ -5,9 +5,9 @@
  * same port borrows the port from the core monitor and hands it back (nothing to do here).
  */
 import * as vscode from 'vscode';
-import { CrashDecoder } from '../core/monitor/crash_decoder';
+import { CrashDecoder, imageMismatchNote } from '../core/monitor/crash_decoder';
 import { ElfDecoder } from '../core/monitor/elf_decoder';
-import { findAppElf } from '../core/monitor/find_elf';
+import { appImageElfSha, findAppElf } from '../core/monitor/find_elf';
 import { SerialMonitor } from '../core/monitor/monitor';
 import type { Ctx } from './ctx';
 
@@ -19,7 +19,10 @@ function decoderFor(ctx: Ctx): { decoder: CrashDecoder; note: string } {
   const found = findAppElf(plan);
   if ('reason' in found) return { decoder: new CrashDecoder(undefined, { noElfReason: found.reason }), note: `Crash addresses will not be decoded: ${found.reason}.` };
   try {
-    return { decoder: new CrashDecoder(ElfDecoder.load(found.file, plan.chip)), note: `Crash addresses are decoded with ${found.file}.` };
+    const elf = ElfDecoder.load(found.file, plan.chip);
+    const image = appImageElfSha(plan);
+    const warning = image && imageMismatchNote(elf, image.sha256, image.image);
+    return { decoder: new CrashDecoder(elf), note: `Crash addresses are decoded with ${found.file}.${warning ? `\n${warning}` : ''}` };
   } catch (e) {
     return { decoder: new CrashDecoder(undefined, { noElfReason: (e as Error).message }), note: (e as Error).message };
   }
