@@ -12,8 +12,10 @@ export const suiteOutDir = path.join(repoRoot, 'out/editor-tests/suite');
 export const suiteIndex = path.join(suiteOutDir, 'index.js');
 
 export async function buildExtensionTests() {
+  // ESP_FLASHER_EDITOR_SUITE=05_monitor builds (and so runs) only the suite files whose names contain it.
+  const only = process.env.ESP_FLASHER_EDITOR_SUITE;
   const entries = readdirSync(suiteSourceDir)
-    .filter((name) => name === 'index.ts' || name.endsWith('.test.ts'))
+    .filter((name) => name === 'index.ts' || (name.endsWith('.test.ts') && (!only || name.includes(only))))
     .map((name) => path.join(suiteSourceDir, name));
   if (!entries.some((entry) => entry.endsWith('index.ts'))) throw new Error(`${suiteSourceDir}/index.ts (the test index) is missing`);
   rmSync(suiteOutDir, { recursive: true, force: true });

@@ -12,6 +12,14 @@ import { SerialMonitor } from '../core/monitor/monitor';
 import type { Ctx } from './ctx';
 
 const open = new Map<string, { terminal: vscode.Terminal; ready: Promise<SerialMonitor | undefined> }>();
+/** What each port's monitor terminal showed (without colours), last 64 KiB: the test API reads it. */
+const shown = new Map<string, string>();
+const SHOWN_MAX = 64 * 1024;
+
+/** Text the monitor terminal of `port` has shown so far (ANSI colours removed). */
+export function monitorText(port: string): string {
+  return shown.get(port) ?? '';
+}
 
 function decoderFor(ctx: Ctx): { decoder: CrashDecoder; note: string } {
   const plan = ctx.project?.view.plan;
@@ -41,7 +49,13 @@ export function openMonitorTerminal(ctx: Ctx, port: string, reset = true): Promi
   let menu = false;
   let resolveReady!: (m: SerialMonitor | undefined) => void;
   const ready = new Promise<SerialMonitor | undefined>((r) => (resolveReady = r));
-  const write = (t: string): void => writer.fire(t.replace(/\r?\n/g, '\r\n'));
+  shown.set(port, '');
+  const toTerminal = (t: string): void => {
+    const all = (shown.get(port) ?? '') + t.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r\n/g, '\n');
+    shown.set(port, all.length > SHOWN_MAX ? all.slice(-SHOWN_MAX) : all);
+    writer.fire(t);
+  };
+  const write = (t: string): void => toTerminal(t.replace(/\r?\n/g, '\r\n'));
   const pty: vscode.Pseudoterminal = {
     onDidWrite: writer.event,
     onDidClose: closer.event,
@@ -49,7 +63,7 @@ export function openMonitorTerminal(ctx: Ctx, port: string, reset = true): Promi
       const { decoder, note } = decoderFor(ctx);
       write(`--- ${note}\n--- Ctrl-] closes, Ctrl-T R resets the chip into its app, Ctrl-T P pauses the output.\n`);
       const onState = (state: string): void => ctx.log('info', `Monitor on ${port}: ${state === 'lent' ? 'paused, a job is using the port' : state}.`);
-      SerialMonitor.open({ port, reset, colors: true, eol: '\r\n', decoder, write: (t) => writer.fire(t), onState }).then(
+      SerialMonitor.open({ port, reset, colors: true, eol: '\r\n', decoder, write: toTerminal, onState }).then(
         (m) => {
           monitor = m;
           ctx.log('info', `Monitor on ${port}: open in the terminal "${terminal.name}".`);
@@ -87,6 +101,20 @@ export function openMonitorTerminal(ctx: Ctx, port: string, reset = true): Promi
   open.set(port, { terminal, ready });
   terminal.show(true);
   return ready;
+}
+
+/**
+ * "Reset and Monitor": the chip was left in its loader (a flash that ends without a reset, as
+ * ESP-IDF's flash-encryption builds ask): reset it into its app and show the monitor. An open
+ * monitor terminal of the port resets the chip itself; otherwise one opens and resets on open.
+ */
+export async function resetAndMonitor(ctx: Ctx, port: string): Promise<SerialMonitor | undefined> {
+  const existing = open.get(port);
+  if (!existing) return openMonitorTerminal(ctx, port, true);
+  existing.terminal.show(true);
+  const m = await existing.ready;
+  await m?.resetIntoApp();
+  return m;
 }
 
 /** Decoded frames "--- 0x…: fn at /path/file.c:12" open the file at the line. */
