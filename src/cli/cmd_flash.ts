@@ -67,6 +67,7 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
   const monitor = await monitorAroundFlash(o, connect.port, out, ctx, inputs.plan);
   const printer = new ProgressPrinter(out, { tty: ctx.tty, rawWrite: ctx.rawWrite, offsets: inputs.segments.map((s) => s.offset) });
   let result;
+  let resetHow: string | undefined;
   try {
     result = await flashSegments(inputs.segments, {
       ...connect,
@@ -78,11 +79,17 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
       ...(inputs.plan.partitions?.length ? { partitions: inputs.plan.partitions, partitionTableOffset: inputs.plan.partitionTableOffset } : {}),
       ...(inputs.hostKey ? { hostKey: inputs.hostKey } : {}),
       signal: ctx.signal,
-      onEvent: printer.listener,
+      onEvent: (e) => {
+        if (e.kind === 'reset') resetHow = e.how;
+        printer.listener(e);
+      },
     });
   } finally {
     printer.finish();
     if (monitor && !result?.ok) await monitor.monitor.close();
+  }
+  if (monitor && result.ok && resetHow?.startsWith('none')) {
+    out(`--- The chip is staying in the ${/stub/.test(resetHow) ? 'flasher stub' : 'loader'} (no reset after flashing was asked for): Ctrl-T R resets it into the new firmware.`);
   }
   if (monitor && result.ok) await monitor.finished;
   if (!result.ok && result.refusals?.length) {

@@ -39,6 +39,14 @@ describe('esp-flasher monitor, flash --monitor, decode (command line, virtual ch
     assert.match(logged, /\d\d:\d\d:\d\d\.\d{3} I \(\d+\) main_task: Calling app_main\(\)\n/);
   });
 
+  it('flash --monitor of a build that asks for no reset after flashing: says the chip stays in the loader and which key resets it', async () => {
+    const build = await writeSampleIdfBuildDetailed(path.join(tmp, 'noreset'), { chip: 'esp32c3', projectName: 'stays' });
+    const r = await cli('flash', '--port', 'virtual:esp32c3:resetlines:ticks=100', '--after', 'no-reset', '--monitor', '--duration', '2', build.buildDir);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /--- The chip is staying in the loader \(no reset after flashing was asked for\): Ctrl-T R resets it into the new firmware\./);
+    assert.doesNotMatch(r.out, /Calling app_main\(\)/, 'the new firmware did not start by itself');
+  });
+
   it('monitor --raw on a port without reset lines: says nothing was reset, stops after --duration', async () => {
     const r = await cli('monitor', '--port', 'virtual:esp32s3', '--raw', '--duration', '0.3');
     assert.equal(r.code, 0, r.err);
