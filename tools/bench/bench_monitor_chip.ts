@@ -7,7 +7,8 @@
  *
  * Prints {"path": "/dev/…"} when the pty is up. Reads commands from stdin, one per line:
  *   boot         reset the chip into its app (the boot log goes out at the console baud)
- *   flood <ms>   the app prints numbered lines back to back for ms; prints {"lines": n, "bytes": n}
+ *   flood <ms>   the app prints numbered lines back to back for ms; prints {"lines": n, "bytes": n,
+ *                "released": [t…]} with, per line, when this process handed it to the pty (epoch ms)
  * Closes the chip and exits when stdin ends.
  */
 import * as fs from 'node:fs';
@@ -37,7 +38,16 @@ async function main(): Promise<void> {
       pty.chip.setSignals({ dtr: false, rts: false }, pty.path);
       say({ booted: true });
     } else if (cmd === 'flood') {
-      say(await pty.chip.flood(Number(arg), lineLength));
+      const released: number[] = [];
+      pty.chip.onTransmit = (bytes) => {
+        if (bytes[0] === 0x46 && bytes[1] === 0x20) released.push(Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000);
+      };
+      const sent = await pty.chip.flood(Number(arg), lineLength);
+      // The last lines are still on the modelled wire for a moment.
+      const until = Date.now() + 2000;
+      while (released.length < sent.lines && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      pty.chip.onTransmit = undefined;
+      say({ ...sent, released });
     }
   }
   await pty.close();
