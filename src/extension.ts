@@ -31,7 +31,7 @@ export function activate(context: vscode.ExtensionContext): EspFlasherApi & { re
     new BuildWatcher(ctx),
     registerTaskProvider(ctx),
     ...registerCommands(ctx, map),
-    registerFrameLinks(),
+    registerFrameLinks(ctx),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (affectsBuild(e)) void loadProject(ctx);
       else if (affectsUs(e)) ctx.portSettingChanged();

@@ -4,12 +4,14 @@
  * decoded crash frames ("--- 0x…: fn at file:line") are links to the source line. A flash to the
  * same port borrows the port from the core monitor and hands it back (nothing to do here).
  */
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { CrashDecoder, imageMismatchNote } from '../core/monitor/crash_decoder';
 import { ElfDecoder } from '../core/monitor/elf_decoder';
 import { appImageElfSha, findAppElf } from '../core/monitor/find_elf';
 import { SerialMonitor } from '../core/monitor/monitor';
 import type { Ctx } from './ctx';
+import { frameLinkIn } from './frame_links';
 
 const open = new Map<string, { terminal: vscode.Terminal; ready: Promise<SerialMonitor | undefined> }>();
 /** What each port's monitor terminal showed (without colours), last 64 KiB: the test API reads it. */
@@ -117,25 +119,32 @@ export async function resetAndMonitor(ctx: Ctx, port: string): Promise<SerialMon
   return m;
 }
 
-/** Decoded frames "--- 0x…: fn at /path/file.c:12" open the file at the line. */
-export function registerFrameLinks(): vscode.Disposable {
+/**
+ * Decoded frames "--- 0x…: fn at /path/file.c:12" open the file at the line; a file that is not on
+ * this computer (the ELF was built elsewhere) is said in a notification.
+ */
+export function registerFrameLinks(ctx: Ctx): vscode.Disposable {
   return vscode.window.registerTerminalLinkProvider({
     provideTerminalLinks(context) {
-      const m = /^--- (?:\S+ )?0x[0-9a-f]{8}: \S+ at (.+):(\d+)$/.exec(context.line);
-      if (!m) return [];
-      const start = context.line.lastIndexOf(' at ') + 4;
-      return [
-        { startIndex: start, length: context.line.length - start, tooltip: 'Open the source line', file: m[1], line: Number(m[2]) } as vscode.TerminalLink & {
-          file: string;
-          line: number;
-        },
-      ];
+      const link = frameLinkIn(context.line);
+      return link
+        ? [{ startIndex: link.startIndex, length: link.length, tooltip: 'Open the source line', file: link.file, line: link.line } as vscode.TerminalLink & FileLine]
+        : [];
     },
-    async handleTerminalLink(link: vscode.TerminalLink & { file?: string; line?: number }) {
+    async handleTerminalLink(link: vscode.TerminalLink & Partial<FileLine>) {
       if (!link.file) return;
+      if (!fs.existsSync(link.file)) {
+        ctx.prompter.notify('warning', `${link.file} is not on this computer (the ELF was built from sources elsewhere); line ${link.line ?? '?'} cannot be opened.`);
+        return;
+      }
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(link.file));
       const line = Math.max(0, (link.line ?? 1) - 1);
       await vscode.window.showTextDocument(doc, { selection: new vscode.Range(line, 0, line, 0) });
     },
   });
+}
+
+interface FileLine {
+  file: string;
+  line: number;
 }

@@ -53,6 +53,36 @@ describe('esp-flasher monitor, flash --monitor, decode (command line, virtual ch
     assert.match(r.out, /no DTR\/RTS lines: not reset/);
   });
 
+  it('--raw shows the bytes as they come (\\r\\n kept, no line splitting); the default splits lines (an empty chip\'s boot log)', async () => {
+    const raw = await cli('monitor', '--port', 'virtual:esp32c3:resetlines:ticks=50', '--raw', '--duration', '1');
+    assert.equal(raw.code, 0, raw.err);
+    assert.match(raw.out, /\(raw\)\./);
+    assert.match(raw.out, /\nESP-ROM:esp32c3 \(virtual chip\)\r\nrst:0x1 \(POWERON_RESET\),boot:0x13 \(SPI_FAST_FLASH_BOOT\)\r\ninvalid header: 0xffffffff\r\n/);
+    const lines = await cli('monitor', '--port', 'virtual:esp32c3:resetlines:ticks=50', '--duration', '1');
+    assert.match(lines.out, /\nESP-ROM:esp32c3 \(virtual chip\)\nrst:0x1 \(POWERON_RESET\),boot:0x13 \(SPI_FAST_FLASH_BOOT\)\ninvalid header: 0xffffffff\n/);
+    assert.doesNotMatch(lines.out, /\r/);
+  });
+
+  it('--no-reset leaves the chip alone (no reset, no boot log); without it the chip restarts into its app', async () => {
+    const port = 'virtual:esp32c3:resetlines:ticks=50';
+    const left = await cli('monitor', '--port', port, '--no-reset', '--duration', '0.6');
+    assert.equal(left.code, 0, left.err);
+    assert.doesNotMatch(left.out, /Reset the chip|ESP-ROM/);
+    const reset = await cli('monitor', '--port', port, '--duration', '0.6');
+    assert.match(reset.out, /--- Reset the chip into its app \(DTR\/RTS\)\.\nESP-ROM:esp32c3/);
+  });
+
+  it('--filter shows only the tags and levels asked for ("app:N *:I" hides the app\'s ticks, keeps the boot log)', async () => {
+    const build = await writeSampleIdfBuildDetailed(path.join(tmp, 'filter'), { chip: 'esp32c3', projectName: 'filtered' });
+    const r = await cli('flash', '--port', 'virtual:esp32c3:resetlines:ticks=30', '--monitor', '--filter', 'app:N *:I', '--duration', '1.5', build.buildDir);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /I \(\d+\) main_task: Calling app_main\(\)/);
+    assert.doesNotMatch(r.out, /app: tick/);
+    const bad = await cli('monitor', '--port', 'virtual:esp32c3', '--filter', 'wifi:Q');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.err, /Filter "wifi:Q" is not tag:LEVEL/);
+  });
+
   it('decode prints each line and its frames as the monitor does; --elf missing is a usage error', async function () {
     if (!realElfPresent()) {
       console.log('      shared images not present: skipped');
