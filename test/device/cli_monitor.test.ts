@@ -53,7 +53,7 @@ describe('esp-flasher monitor, flash --monitor, decode (command line, virtual ch
     assert.match(r.out, /no DTR\/RTS lines: not reset/);
   });
 
-  it('--raw shows the bytes as they come (\\r\\n kept, no line splitting); the default splits lines (an empty chip\'s boot log)', async () => {
+  it("--raw shows the bytes as they come (\\r\\n kept, no line splitting); the default splits lines (an empty chip's boot log)", async () => {
     const raw = await cli('monitor', '--port', 'virtual:esp32c3:resetlines:ticks=50', '--raw', '--duration', '1');
     assert.equal(raw.code, 0, raw.err);
     assert.match(raw.out, /\(raw\)\./);
