@@ -77,6 +77,41 @@ export async function monitorCrashInBrowser(bench, page, artifacts, workspace, b
   await page.screenshot({ path: path.join(artifacts, '13-monitor-crash.png') });
   const panel = await page.locator('.part.panel').first().boundingBox();
   if (panel) await page.screenshot({ path: path.join(artifacts, '13-monitor-crash-panel.png'), clip: panel });
+  const frameRows = text.split('\n').filter((l) => /^--- (PC )?0x[0-9a-f]{8}: /.test(l));
+  const link = await clickFrameLink(page, artifacts);
   await bench.runCommand('View: Toggle Maximized Panel').catch(() => {});
-  return text.split('\n').filter((l) => /^--- (PC )?0x[0-9a-f]{8}: /.test(l));
+  return { frameRows, link };
+}
+
+/**
+ * Ctrl+click on the decoded PC frame's "file:line": VS Code's terminal link provider found the link. The ELF's
+ * sources are not on this computer (it was built elsewhere), so the notification says so instead of opening it.
+ */
+async function clickFrameLink(page, artifacts) {
+  const row = page.locator('.part.panel .xterm-rows:visible > div', { hasText: /--- PC 0x[0-9a-f]{8}: call_start_cpu0 at / }).first();
+  const point = await row.evaluate((element) => {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const at = node.textContent.indexOf(' at /');
+      if (at < 0) continue;
+      const range = document.createRange();
+      range.setStart(node, at + 6);
+      range.setEnd(node, at + 7);
+      const r = range.getBoundingClientRect();
+      return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+    }
+    return undefined;
+  });
+  check(point, 'the decoded PC frame row has no " at /…" text to click');
+  await page.mouse.move(point.x, point.y);
+  await page.keyboard.down('Control');
+  await page.waitForTimeout(300);
+  await page.mouse.click(point.x, point.y);
+  await page.keyboard.up('Control');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /is not on this computer/ }).first();
+  await toast.waitFor({ timeout: 10_000 }).catch(() => {
+    throw new Error('Ctrl+click on the decoded frame\'s file:line did not reach the link handler (no "… is not on this computer" notification)');
+  });
+  await page.screenshot({ path: path.join(artifacts, '14-monitor-frame-link.png') });
+  return (await toast.innerText()).replace(/\s+/g, ' ').trim();
 }

@@ -88,6 +88,19 @@ describe('Serial monitor terminal', function () {
     await closeTerminal(terminal);
   });
 
+  it('"ESP Flasher: Monitor" opens a terminal named after the port, resets the chip into its app and says which keys work', async () => {
+    const port = 'virtual:esp32c3:resetlines';
+    const api = await extensionApi();
+    await vscode.commands.executeCommand('espFlasher.monitor', { port });
+    const terminal = vscode.window.terminals.find((t) => t.name === `ESP Monitor (${port})`);
+    assert.ok(terminal, `terminals: ${vscode.window.terminals.map((t) => t.name).join(', ')}`);
+    await waitFor(() => /invalid header: 0xffffffff/.test(api.monitorText(port)), 15_000, `the boot log; the terminal shows:\n${api.monitorText(port)}`);
+    const text = api.monitorText(port);
+    assert.match(text, /--- Ctrl-\] closes, Ctrl-T R resets the chip into its app, Ctrl-T P pauses the output\./);
+    assert.match(text, /--- Monitoring virtual:esp32c3:resetlines at \S+ at 115200 baud\.\n--- Reset the chip into its app \(DTR\/RTS\)\.\nESP-ROM:esp32c3 \(virtual chip\)/);
+    await closeTerminal(terminal);
+  });
+
   it('"Flash and Monitor" is in the command palette, the Flash Plan title bar and the status bar; "Reset and Monitor" in the palette', async () => {
     const api = await extensionApi();
     const commands = await vscode.commands.getCommands(true);
