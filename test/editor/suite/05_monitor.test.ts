@@ -9,6 +9,14 @@ const PORT = 'virtual:esp32s3:resetlines:ticks=50'; // the test workspace is an 
 // The workspace's build is a flash-encryption build: flasher_args.json asks for "after": "no_reset".
 const STAYS = /finished; the chip is staying in the (loader|flasher stub) \(the build asks for no reset after flashing\)\. Reset it into the new firmware and monitor it\?/;
 
+/** Waits until the monitor terminal of `port` shows `pattern`; on timeout says what it shows then. */
+async function waitForMonitor(port: string, pattern: RegExp, ms: number, what: string): Promise<void> {
+  const api = await extensionApi();
+  await waitFor(() => pattern.test(api.monitorText(port)), ms, what).catch((e: Error) => {
+    throw new Error(`${e.message}; the terminal shows:\n${api.monitorText(port).slice(-2000)}`);
+  });
+}
+
 async function closeTerminal(terminal: vscode.Terminal): Promise<void> {
   terminal.sendText('\x1d', false); // Ctrl-]
   await waitFor(() => !vscode.window.terminals.includes(terminal), 10_000, 'the monitor terminal to close');
@@ -51,11 +59,7 @@ describe('Serial monitor terminal', function () {
     assert.doesNotMatch(api.monitorText(PORT).split('--- Resumed after a flash job.')[1] ?? '', /Calling app_main\(\)/, 'the app has not started yet');
     // What its button runs: the open monitor resets the chip into the new firmware and shows the boot.
     await vscode.commands.executeCommand('espFlasher.resetAndMonitor', { port: PORT });
-    await waitFor(
-      () => /--- Reset the chip into its app \(DTR\/RTS\)\.[\s\S]*Calling app_main\(\)[\s\S]*app: tick 2\b/.test(api.monitorText(PORT)),
-      15_000,
-      `the app to boot in the monitor terminal; it shows:\n${api.monitorText(PORT).slice(-2000)}`,
-    );
+    await waitForMonitor(PORT, /--- Reset the chip into its app \(DTR\/RTS\)\.[\s\S]*Calling app_main\(\)[\s\S]*app: tick 2\b/, 15_000, 'the app to boot in the monitor terminal');
     assert.strictEqual(vscode.window.terminals.filter((t) => t.name === `ESP Monitor (${PORT})`).length, 1, 'the same terminal, not a second monitor');
     await closeTerminal(terminal);
     await waitFor(() => lines().some((l) => /Monitor on .*: closed\.$/.test(l)), 10_000, 'the monitor to release the port');
@@ -80,10 +84,11 @@ describe('Serial monitor terminal', function () {
     await vscode.commands.executeCommand('espFlasher.resetAndMonitor', { port });
     const terminal = vscode.window.terminals.find((t) => t.name === `ESP Monitor (${port})`);
     assert.ok(terminal, `terminals: ${vscode.window.terminals.map((t) => t.name).join(', ')}`);
-    await waitFor(
-      () => /--- Reset the chip into its app \(DTR\/RTS\)\.\nESP-ROM:esp32s3 \(virtual chip\)\nrst:0x1 \(POWERON_RESET\)/.test(api.monitorText(port)),
+    await waitForMonitor(
+      port,
+      /--- Reset the chip into its app \(DTR\/RTS\)\.\nESP-ROM:esp32s3 \(virtual chip\)\nrst:0x1 \(POWERON_RESET\)/,
       15_000,
-      `the chip to boot in the new monitor terminal; it shows:\n${api.monitorText(port).slice(-2000)}`,
+      'the chip to boot in the new monitor terminal',
     );
     await closeTerminal(terminal);
   });
@@ -94,7 +99,7 @@ describe('Serial monitor terminal', function () {
     await vscode.commands.executeCommand('espFlasher.monitor', { port });
     const terminal = vscode.window.terminals.find((t) => t.name === `ESP Monitor (${port})`);
     assert.ok(terminal, `terminals: ${vscode.window.terminals.map((t) => t.name).join(', ')}`);
-    await waitFor(() => /invalid header: 0xffffffff/.test(api.monitorText(port)), 15_000, `the boot log; the terminal shows:\n${api.monitorText(port)}`);
+    await waitForMonitor(port, /invalid header: 0xffffffff/, 15_000, 'the boot log');
     const text = api.monitorText(port);
     assert.match(text, /--- Ctrl-\] closes, Ctrl-T R resets the chip into its app, Ctrl-T P pauses the output\./);
     assert.match(text, /--- Monitoring virtual:esp32c3:resetlines at \S+ at 115200 baud\.\n--- Reset the chip into its app \(DTR\/RTS\)\.\nESP-ROM:esp32c3 \(virtual chip\)/);
