@@ -59,8 +59,9 @@ export function decoderFor(o: Options, plan: FlashPlan | undefined, chip: ChipNa
       note(`--- Crash addresses are decoded with ${found.file}.`);
       return checked(ElfDecoder.load(found.file, chip ?? plan.chip));
     }
-    note(`--- Crash addresses will not be decoded: ${found.reason}.`);
-    return new CrashDecoder(undefined, { noElfReason: found.reason });
+    const reason = `${found.reason}; pass --elf FILE`;
+    note(`--- Crash addresses will not be decoded: ${reason}.`);
+    return new CrashDecoder(undefined, { noElfReason: reason });
   }
   return new CrashDecoder(undefined, { noElfReason: 'no ELF file given (pass --elf FILE)' });
 }

@@ -29,7 +29,7 @@ describe('esp-flasher monitor, flash --monitor, decode (command line, virtual ch
     const log = path.join(tmp, 'serial.log');
     const r = await cli('flash', '--port', 'virtual:esp32c3:resetlines:ticks=100', '--monitor', '--duration', '3', '--timestamps', '--log', log, build.buildDir);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /--- Crash addresses will not be decoded: no ELF beside .*monitor_demo\.bin/);
+    assert.match(r.out, /--- Crash addresses will not be decoded: no ELF beside .*monitor_demo\.bin \(looked for monitor_demo\.elf\); pass --elf FILE\./);
     assert.match(r.out, /--- Paused: a flash job is using virtual:esp32c3/);
     assert.match(r.out, /--- Resumed after a flash job\.\n\d\d:\d\d:\d\d\.\d{3} ESP-ROM:esp32c3/);
     assert.match(r.out, /app_init: Project name: +monitor_demo/);

@@ -65,6 +65,6 @@ export function findAppElf(plan: FlashPlan): ElfLookup {
   }
   for (const c of candidates) if (isElfFile(c)) return { file: c };
   if (!app) return { reason: 'the plan has no app image to look for an ELF beside' };
-  if (!app.file) return { reason: `the app image does not come from a file, so there is no ELF beside it (pass --elf FILE)` };
-  return { reason: `no ELF beside ${app.file} (looked for ${path.basename(app.file.replace(/\.bin$/i, '.elf'))}; pass --elf FILE)` };
+  if (!app.file) return { reason: `the app image does not come from a file, so there is no ELF beside it` };
+  return { reason: `no ELF beside ${app.file} (looked for ${path.basename(app.file.replace(/\.bin$/i, '.elf'))})` };
 }

@@ -101,6 +101,8 @@ describe('Serial monitor terminal', function () {
     assert.ok(terminal, `terminals: ${vscode.window.terminals.map((t) => t.name).join(', ')}`);
     await waitForMonitor(port, /invalid header: 0xffffffff/, 15_000, 'the boot log');
     const text = api.monitorText(port);
+    assert.match(text, /--- Crash addresses will not be decoded: no ELF beside \S+\.bin \(looked for \S+\.elf\)\./);
+    assert.doesNotMatch(text, /--elf/, 'no command-line flag in the editor');
     assert.match(text, /--- Ctrl-\] closes, Ctrl-T R resets the chip into its app, Ctrl-T P pauses the output\./);
     assert.match(text, /--- Monitoring virtual:esp32c3:resetlines at \S+ at 115200 baud\.\n--- Reset the chip into its app \(DTR\/RTS\)\.\nESP-ROM:esp32c3 \(virtual chip\)/);
     await closeTerminal(terminal);
