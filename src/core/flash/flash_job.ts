@@ -13,6 +13,19 @@ import type { FlashEvent } from './events';
 import type { OpenedPort } from '../transport/open_port';
 import { openSession, type OpenSession } from './open_session';
 import { changedText, compareSegment, MD5_BLOCK, type ChangedSectors, type FlashMd5Many } from './changed_sectors';
+import {
+  deviceKey,
+  diffWithRegion,
+  formatRecord,
+  parseRecord,
+  regionAt,
+  regionOf,
+  updatedRecord,
+  type CachedRegion,
+  type DeviceCacheStore,
+  type DeviceIdentityKey,
+  type DeviceRecord,
+} from './device_cache';
 import { deflateAhead, dropAhead, finishWireLayout, prepareSegment, segmentPart, type PreparedSegment } from './prepare_segments';
 import { safetyRefusals, type Refusal } from '../rules/device_rules';
 import { layoutFromDevice, layoutWithoutDevice } from '../rules/device_layout';
@@ -120,6 +133,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
   let current: { index: number; at: number; acked: number; size: number } | undefined;
   /** The segment being verified (written, not yet confirmed). */
   let verifying: { index: number; offset: number } | undefined;
+  /** The device cache for this device (opts.deviceCache), and what this job verified or touched. */
+  let cache: JobCache | undefined;
   try {
     validateSegments(segments);
     open = await openSession(opts, { stub: opts.stub ?? true, stubRequired: opts.stubRequired, flashSizeSetting: opts.settings?.size }, emit, port);
@@ -149,6 +164,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     if (refusals.length) throw new FlashRefusedError(refusals);
     if (s.flashSize === undefined) emit({ kind: 'warning', message: 'Flash size unknown: segments were not checked against it.' });
     const prepared = prepareAll(segments, opts, s, key, true);
+    cache = await openJobCache(opts.deviceCache, s, emit);
     emit({ kind: 'plan', totalBytes: prepared.reduce((n, p) => n + p.image.length, 0), segments: prepared.length });
 
     const skipUnchanged = opts.skipUnchanged ?? true;
@@ -158,7 +174,22 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       const r = results[p.index];
       let parts: PreparedSegment[] = [p];
       let changed: ChangedSectors | undefined;
-      if (skipUnchanged && p.expected && p.expectedMd5) {
+      let cacheNote: string | undefined;
+      const fromCache = skipUnchanged && p.expected && p.expectedMd5 && cache ? await compareWithCache(s, cache, p, emit) : undefined;
+      if (fromCache?.identical) {
+        r.status = 'skipped';
+        r.verified = true;
+        cache!.verified.push(regionOf(p.offset, p.expected!));
+        emit({ kind: 'skipped', index: p.index, name: p.name, reason: `flash at ${hex(p.offset)} already holds it (MD5 ${p.expectedMd5}); ${fromCache.how}` });
+        continue;
+      }
+      if (fromCache) {
+        changed = fromCache;
+        cacheNote = fromCache.how;
+        if (changed.changed < changed.total) parts = changed.ranges.map((g) => segmentPart(p, g.start, g.end, s.caps));
+        r.changedSectors = changed.changed;
+        r.totalSectors = changed.total;
+      } else if (skipUnchanged && p.expected && p.expectedMd5) {
         // Per 64 KiB block, then per 4 KiB sector where a block differs. Once two blocks differ
         // the segment will most likely be written whole: compress it while the chip hashes on.
         const what = `comparing segment "${p.name}" with the flash at ${hex(p.offset)}`;
@@ -182,6 +213,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         if (cmp.identical) {
           r.status = 'skipped';
           r.verified = true;
+          cache?.verified.push(regionOf(p.offset, p.expected));
           emit({ kind: 'skipped', index: p.index, name: p.name, reason: `flash at ${hex(p.offset)} already holds it (MD5 ${p.expectedMd5})` });
           continue;
         }
@@ -194,7 +226,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       if (parts.length === 1 && parts[0] === p) parts = [await finishWireLayout(p, s.caps)];
       const writeBytes = parts.reduce((n, x) => n + x.image.length, 0);
       const total = parts.reduce((n, x) => n + x.data.length, 0);
-      const incremental = changed && changed.changed < changed.total ? `only the changed sectors: ${changedText(changed)}${rangesText(changed)}` : undefined;
+      const incremental =
+        changed && changed.changed < changed.total ? `only the changed sectors: ${changedText(changed)}${rangesText(changed)}${cacheNote ? ` (${cacheNote})` : ''}` : undefined;
       const uncompressed = s.session.compressedWritesOff && isCompressed(p.method) ? `sent uncompressed: ${s.session.compressedWritesOff}` : undefined;
       const method = [p.methodText, uncompressed, p.patchNote, incremental].filter(Boolean).join('; ');
       emit({ kind: 'segment-start', index: p.index, name: p.name, offset: parts[0].offset, size: writeBytes, method });
@@ -202,6 +235,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       let sentBytes = 0;
       let done = 0;
       for (const part of parts) {
+        cache?.touched.push({ start: part.writeOffset, end: part.writeOffset + part.data.length });
         current = { index: p.index, at: part.writeOffset, acked: 0, size: part.data.length };
         const cur = current;
         if (opts.signal?.aborted) throw new CancelledError();
@@ -238,6 +272,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         }
         r.verified = true;
         verifying = undefined;
+        if (p.expected) cache?.verified.push(regionOf(p.offset, p.expected));
         emit({ kind: 'verified', index: p.index, name: p.name, md5: p.expectedMd5, ...(p.encrypt === 'host' ? { checked: 'ciphertext' as const } : {}) });
       }
       r.status = 'written';
@@ -245,11 +280,13 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       if (changed && changed.changed < changed.total) doneEvent.detail = changedText(changed);
       emit(doneEvent);
     }
+    await saveJobCache(cache, emit);
     await s.after(opts.after ?? 'hard-reset');
     const seconds = (Date.now() - t0) / 1000;
     emit({ kind: 'done', seconds, written: names(results, 'written'), skipped: names(results, 'skipped') });
     return { ok: true, chip: s.chip.name, segments: results, seconds, wireBytesOut: s.transport.bytesOut, wireBytesIn: s.transport.bytesIn, device: s.deviceInfo() };
   } catch (e) {
+    await saveJobCache(cache, emit);
     const cancelled = isCancelled(e);
     let segment: string | undefined;
     let offset: number | undefined;
@@ -342,6 +379,83 @@ async function verifyRanges(s: OpenSession, p: PreparedSegment, ranges: { start:
     if (have[i] !== want) return { at: ranges[i].start, actual: have[i], expected: want, what: ` for the rewritten range ${hex(ranges[i].start)}–${hex(ranges[i].end)}` };
   }
   return undefined;
+}
+
+/** The job's view of the device cache: the record read at the start, what the job verified and touched. */
+interface JobCache {
+  store: DeviceCacheStore;
+  key: string;
+  device: DeviceIdentityKey;
+  record: DeviceRecord | undefined;
+  /** Regions the flash holds as verified by this job (written and verified, or found identical). */
+  verified: CachedRegion[];
+  /** Ranges this job wrote (erased sectors and all), verified or not. */
+  touched: { start: number; end: number }[];
+  saved?: boolean;
+}
+
+/** Read this device's record (chip, MAC and flash ID known); an unreadable one is reported and ignored. */
+async function openJobCache(store: DeviceCacheStore | undefined, s: OpenSession, emit: (e: FlashEvent) => void): Promise<JobCache | undefined> {
+  if (!store || !s.mac || s.flashId === undefined) return undefined;
+  const device: DeviceIdentityKey = { chip: s.chip.name, mac: s.mac, flashId: s.flashId };
+  const key = deviceKey(device);
+  const c: JobCache = { store, key, device, record: undefined, verified: [], touched: [] };
+  let text: string | undefined;
+  try {
+    text = await store.read(key);
+  } catch (e) {
+    emit({ kind: 'cache', message: `The device cache ${store.where(key)} cannot be read (${(e as Error).message}): comparing with the flash instead.` });
+    return c;
+  }
+  if (text === undefined) return c;
+  const parsed = parseRecord(text, device);
+  if ('problem' in parsed) {
+    emit({ kind: 'cache', message: `The device cache ${store.where(key)} is unusable (${parsed.problem}): comparing with the flash instead; it is written afresh.` });
+  } else {
+    c.record = parsed.record;
+  }
+  return c;
+}
+
+/**
+ * The cache's answer for one segment, or undefined (no cached region at its offset, or the flash
+ * refuted the cache: then the caller compares with the flash as without a cache). ONE
+ * SPI_FLASH_MD5 over the cached region confirms it; the sectors are then compared locally.
+ */
+async function compareWithCache(
+  s: OpenSession,
+  c: JobCache,
+  p: PreparedSegment,
+  emit: (e: FlashEvent) => void,
+): Promise<(ChangedSectors & { identical: boolean; how: string }) | undefined> {
+  const region = regionAt(c.record, p.offset);
+  if (!region) return undefined;
+  const have = await s.session.flashMd5(region.offset, region.length, `confirming the device cache for segment "${p.name}" at ${hex(region.offset)}`);
+  if (have !== region.md5) {
+    if (region.length === p.expected!.length && have === p.expectedMd5) {
+      // Written since by something else, with exactly these bytes: nothing to do.
+      return { identical: true, ranges: [], changed: 0, total: 0, md5Queries: 1, wholeSegment: false, how: 'the device cache was out of date, but one MD5 of the flash matched' };
+    }
+    c.record = { ...c.record!, regions: c.record!.regions.filter((r) => r !== region) };
+    emit({
+      kind: 'cache',
+      message: `The flash at ${hex(region.offset)}–${hex(region.offset + region.length)} no longer holds what ESP Flasher last wrote there (written since by something else?): comparing segment "${p.name}" with the flash.`,
+    });
+    return undefined;
+  }
+  return { ...diffWithRegion(region, p.offset, p.expected!), how: 'device cache confirmed by one MD5 of the flash' };
+}
+
+/** Store the record as this job leaves the flash (never fails the job). */
+async function saveJobCache(c: JobCache | undefined, emit: (e: FlashEvent) => void): Promise<void> {
+  if (!c || c.saved) return;
+  c.saved = true;
+  if (!c.verified.length && !c.touched.length && c.record) return;
+  try {
+    await c.store.write(c.key, formatRecord(updatedRecord(c.record, c.device, c.verified, c.touched)));
+  } catch (e) {
+    emit({ kind: 'warning', message: `The device cache ${c.store.where(c.key)} could not be written: ${(e as Error).message}` });
+  }
 }
 
 /** ", in 0x4f000–0x50000" for the first few changed ranges of a segment. */
