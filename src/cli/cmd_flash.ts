@@ -84,8 +84,7 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
       compress: !o.has('no-compress'),
       verify: !o.has('no-verify'),
       skipUnchanged: !o.has('no-skip'),
-      // A "virtual:" port is a new chip every run: nothing to remember.
-      ...(o.has('no-cache') || connect.port.startsWith('virtual:') ? {} : { deviceCache: fileDeviceCache(defaultCacheDir(process.env, homedir())) }),
+      ...(o.has('no-cache') ? {} : { deviceCache: fileDeviceCache(defaultCacheDir(process.env, homedir())) }),
       force: o.has('force'),
       ...(inputs.plan.partitions?.length ? { partitions: inputs.plan.partitions, partitionTableOffset: inputs.plan.partitionTableOffset } : {}),
       ...(inputs.hostKey ? { hostKey: inputs.hostKey } : {}),

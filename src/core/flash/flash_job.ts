@@ -10,7 +10,7 @@ import type { FlashKey } from '../crypto/flash_crypto';
 import { CancelledError, isCancelled } from '../protocol/loader_errors';
 import type { FlashOptions, FlashResult, SegmentResult, WriteSegment } from './api';
 import type { FlashEvent } from './events';
-import type { OpenedPort } from '../transport/open_port';
+import { isVirtualPort, type OpenedPort } from '../transport/open_port';
 import { openSession, type OpenSession } from './open_session';
 import { changedText, compareSegment, MD5_BLOCK, type ChangedSectors, type FlashMd5Many } from './changed_sectors';
 import {
@@ -164,7 +164,8 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     if (refusals.length) throw new FlashRefusedError(refusals);
     if (s.flashSize === undefined) emit({ kind: 'warning', message: 'Flash size unknown: segments were not checked against it.' });
     const prepared = prepareAll(segments, opts, s, key, true);
-    cache = await openJobCache(opts.deviceCache, s, emit);
+    // A "virtual:" port is a new chip every time it opens: nothing to remember.
+    cache = isVirtualPort(opts.port) ? undefined : await openJobCache(opts.deviceCache, s, emit);
     emit({ kind: 'plan', totalBytes: prepared.reduce((n, p) => n + p.image.length, 0), segments: prepared.length });
 
     const skipUnchanged = opts.skipUnchanged ?? true;

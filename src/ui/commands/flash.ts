@@ -109,7 +109,8 @@ export async function runFlash(
       const target = commandOf({ ...kind, encrypted: fix === 'flash-encrypted' });
       void vscode.commands.executeCommand(target, again);
     },
-    run: (signal, onEvent, force) => ctx.core.flashSegments(segments, flashOptionsFrom(settings, plan, { port, folder: wsFolder, signal, onEvent, force })),
+    run: (signal, onEvent, force) =>
+      ctx.core.flashSegments(segments, flashOptionsFrom(settings, plan, { port, folder: wsFolder, signal, onEvent, force, deviceCache: ctx.deviceCache })),
     failure: (r) => (r.ok ? undefined : { error: flashResultError(r, 'the device did not accept every segment (see the ESP Flasher output)'), cancelled: r.cancelled }),
     seconds: (r) => r.seconds,
   });
