@@ -32,7 +32,7 @@ import { layoutFromDevice, layoutWithoutDevice } from '../rules/device_layout';
 import type { FlashLayout } from '../rules/encrypted_regions';
 import { SegmentWriteError, writeSegment } from './segment_writer';
 import { validateSegments } from './validate_segments';
-import { isCompressed } from './write_method';
+import { canMd5, isCompressed } from './write_method';
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
@@ -143,6 +143,12 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     if (deviceRefusals.length) throw new FlashRefusedError(deviceRefusals);
     const key = hostKey(segments, opts, s, emit);
     const layout = await jobLayout(segments, opts, s, key);
+    const skipUnchanged = opts.skipUnchanged ?? true;
+    // A "virtual:" port is a new chip every time it opens: nothing to remember.
+    cache = isVirtualPort(opts.port) ? undefined : await openJobCache(opts.deviceCache, s, emit);
+    // The chip hashes the first cached region while the host checks and prepares (no other
+    // command goes out until its reply is in: see settleEarly).
+    if (cache && skipUnchanged && canMd5(s.caps) && segments.length && (segments[0].encrypt !== 'device' || key)) startEarlyConfirm(s, cache, segments[0].offset);
     const { refusals, overridden, warnings } = safetyRefusals(
       segments,
       {
@@ -165,12 +171,11 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     if (s.flashSize === undefined) emit({ kind: 'warning', message: 'Flash size unknown: segments were not checked against it.' });
     const prepared = prepareAll(segments, opts, s, key, true);
     // A "virtual:" port is a new chip every time it opens: nothing to remember.
-    cache = isVirtualPort(opts.port) ? undefined : await openJobCache(opts.deviceCache, s, emit);
     emit({ kind: 'plan', totalBytes: prepared.reduce((n, p) => n + p.image.length, 0), segments: prepared.length });
 
-    const skipUnchanged = opts.skipUnchanged ?? true;
     const verify = opts.verify ?? true;
     for (const p of prepared) {
+      await settleEarly(cache);
       if (opts.signal?.aborted) throw new CancelledError();
       const r = results[p.index];
       let parts: PreparedSegment[] = [p];
@@ -281,6 +286,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       if (changed && changed.changed < changed.total) doneEvent.detail = changedText(changed);
       emit(doneEvent);
     }
+    await settleEarly(cache);
     await saveJobCache(cache, emit);
     await s.after(opts.after ?? 'hard-reset');
     const seconds = (Date.now() - t0) / 1000;
@@ -393,6 +399,29 @@ interface JobCache {
   /** Ranges this job wrote (erased sectors and all), verified or not. */
   touched: { start: number; end: number }[];
   saved?: boolean;
+  /** The confirming MD5 sent before the segment loop (startEarlyConfirm), until a segment takes it. */
+  early?: { offset: number; md5: Promise<string>; settled: Promise<unknown> };
+}
+
+function confirmMd5(s: OpenSession, region: CachedRegion): Promise<string> {
+  return s.session.flashMd5(region.offset, region.length, `confirming the device cache for the region at ${hex(region.offset)}`);
+}
+
+/** Send the confirming MD5 of the cached region at `offset` now (the first segment's), if there is one. */
+function startEarlyConfirm(s: OpenSession, c: JobCache, offset: number): void {
+  const region = regionAt(c.record, offset);
+  if (!region) return;
+  const md5 = confirmMd5(s, region);
+  // Failures surface where the segment awaits it; never as an unhandled rejection.
+  c.early = { offset, md5, settled: md5.catch(() => undefined) };
+}
+
+/**
+ * Before any other command: the early MD5's reply must be in (one request at a time). Its result
+ * stays for the segment that takes it; one no segment took is dropped.
+ */
+async function settleEarly(c: JobCache | undefined): Promise<void> {
+  await c?.early?.settled;
 }
 
 /** Read this device's record (chip, MAC and flash ID known); an unreadable one is reported and ignored. */
@@ -431,7 +460,9 @@ async function compareWithCache(
 ): Promise<(ChangedSectors & { identical: boolean; how: string }) | undefined> {
   const region = regionAt(c.record, p.offset);
   if (!region) return undefined;
-  const have = await s.session.flashMd5(region.offset, region.length, `confirming the device cache for segment "${p.name}" at ${hex(region.offset)}`);
+  const early = c.early?.offset === region.offset ? c.early : undefined;
+  c.early = undefined;
+  const have = early ? await early.md5 : await confirmMd5(s, region);
   if (have !== region.md5) {
     if (region.length === p.expected!.length && have === p.expectedMd5) {
       // Written since by something else, with exactly these bytes: nothing to do.
