@@ -10,6 +10,7 @@ import { jobConnectOptions } from './flash_job_options';
 import { LINE_OPTIONS, isLineRun, runLineFlash } from './line_flash';
 import { ProgressPrinter } from './progress_printer';
 import { FLASH_MONITOR_OPTIONS, monitorAroundFlash } from './monitor_session';
+import { cliAdvice } from './format_error';
 import { refusalLines } from './refusal_lines';
 
 export const OPTIONS: OptionSpec[] = [
@@ -104,7 +105,8 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
     return 1;
   }
   if (!result.ok) {
-    ctx.err(`Error: ${result.error ?? 'flashing failed.'}`);
+    const advice = cliAdvice(result.errorClass);
+    ctx.err(`Error: ${result.error ?? 'flashing failed.'}${advice ? ` ${advice}` : ''}`);
     return result.cancelled ? 130 : 1;
   }
   return 0;

@@ -116,6 +116,7 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
         ...(inputs.hostKey?.flashCryptConfig !== undefined ? { flashCryptConfig: inputs.hostKey.flashCryptConfig } : {}),
         ...(targetOffset !== undefined ? { targetOffset } : {}),
         ...(fill !== undefined ? { fillFlashSize: fill } : {}),
+        optionNames: { targetOffset: '--target-offset', fillFlashSize: '--fill-flash-size', key: '--encrypt-key' },
       },
       output,
       format,

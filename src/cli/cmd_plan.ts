@@ -1,7 +1,7 @@
 /** `esp-flasher plan <folder | offset file …>` — the plan and its problems, without hardware. */
 import { chipFacts, flashSizeBytes, normalizeChipName, type ChipName } from '../core/chips';
 import { normalizeFlashSize } from '../core/formats/flash_params';
-import { checkPlanAgainstDevice, type CheckPlanOptions } from '../core/plan/check_plan';
+import { planProblemsWithDevice, type CheckPlanOptions } from '../core/plan/check_plan';
 import { chooseEncryptModes } from './encrypt_choice';
 import { planToJson } from '../core/plan/plan_json';
 import { planText } from '../core/plan/plan_text';
@@ -88,7 +88,7 @@ export async function run(args: string[], out: (line: string) => void): Promise<
       const r = await readPlainPairs(pairs, { chip });
       result = { ...r, kind: 'plain' };
     }
-    const problems = [...result.problems];
+    let problems = [...result.problems];
     const sizeSetting = o.string('flash-size');
     if (sizeSetting) result.plan.settings = { ...result.plan.settings, size: sizeSetting };
     if (deviceFlashSize || enc) {
@@ -97,9 +97,7 @@ export async function run(args: string[], out: (line: string) => void): Promise<
       const device: CheckPlanOptions = { encryptChoice: (s) => modes[plan.segments.indexOf(s)] ?? 'off' };
       if (deviceFlashSize) device.deviceFlashSize = deviceFlashSize;
       if (enc) device.deviceEncryption = enc;
-      const extra = checkPlanAgainstDevice(result.plan, device);
-      const seen = new Set(problems.map((p) => p.message));
-      problems.push(...extra.filter((p) => !seen.has(p.message)));
+      problems = planProblemsWithDevice(problems, result.plan, device);
     }
     if (o.has('json')) {
       out(JSON.stringify({ kind: result.kind, plan: planToJson(result.plan), problems, looked: result.kind === 'none' ? result.looked : undefined }, null, 2));

@@ -121,7 +121,8 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
     }
   } catch (e) {
     if (!(e instanceof ImageOutError)) throw e;
-    for (const p of e.problems) ctx.err(formatProblem(p));
+    // The core names the chip; the CLI says which flag gives it.
+    for (const p of e.problems) ctx.err(formatProblem(p) + (p.field === 'chip' ? ' (--chip CHIP)' : ''));
     ctx.err(`Nothing was written to ${output}.`);
     return 1;
   }

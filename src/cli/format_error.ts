@@ -34,16 +34,33 @@ function systemErrorText(e: NodeJS.ErrnoException): string | undefined {
   }
 }
 
+/**
+ * The CLI's own words for what the core says without naming any face's options: by the error's
+ * class (its name, also carried by FlashResult.errorClass), never by its message text.
+ */
+export function cliAdvice(errorClass: string | undefined): string | undefined {
+  switch (errorClass) {
+    case 'StubStartError':
+      return '(--no-stub flashes through the ROM loader; --stub-dir DIR uses another stub folder.)';
+    default:
+      return undefined;
+  }
+}
+
 export function formatError(e: unknown, debug = false): string {
   if (e instanceof UsageError) return e.message;
   const sys = e instanceof Error ? systemErrorText(e as NodeJS.ErrnoException) : undefined;
   const parts = [sys ?? messageOf(e)];
   let cause = e instanceof Error ? (e as Error & { cause?: unknown }).cause : undefined;
+  const classes = e instanceof Error ? [e.name] : [];
   for (let depth = 0; cause !== undefined && depth < 4; depth++) {
     const text = messageOf(cause);
     if (!parts.some((p) => p.includes(text))) parts.push(`(cause: ${text})`);
+    if (cause instanceof Error) classes.push(cause.name);
     cause = cause instanceof Error ? (cause as Error & { cause?: unknown }).cause : undefined;
   }
+  const advice = classes.map(cliAdvice).find(Boolean);
+  if (advice) parts.push(advice);
   let text = 'Error: ' + parts.join(' ');
   if (debug && e instanceof Error && e.stack) text += '\n' + e.stack;
   else if (!debug) text += ' (run with --debug for details)';

@@ -74,7 +74,7 @@ export async function runLineFlash(o: Options, out: OutFn, ctx: CliContext): Pro
   let failed: DeviceRecord[] | undefined;
   try {
     const reportFile = o.string('report');
-    if (reportFile) writer = ReportWriter.open(reportFile);
+    if (reportFile) writer = ReportWriter.open(reportFile, '--report');
     if (retryFile) failed = failedDevices(readReport(retryFile));
   } catch (e) {
     if (e instanceof ReportFileError) {
@@ -179,7 +179,7 @@ export async function runLineFlash(o: Options, out: OutFn, ctx: CliContext): Pro
     } else ports = await selectPorts(selection, list);
   } catch (e) {
     if (e instanceof PortSelectionError) {
-      ctx.err(`esp-flasher flash: ${e.message}`);
+      ctx.err(`esp-flasher flash: ${portSelectionText(e)}`);
       return 2;
     }
     throw e;
@@ -198,4 +198,18 @@ export async function runLineFlash(o: Options, out: OutFn, ctx: CliContext): Pro
   for (const line of lineTable(records)) out(line);
   const code = lineExitCode(records, !!ctx.signal?.aborted);
   return code === 0 && reportErrors.length ? 1 : code;
+}
+
+/** A port selection error in the CLI's words: the core's message, and the flags that fix it (by its reason). */
+export function portSelectionText(e: PortSelectionError): string {
+  switch (e.reason) {
+    case 'list-timeout':
+      return `${e.message} (--port PORT, repeatable.)`;
+    case 'no-match':
+      return `${e.pattern && e.pattern.toLowerCase() !== 'auto' ? `--ports ${e.pattern}: ` : ''}${e.message} (--port PORT names one.)`;
+    case 'none-given':
+      return `${e.message} Add --port PORT (repeatable), --ports auto or --ports "/dev/ttyUSB*".`;
+    default:
+      return e.message;
+  }
 }

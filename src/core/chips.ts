@@ -8,6 +8,7 @@
  * UF2 family ids are the `UF2_FAMILY_ID` values of esptool 4.12's targets
  * (esptool/targets/<chip>.py), the ids Espressif registered in Microsoft's uf2 families list.
  */
+import { InputError } from './errors';
 
 export type ChipName = 'esp8266' | 'esp32' | 'esp32s2' | 'esp32s3' | 'esp32c2' | 'esp32c3' | 'esp32c5' | 'esp32c6' | 'esp32h2' | 'esp32p4';
 
@@ -618,7 +619,7 @@ export function isChipName(name: string): name is ChipName {
 export function chipFacts(name: string): ChipFacts {
   const key = normalizeChipName(name);
   if (!key) {
-    throw new Error(`Unknown chip "${name}". Known chips: ${CHIP_NAMES.join(', ')}.`);
+    throw new InputError(`Unknown chip "${name}". Known chips: ${CHIP_NAMES.join(', ')}.`);
   }
   return CHIPS[key];
 }

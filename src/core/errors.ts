@@ -10,12 +10,14 @@ export class FlasherError extends Error {
     readonly advice?: string,
   ) {
     super(message);
+    // Spelled out per class below, so a minified bundle keeps the names the faces key on (FlashResult.errorClass).
     this.name = new.target.name;
   }
 }
 
 /** Bad input: a segment, offset, file or setting that cannot be used as given. Nothing was written. */
 export class InputError extends FlasherError {
+  override name = 'InputError';
   constructor(
     message: string,
     readonly where?: { segment?: string; offset?: number; file?: string; setting?: string },
@@ -26,6 +28,7 @@ export class InputError extends FlasherError {
 
 /** The connected chip is not the one the job is for. */
 export class ChipMismatchError extends FlasherError {
+  override name = 'ChipMismatchError';
   constructor(
     message: string,
     readonly found: string,
@@ -37,6 +40,7 @@ export class ChipMismatchError extends FlasherError {
 
 /** The port failed while open (unplugged, lost power, re-enumerated). */
 export class PortIoError extends FlasherError {
+  override name = 'PortIoError';
   constructor(
     message: string,
     readonly port: string,
@@ -47,4 +51,23 @@ export class PortIoError extends FlasherError {
 }
 
 /** The chip or the link misbehaved: no sync, a crash, lost contact, a malformed or missing reply. */
-export class DeviceError extends FlasherError {}
+export class DeviceError extends FlasherError {
+  override name = 'DeviceError';
+}
+
+/** A file that cannot be read (missing, unreadable, a folder); `code` is the errno code when there is one. */
+export class FileError extends FlasherError {
+  override name = 'FileError';
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A broken invariant of ESP Flasher itself (a bug, not the user's input or the device): report it. */
+export class InternalError extends FlasherError {
+  override name = 'InternalError';
+}

@@ -21,6 +21,8 @@ import type { EncryptedBy, WriteKind } from '../core/plan/segment_encryption';
 export interface CoreApi {
   readProject(folder: string, buildDir?: string): Promise<ProjectView>;
   checkPlan(plan: FlashPlan, ctx: CheckPlanOptions): Problem[];
+  /** The plan's problems plus what the device's facts add (the same function as `plan --device-*`). */
+  planProblemsWithDevice(problems: Problem[], plan: FlashPlan, device: CheckPlanOptions): Problem[];
   /** The segments to write: all plain, or encrypted per the build's flags and the user's overrides. */
   segmentsFromPlan(plan: FlashPlan, kind: WriteKind, mode: EncryptedBy, overrides?: Record<string, boolean>): WriteSegment[];
   flashSegments(segments: WriteSegment[], opts: FlashOptions): Promise<FlashResult>;

@@ -5,7 +5,7 @@
 import { chipFacts, type ChipName } from '../core/chips';
 import type { ImageInfo } from '../core/formats/image_format';
 import { looksLikeImage, parseImage } from '../core/formats/image_parse';
-import { checkPlan } from '../core/plan/check_plan';
+import { checkPlan, planProblemsWithDevice } from '../core/plan/check_plan';
 import { planToJson } from '../core/plan/plan_json';
 import { segmentsFromPlan } from '../core/flash/segments_from_plan';
 import { setVirtualPortOpener } from '../core/transport/virtual_port_registry';
@@ -42,6 +42,7 @@ export function createCore(_extensionDir: string): CoreApi {
       return readProject(buildDir ?? folder);
     },
     checkPlan: (plan, ctx) => checkPlan(plan, ctx),
+    planProblemsWithDevice: (problems, plan, device) => planProblemsWithDevice(problems, plan, device),
     segmentsFromPlan: (plan, kind, mode, overrides) => segmentsFromPlan(plan, kind, mode, overrides),
     flashSegments: async (segments, opts) => (await import('../core/flash/flash_job')).flashSegments(segments, opts),
     readDeviceInfo: async (opts) => (await import('../core/flash/device_ops')).readDeviceInfo(opts),

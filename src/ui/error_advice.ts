@@ -58,9 +58,10 @@ function chain(e: unknown): ErrorLike[] {
   return out;
 }
 
-/** The error a failed flash result stands for, carrying the core's refusals as data. */
-export function flashResultError(r: { error?: string; refusals?: RefusalLike[] }, fallback: string): Error {
+/** The error a failed flash result stands for, carrying the core's refusals and its error class as data. */
+export function flashResultError(r: { error?: string; errorClass?: string; refusals?: RefusalLike[] }, fallback: string): Error {
   const e = new Error(r.error ?? fallback);
+  if (r.errorClass) e.name = r.errorClass;
   if (r.refusals?.length) Object.assign(e, { name: 'FlashRefusedError', refusals: r.refusals });
   return e;
 }
@@ -121,6 +122,14 @@ export function adviseError(e: unknown, port?: string): ErrorAdvice {
       kind: 'port-missing',
       message: reason === 'not-serial' ? `${where} is not a serial port.` : `${where} was not found.`,
       detail: `${text}\n\nPlug the board in (or re-plug it: native-USB chips re-enumerate), then run "ESP Flasher: Select Port".`,
+      overridable: false,
+    };
+  }
+  if (links.some((l) => l.name === 'StubStartError')) {
+    return {
+      kind: 'other',
+      message: text,
+      detail: 'To flash through the ROM loader instead, set "ESP Flasher › Stub" to "rom" (slower; the ESP32 ROM cannot encrypt).',
       overridable: false,
     };
   }

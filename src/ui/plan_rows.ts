@@ -3,8 +3,11 @@
  * user's encrypt choices. plan_tree.ts only turns these into vscode TreeItems. No vscode here.
  */
 import { chipFacts } from '../core/chips';
+import type { DeviceInfo, WriteSegment } from '../core/flash/api';
+import type { CheckPlanOptions } from '../core/plan/check_plan';
 import type { FlashPlan, PartitionRef, PlanSegment } from '../core/plan/flash_plan';
 import type { Problem } from '../core/plan/problem';
+import type { EncryptedBy, WriteKind } from '../core/plan/segment_encryption';
 import { formatSize, hexShort } from './output_log';
 
 /** The parts of readProject()'s result the tree shows. */
@@ -83,6 +86,63 @@ function segmentTooltip(seg: PlanSegment, part: PartitionRef | undefined, checke
     if (image.date || image.time) lines.push(`Built: ${[image.date, image.time].filter(Boolean).join(' ')}`);
   }
   return lines.join('\n');
+}
+
+/** What the tree judges by of the device read last on the chosen port (Read Device Info). */
+export type TreeDevice = Pick<DeviceInfo, 'chip' | 'flashSize' | 'flashEncryption'>;
+
+/**
+ * The write the tree judges: on a device with flash encryption on, "Flash (Encrypted)" (the
+ * checked segments encrypted; plain Flash would put plaintext where the chip decrypts);
+ * otherwise plain Flash.
+ */
+export function treeWriteKind(device: TreeDevice | undefined): WriteKind {
+  return device && device.flashEncryption !== 'off' ? 'encrypted' : 'plain';
+}
+
+/**
+ * The problems the tree shows. Without a device: the reader's and checkPlan's (view.problems).
+ * After Read Device Info: plus what the rules of src/core/rules add with the device's chip,
+ * flash size and encryption, for the segments as they would be written (`writes`, from
+ * segmentsFromPlan with treeWriteKind): the header flash size as patched (a build saying
+ * "detect" gets the device's size), plaintext by region, and so on — through the core's
+ * planProblemsWithDevice, the function `plan --device-*` uses; the flash job runs the same rules.
+ */
+export function treeProblems(
+  view: ProjectView,
+  device: TreeDevice | undefined,
+  writes: Pick<WriteSegment, 'name' | 'offset' | 'encrypt'>[],
+  withDevice: (problems: Problem[], plan: FlashPlan, device: CheckPlanOptions) => Problem[],
+): Problem[] {
+  if (!device || view.plan.segments.length === 0) return view.problems;
+  return withDevice(view.problems, view.plan, {
+    connectedChip: device.chip,
+    ...(device.flashSize ? { deviceFlashSize: device.flashSize } : {}),
+    deviceEncryption: device.flashEncryption,
+    encryptChoice: (s) => writes.find((w) => w.name === s.name && w.offset === s.offset)?.encrypt ?? 'off',
+  });
+}
+
+/**
+ * The view the tree shows: `view` with its problems judged by treeProblems when the device was
+ * read on the chosen port (a device read on another port says nothing about this one). The
+ * write judged is treeWriteKind's, with the user's checkbox choices (`overrides`) and the
+ * encryption mode setting; `core` is the CoreApi (segmentsFromPlan, planProblemsWithDevice).
+ */
+export function judgedView(
+  view: ProjectView,
+  device: { port: string; info: TreeDevice } | undefined,
+  port: string | undefined,
+  choices: { overrides?: Record<string, boolean>; mode: EncryptedBy },
+  core: {
+    segmentsFromPlan(plan: FlashPlan, kind: WriteKind, mode: EncryptedBy, overrides?: Record<string, boolean>): Pick<WriteSegment, 'name' | 'offset' | 'encrypt'>[];
+    planProblemsWithDevice(problems: Problem[], plan: FlashPlan, device: CheckPlanOptions): Problem[];
+  },
+): ProjectView {
+  const info = device && device.port === port ? device.info : undefined;
+  if (!info) return view;
+  const writes = core.segmentsFromPlan(view.plan, treeWriteKind(info), choices.mode, choices.overrides);
+  return { ...view, problems: treeProblems(view, info, writes, (ps, plan, dev) => core.planProblemsWithDevice(ps, plan, dev)) };
 }
 
 export function planRows(view: ProjectView, isChecked: (seg: PlanSegment) => boolean, describe?: (seg: PlanSegment) => ImageSummary | undefined): PlanRow[] {

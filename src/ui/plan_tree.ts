@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { PlanSegment } from '../core/plan/flash_plan';
 import type { Ctx } from './ctx';
-import { planHeadline, planRows, type ImageSummary, type PlanRow } from './plan_rows';
+import { judgedView, planHeadline, planRows, type ImageSummary, type PlanRow, type ProjectView } from './plan_rows';
 
 export class PlanTree implements vscode.TreeDataProvider<PlanRow>, vscode.Disposable {
   readonly view: vscode.TreeView<PlanRow>;
@@ -28,6 +28,9 @@ export class PlanTree implements vscode.TreeDataProvider<PlanRow>, vscode.Dispos
         void this.onCheckboxes(e.items.map(([row, state]) => [row, state === vscode.TreeItemCheckboxState.Checked]));
       }),
       ctx.onDidChangeProject(() => this.recompute()),
+      // The rules judge with the device read last on the chosen port (Read Device Info).
+      ctx.onDidChangeDevice(() => this.recompute()),
+      ctx.onDidChangePort(() => this.recompute()),
     );
     this.recompute();
   }
@@ -77,6 +80,18 @@ export class PlanTree implements vscode.TreeDataProvider<PlanRow>, vscode.Dispos
     return summary;
   }
 
+  /** The project's problems as the tree shows them: with the device's facts once it was read on the chosen port. */
+  private judged(view: ProjectView): ProjectView {
+    try {
+      const key = this.ctx.choicesKey();
+      const mode = this.ctx.settings(this.ctx.project?.folder).encryptionMode;
+      return judgedView(view, this.ctx.device, this.ctx.port, { mode, ...(key ? { overrides: this.ctx.choices.overrides(key) } : {}) }, this.ctx.core);
+    } catch (e) {
+      this.ctx.log('warn', `Flash Plan: the device checks could not run (${(e as Error).message}); the flash job still runs them.`);
+      return view;
+    }
+  }
+
   private recompute(): void {
     const p = this.ctx.project;
     if (!p) {
@@ -84,7 +99,7 @@ export class PlanTree implements vscode.TreeDataProvider<PlanRow>, vscode.Dispos
       this.view.message = this.ctx.projectError;
     } else {
       this.rowsCache = planRows(
-        p.view,
+        this.judged(p.view),
         (s) => this.isChecked(s),
         (s) => this.describe(s),
       );

@@ -353,7 +353,7 @@ describe('production line: several devices at once', function () {
       const listing = async (): Promise<ListedPort[]> => [{ path: '/dev/ttyS0' }];
       const none = await cli(['flash', '--ports', '/dev/ttyUSB*', '0x10000', appFile], { listPorts: listing });
       assert.equal(none.code, 2);
-      assert.match(none.err, /--ports \/dev\/ttyUSB\* matches no serial port\. Ports present: \/dev\/ttyS0/);
+      assert.match(none.err, /--ports \/dev\/ttyUSB\*: The port pattern \/dev\/ttyUSB\* matches no serial port\. Ports present: \/dev\/ttyS0\..*\(--port PORT names one\.\)/);
       const auto = await cli(['flash', '--ports', 'auto', '0x10000', appFile], { listPorts: listing });
       assert.equal(auto.code, 2);
       assert.match(auto.err, /No known ESP USB bridge/);

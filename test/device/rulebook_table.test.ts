@@ -9,10 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { run as planCommand } from '../../src/cli/cmd_plan';
 import { segmentsFromPlan } from '../../src/core/flash/segments_from_plan';
-import { checkPlan } from '../../src/core/plan/check_plan';
+import { planProblemsWithDevice } from '../../src/core/plan/check_plan';
 import { readPlainPairs, readProject } from '../../src/core/project/read_project';
 import type { RuleCode } from '../../src/core/rules/rule_finding';
-import { planRows } from '../../src/ui/plan_rows';
+import { judgedView, planRows, treeWriteKind, type ProjectView } from '../../src/ui/plan_rows';
 import { SHARED, corpusPresent, flashVirtual, generatedImage, pseudoRandom } from './flash_helpers';
 import { buildImage } from '../../src/core/formats/image_build';
 import { chipFacts, type ChipName } from '../../src/core/chips';
@@ -43,6 +43,8 @@ interface Case {
   flashSize?: string;
   deviceFlashSize: number;
   encryption: 'off' | 'development';
+  /** Flash encrypted (plan --encrypt; the job writes the build's marked segments device-encrypted). */
+  encrypt?: boolean;
   /** The rule all three must name; undefined: none of the four rules may fire. */
   code?: RuleCode;
   /** The finding is a warning: plan and tree show it as one, the job says it and writes. */
@@ -179,6 +181,16 @@ const CASES: Case[] = [
     deviceFlashSize: 4 * MB,
     encryption: 'off',
   },
+  {
+    // The editor case of issue 12: Read Device Info (4 MB, Development mode), then Flash (Encrypted).
+    name: 'corpus 01 encrypted on a 4 MB development-mode ESP32: the 8MB bootloader header is patched by "detect", not refused',
+    chip: 'esp32',
+    spec: 'encryption=development:flash=4MB',
+    corpus: '01-esp32-idf4.4-flashenc',
+    deviceFlashSize: 4 * MB,
+    encryption: 'development',
+    encrypt: true,
+  },
 ];
 
 describe('rulebook: one table through plan, the Flash Plan tree and the flash job', function () {
@@ -211,13 +223,15 @@ describe('rulebook: one table through plan, the Flash Plan tree and the flash jo
         '--device-encryption',
         c.encryption,
         ...(c.flashSize ? ['--flash-size', c.flashSize] : []),
+        ...(c.encrypt ? ['--encrypt'] : []),
         '--json',
       ];
       // 1. plan
       const lines: string[] = [];
       await planCommand([...(folder ? [folder] : words), ...opts], (l) => lines.push(l));
       const planned = JSON.parse(lines.join('\n')) as { problems: { code?: string; message: string }[] };
-      // 2. the tree's problem rows (the core's checkPlan with the device's facts, turned into rows)
+      // 2. the Flash Plan tree: its own judging (judgedView, as PlanTree calls it: the device read by
+      //    Read Device Info on the chosen port, the write treeWriteKind picks), turned into rows by planRows.
       const read = folder
         ? await readProject(folder, { chip: c.chip })
         : await readPlainPairs(
@@ -229,13 +243,21 @@ describe('rulebook: one table through plan, the Flash Plan tree and the flash jo
           );
       const plan = read.plan;
       if (c.flashSize) plan.settings = { ...plan.settings, size: c.flashSize };
-      const problems = checkPlan(plan, { deviceFlashSize: c.deviceFlashSize, deviceEncryption: c.encryption, connectedChip: c.chip, encryptChoice: () => 'off' });
-      const rows = planRows({ plan, problems, kind: folder ? 'esp-idf' : 'plain', looked: [] }, () => false).filter((r) => r.kind === 'problem');
+      const view: ProjectView = { plan, problems: read.problems, kind: folder ? 'esp-idf' : 'plain', looked: [] };
+      const device = { chip: c.chip, flashSize: c.deviceFlashSize, flashEncryption: c.encryption };
+      const treeWrites = segmentsFromPlan(plan, treeWriteKind(device), 'device');
+      const judged = judgedView(view, { port: 'P', info: device }, 'P', { mode: 'device' }, { segmentsFromPlan, planProblemsWithDevice });
+      const rows = planRows(judged, (s) => s.encrypt).filter((r) => r.kind === 'problem');
       // 3. the flash job on the virtual chip
-      const segs = segmentsFromPlan(plan, 'plain', 'device');
+      const segs = segmentsFromPlan(plan, c.encrypt ? 'encrypted' : 'plain', 'device');
+      assert.deepEqual(
+        treeWrites.map((w) => w.encrypt),
+        segs.map((w) => w.encrypt),
+        'the tree judges the write the job makes',
+      );
       const run = await flashVirtual(`virtual:${c.chip}${c.spec ? `:${c.spec}` : ''}`, segs, {
         settings: plan.settings,
-        ...(plan.partitions ? { partitions: plan.partitions } : {}),
+        ...(plan.partitions ? { partitions: plan.partitions, partitionTableOffset: plan.partitionTableOffset } : {}),
       });
       try {
         const jobCodes = (run.result.refusals ?? []).map((r) => r.code as string);

@@ -4,6 +4,8 @@
  * reset lines, so the test presses the virtual RESET when the warning asks for it), unless the
  * stub was insisted on. On an ESP32 the ROM cannot encrypt: device encryption is then refused.
  */
+import { cliAdvice } from '../../src/cli/format_error';
+import { adviseError, flashResultError } from '../../src/ui/error_advice';
 import { strict as assert } from 'node:assert';
 import type { WriteSegment } from '../../src/core/flash/api';
 import type { FlashEvent } from '../../src/core/flash/events';
@@ -95,7 +97,12 @@ describe('stub that does not start: fallback to the ROM loader', function () {
     const seg: WriteSegment = { name: 'app', offset: 0x10000, bytes: generatedImage('esp32c3', 10_000, 'fb4'), encrypt: 'off' };
     const run = await flashWithHandReset(pty, [seg], { stubRequired: true });
     assert.equal(run.result.ok, false);
-    assert.match(run.result.error ?? '', /did not start: no "OHAI".*Flash without the stub \(--no-stub\) or use another stub folder \(--stub-dir\)\./);
+    assert.match(run.result.error ?? '', /did not start: no "OHAI".*Flash without the stub \(through the ROM loader\), or use another stub folder\./);
+    // The core names no CLI flag; the faces word their own option by the error's class.
+    assert.doesNotMatch(run.result.error ?? '', /--/);
+    assert.equal(run.result.errorClass, 'StubStartError');
+    assert.match(cliAdvice(run.result.errorClass) ?? '', /--no-stub flashes through the ROM loader; --stub-dir DIR/);
+    assert.match(adviseError(flashResultError(run.result, 'failed')).detail, /set "ESP Flasher › Stub" to "rom"/);
     assert.ok(!run.warnings.some((m) => /Continuing with the ROM loader/.test(m)));
   });
 });

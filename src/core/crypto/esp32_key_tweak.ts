@@ -5,6 +5,7 @@
  * the group holding n is enabled in FLASH_CRYPT_CONFIG. Only address bits 5…23 occur in P, so
  * every 32-byte row of a 16 MiB window has its own key.
  */
+import { InputError, InternalError } from '../errors';
 
 /** Address bits that take part in the tweak. */
 export const TWEAK_ADDRESS_BITS = { low: 5, high: 23 } as const;
@@ -20,7 +21,7 @@ function buildTweakTable(): { addressBit: number; group: number }[] {
     }
     for (let b = tailHigh; b >= TWEAK_ADDRESS_BITS.low; b--) table.push({ addressBit: b, group });
   });
-  if (table.length !== 256) throw new Error(`internal: ESP32 tweak table has ${table.length} entries, expected 256`);
+  if (table.length !== 256) throw new InternalError(`internal: ESP32 tweak table has ${table.length} entries, expected 256`);
   return table;
 }
 
@@ -46,7 +47,7 @@ function masksFor(flashCryptConfig: number): Map<number, Buffer> {
 
 export function checkFlashCryptConfig(flashCryptConfig: number): void {
   if (!Number.isInteger(flashCryptConfig) || flashCryptConfig < 0 || flashCryptConfig > 0xf) {
-    throw new Error(`FLASH_CRYPT_CONFIG ${String(flashCryptConfig)} is out of range: it is a 4-bit eFuse value (0x0…0xF, normally 0xF).`);
+    throw new InputError(`FLASH_CRYPT_CONFIG ${String(flashCryptConfig)} is out of range: it is a 4-bit eFuse value (0x0…0xF, normally 0xF).`);
   }
 }
 

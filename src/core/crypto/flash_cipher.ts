@@ -9,6 +9,7 @@
  * random bytes and refuses short XTS data; for data that is already a multiple of 16 the
  * output is byte-identical to espsecure's.
  */
+import { InputError, InternalError } from '../errors';
 import { AES_BLOCK, type CryptDirection } from './crypt_direction';
 import { esp32CryptBlocks } from './esp32_aes_blocks';
 import { checkFlashCryptConfig } from './esp32_key_tweak';
@@ -37,10 +38,10 @@ function prefix(opts: FlashCryptOptions | undefined): string {
 /** Throw with an actionable message unless `address` can start flash crypto. */
 export function checkFlashAddress(address: number, opts?: FlashCryptOptions): void {
   if (!Number.isSafeInteger(address) || address < 0 || address >= ADDRESS_SPACE) {
-    throw new Error(`${prefix(opts)}flash address ${String(address)} is not an address in the 32-bit flash space.`);
+    throw new InputError(`${prefix(opts)}flash address ${String(address)} is not an address in the 32-bit flash space.`);
   }
   if (address % AES_BLOCK !== 0) {
-    throw new Error(
+    throw new InputError(
       `${prefix(opts)}flash address ${hex(address)} is not a multiple of 16: flash encryption works on 16-byte ` +
         `blocks at 16-byte-aligned addresses (ESP32 encrypted writes need 32). Move the data to an aligned ` +
         `offset such as ${hex(address - (address % AES_BLOCK))}.`,
@@ -50,13 +51,13 @@ export function checkFlashAddress(address: number, opts?: FlashCryptOptions): vo
 
 function checkPadTo(padTo: number, opts?: FlashCryptOptions): void {
   if (!Number.isSafeInteger(padTo) || padTo <= 0 || padTo % AES_BLOCK !== 0) {
-    throw new Error(`${prefix(opts)}padding unit ${String(padTo)} must be a positive multiple of 16 bytes.`);
+    throw new InputError(`${prefix(opts)}padding unit ${String(padTo)} must be a positive multiple of 16 bytes.`);
   }
 }
 
 function checkEnd(address: number, length: number, opts?: FlashCryptOptions): void {
   if (address + length > ADDRESS_SPACE) {
-    throw new Error(`${prefix(opts)}${length} bytes at ${hex(address)} run past the end of the 32-bit flash address space.`);
+    throw new InputError(`${prefix(opts)}${length} bytes at ${hex(address)} run past the end of the 32-bit flash address space.`);
   }
 }
 
@@ -76,7 +77,7 @@ function resolvedOptions(key: FlashKey, address: number, opts?: FlashCryptOption
 }
 
 function lengthError(length: number, opts?: FlashCryptOptions): Error {
-  return new Error(
+  return new InputError(
     `${prefix(opts)}encrypted data is ${length} bytes long, not a multiple of 16: flash-encrypted data always is. ` + `Was the file cut short, or is it not flash ciphertext?`,
   );
 }
@@ -128,7 +129,7 @@ export class FlashCipher {
 
   /** Process a piece; returns the output for every whole block received so far and not yet returned. */
   update(piece: Uint8Array): Buffer {
-    if (this.done) throw new Error('internal: FlashCipher.update() after final()');
+    if (this.done) throw new InternalError('internal: FlashCipher.update() after final()');
     checkEnd(this.address, this.received + piece.length, this.opts);
     let blockAddress = this.address + this.received - this.carry.length;
     this.received += piece.length;
@@ -157,7 +158,7 @@ export class FlashCipher {
 
   /** Output for the rest: padding (encryption), or an error for a short final block (decryption). */
   final(): Buffer {
-    if (this.done) throw new Error('internal: FlashCipher.final() called twice');
+    if (this.done) throw new InternalError('internal: FlashCipher.final() called twice');
     this.done = true;
     const total = cryptOutputLength(this.direction, this.received, this.padTo);
     if (this.direction === 'decrypt') {

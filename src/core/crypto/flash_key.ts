@@ -110,7 +110,7 @@ export function chipKeyLengths(chip: ChipFacts): number[] {
 }
 
 function noEncryption(chip: ChipFacts): Error {
-  return new Error(`${chip.displayName} has no flash encryption, so there is no key to use for it.`);
+  return new InputError(`${chip.displayName} has no flash encryption, so there is no key to use for it.`);
 }
 
 /** Refusal text when `key` cannot be this chip's flash-encryption key, else undefined. */

@@ -7,6 +7,7 @@
  * then cut out again. XTS treats each 16-byte block of a unit on its own (no ciphertext
  * stealing at 128 bytes), so the result does not depend on how the data was split.
  */
+import { InternalError } from '../errors';
 import * as crypto from 'node:crypto';
 import { copyReversed, type CryptDirection } from './crypt_direction';
 
@@ -15,7 +16,7 @@ export const XTS_UNIT = 128;
 export function xtsCipherName(keyBytes: number): 'aes-128-xts' | 'aes-256-xts' {
   if (keyBytes === 32) return 'aes-128-xts';
   if (keyBytes === 64) return 'aes-256-xts';
-  throw new Error(`internal: an XTS key is 32 or 64 bytes after loading, got ${keyBytes}`);
+  throw new InternalError(`internal: an XTS key is 32 or 64 bytes after loading, got ${keyBytes}`);
 }
 
 /**

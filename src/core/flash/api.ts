@@ -143,6 +143,8 @@ export interface FlashResult {
   wireBytesOut: number;
   wireBytesIn: number;
   error?: string;
+  /** The class of the error that stopped the job (StubStartError, PortIoError, …): the faces word their advice by it, never by the message. */
+  errorClass?: string;
   /** True when the job stopped because the AbortSignal fired. */
   cancelled?: boolean;
   /** Set when safety checks refused the job (nothing was written): each refusal, as data. */

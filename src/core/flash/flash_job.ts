@@ -344,6 +344,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       wireBytesIn: open?.transport.bytesIn ?? 0,
       error: message,
     };
+    if (e instanceof Error) result.errorClass = e.name;
     if (open) {
       result.chip = open.chip.name;
       result.device = open.deviceInfo();

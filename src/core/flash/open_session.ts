@@ -5,7 +5,7 @@
  */
 import { CHIP_MAGIC_REG, flashSizeBytes, type ChipFacts } from '../chips';
 import { normalizeFlashSize } from '../formats/flash_params';
-import { ChipMismatchError } from '../errors';
+import { ChipMismatchError, DeviceError } from '../errors';
 import { connectLoader } from '../protocol/connect';
 import { detectChip, type Detection } from '../protocol/chip_detect';
 import { readChipIdentity } from '../protocol/chip_identity';
@@ -262,10 +262,10 @@ async function backToRom(
     onAttempt: (attempt, strategy) => emit({ kind: 'connecting', port: conn.port, attempt, strategy }),
   }).catch((e: unknown) => {
     if (e instanceof CancelledError) throw e;
-    throw new Error(`${why.message} Going back to the ROM loader failed too: ${(e as Error).message}`);
+    throw new DeviceError(`${why.message} Going back to the ROM loader failed too: ${(e as Error).message}`);
   });
   if (again.stubAlreadyRunning)
-    throw new Error(`${why.message} After the reset a stub still answers instead of the ROM loader; power-cycle the chip into download mode and flash with --no-stub.`);
+    throw new DeviceError(`${why.message} After the reset a stub still answers instead of the ROM loader; power-cycle the chip into download mode and flash without the stub.`);
   emit({ kind: 'connected', port: conn.port });
   const session = again.session;
   session.chip = chip;
@@ -294,7 +294,7 @@ async function switchBaud(session: LoaderSession, conn: LoaderConnection, transp
     emit({ kind: 'warning', message: `The chip did not answer at ${baud} baud; staying at ${old} baud. Try a lower baud rate or another USB cable/bridge.` });
     return;
   }
-  throw new Error(`Lost contact with the chip after switching to ${baud} baud on ${conn.port}, and it does not answer at ${old} either. Reset it and try a lower baud rate.`);
+  throw new DeviceError(`Lost contact with the chip after switching to ${baud} baud on ${conn.port}, and it does not answer at ${old} either. Reset it and try a lower baud rate.`);
 }
 
 async function tryLink(session: LoaderSession, conn: LoaderConnection, times: number): Promise<boolean> {

@@ -2,6 +2,7 @@
  * From WriteSegments to exactly the bytes each write sends: header patching (§6.2), padding,
  * host encryption, ROM sector alignment, compression, and the MD5 the flash must then hold.
  */
+import { InputError, InternalError } from '../errors';
 import { createHash } from 'node:crypto';
 import pako from 'pako';
 import { deflateCached } from './deflate_cache';
@@ -91,7 +92,7 @@ export function prepareSegment(s: WriteSegment, index: number, ctx: PrepareConte
   let expected: Uint8Array | undefined;
   let noVerifyReason: string | undefined;
   if (s.encrypt === 'host') {
-    if (!ctx.key) throw new Error(`Segment "${s.name}" is to be encrypted on the host, but no key was given.`);
+    if (!ctx.key) throw new InputError(`Segment "${s.name}" is to be encrypted on the host, but no key was given.`, { segment: s.name, offset: s.offset });
     image = encryptFlashData(ctx.key, s.offset, image, cryptOpts);
     expected = image;
   } else if (s.encrypt === 'device') {
@@ -233,7 +234,7 @@ export async function finishWireLayout(p: PreparedSegment, l: LoaderCaps): Promi
  */
 export function segmentPart(p: PreparedSegment, start: number, end: number, l: LoaderCaps): PreparedSegment {
   if (start < p.offset || end > p.offset + p.image.length || start >= end) {
-    throw new Error(`Internal error: part 0x${start.toString(16)}–0x${end.toString(16)} is outside segment "${p.name}".`);
+    throw new InternalError(`Internal error: part 0x${start.toString(16)}–0x${end.toString(16)} is outside segment "${p.name}".`);
   }
   const image = p.image.subarray(start - p.offset, end - p.offset);
   const { compressed: _whole, expected: _e, expectedMd5: _m, compressionPending: _pending, ...rest } = p;

@@ -7,6 +7,7 @@
  * the segment from BEGIN (3 attempts in total) — uncompressed when a compressed attempt failed,
  * since the stub may keep inflated bytes of the aborted stream.
  */
+import { InternalError } from '../errors';
 import pako from 'pako';
 import { CommandFailedError, LoaderTimeoutError, UnsupportedCommandError, isCancelled } from '../protocol/loader_errors';
 import type { FlashDataOp, LoaderSession } from '../protocol/loader_session';
@@ -59,7 +60,7 @@ export function inflatedBlockSizes(zlib: Uint8Array, blockSize: number): number[
     const before = produced;
     const last = at + blockSize >= zlib.length;
     inf.push(zlib.subarray(at, at + blockSize), last ? pako.constants.Z_FINISH : pako.constants.Z_SYNC_FLUSH);
-    if (inf.err) throw new Error(`Internal error: the compressed data does not inflate (${inf.msg || inf.err}).`);
+    if (inf.err) throw new InternalError(`Internal error: the compressed data does not inflate (${inf.msg || inf.err}).`);
     sizes.push(produced - before);
   }
   return sizes;

@@ -10,6 +10,7 @@
  *   encrypted-d4          16-byte FLASH_BEGIN + FLASH_ENCRYPT_DATA 0xD4 (stubs whose table says so)
  *   host-encrypted        ciphertext computed by the host, written with 'plain' or 'compressed'
  */
+import { InternalError } from '../errors';
 import type { ChipFacts } from '../chips';
 import type { EncryptMode } from '../plan/flash_plan';
 import { Op, ROM_FLASH_BLOCK } from '../protocol/opcodes';
@@ -110,7 +111,7 @@ export function chooseWireMethod(encrypt: EncryptMode, l: LoaderCaps, compress: 
     };
   }
   const why = deviceEncryptionUnavailable(l);
-  if (why) throw new Error(`Internal error: device encryption was chosen although ${why}.`);
+  if (why) throw new InternalError(`Internal error: device encryption was chosen although ${why}.`);
   if (l.stub?.encryptedWrites === 'encrypt-data-op') {
     return { method: 'encrypted-d4', compressed: false, deviceEncrypted: true, ...ops(false, true), ...base, text: `device-encrypted (${loaderName(l)}, FLASH_ENCRYPT_DATA)` };
   }

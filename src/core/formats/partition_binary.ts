@@ -1,4 +1,5 @@
 /** Partition table binary (§7): read with its MD5 row, and write. */
+import { InputError } from '../errors';
 import { createHash } from 'node:crypto';
 import type { PartitionRef } from '../plan/flash_plan';
 import { errorProblem, warningProblem, type Problem } from '../plan/problem';
@@ -104,7 +105,7 @@ export function writePartitionTable(parts: PartitionRef[], opts: { md5?: boolean
   const out = new Uint8Array(PARTITION_TABLE_MAX_LEN).fill(0xff);
   let at = 0;
   for (const p of parts) {
-    if (at + 2 * PARTITION_ENTRY_LEN > PARTITION_TABLE_MAX_LEN) throw new Error(`Too many partitions for one table (${parts.length}).`);
+    if (at + 2 * PARTITION_ENTRY_LEN > PARTITION_TABLE_MAX_LEN) throw new InputError(`Too many partitions for one table (${parts.length}).`);
     out[at] = 0xaa;
     out[at + 1] = 0x50;
     out[at + 2] = p.type;

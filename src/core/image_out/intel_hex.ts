@@ -5,6 +5,7 @@
  * upper 16 address bits change (only when some data lies above 0xFFFF), the end-of-file record
  * last, upper-case hex, one record per line ending in "\n".
  */
+import { InputError, InternalError } from '../errors';
 
 export interface DataRun {
   offset: number;
@@ -31,7 +32,7 @@ function contiguous(runs: DataRun[]): DataRun[] {
   const out: { offset: number; parts: Uint8Array[]; end: number }[] = [];
   for (const r of sorted) {
     const last = out[out.length - 1];
-    if (last && r.offset < last.end) throw new Error(`Internal error: data at 0x${r.offset.toString(16)} overlaps data ending at 0x${last.end.toString(16)}.`);
+    if (last && r.offset < last.end) throw new InternalError(`Internal error: data at 0x${r.offset.toString(16)} overlaps data ending at 0x${last.end.toString(16)}.`);
     if (last && last.end === r.offset) {
       last.parts.push(r.bytes);
       last.end += r.bytes.length;
@@ -44,7 +45,7 @@ export function toIntelHex(runs: DataRun[]): string {
   const joined = contiguous(runs);
   const lines: string[] = [];
   const maxAddr = joined.length ? joined[joined.length - 1].offset + joined[joined.length - 1].bytes.length - 1 : 0;
-  if (maxAddr > 0xffffffff) throw new Error('Intel HEX addresses end at 0xFFFFFFFF; the data lies beyond.');
+  if (maxAddr > 0xffffffff) throw new InputError('Intel HEX addresses end at 0xFFFFFFFF; the data lies beyond.');
   const offsetRecords = maxAddr > 0xffff;
   let high = -1;
   for (const run of joined) {

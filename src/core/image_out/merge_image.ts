@@ -45,7 +45,7 @@ export interface MergeOptions {
   targetOffset?: number;
   /** Pad the raw image with 0xFF up to this flash size (bytes). */
   fillFlashSize?: number;
-  /** Names used in messages for the options (the CLI's spelling by default). */
+  /** Names used in messages for the options (neutral words by default; the CLI passes its flags). */
   optionNames?: { targetOffset?: string; fillFlashSize?: string; key?: string };
 }
 
@@ -84,14 +84,14 @@ function padTo(b: Uint8Array, n: number): Uint8Array {
 /** With no device there is nothing to detect: the header keeps the size the build wrote. */
 function mergeSettings(settings: FlashSettings, notes: string[]): FlashSettings {
   if (settings.size !== 'detect') return settings;
-  notes.push('Flash size "detect": no device to ask, so the bootloader header keeps the size the build wrote (give --flash-size to set one).');
+  notes.push('Flash size "detect": no device to ask, so the bootloader header keeps the size the build wrote (set a flash size to write one).');
   return { ...settings, size: 'keep' };
 }
 
 function encryptionProblems(segments: MergeSegment[], facts: ChipFacts, opts: MergeOptions): Problem[] {
   const enc = segments.filter((s) => s.encrypt);
   if (enc.length === 0) return [];
-  const keyOpt = opts.optionNames?.key ?? '--encrypt-key';
+  const keyOpt = opts.optionNames?.key ?? 'the key';
   const out: Problem[] = [];
   if (facts.cryptScheme === 'none') {
     return [
@@ -127,7 +127,7 @@ function encryptionProblems(segments: MergeSegment[], facts: ChipFacts, opts: Me
 export function mergeSegments(segments: MergeSegment[], opts: MergeOptions): MergedImage {
   const facts = chipFacts(opts.chip);
   const notes: string[] = [];
-  const names = { targetOffset: '--target-offset', fillFlashSize: '--fill-flash-size', ...opts.optionNames };
+  const names = { targetOffset: 'the target offset', fillFlashSize: 'the fill flash size', ...opts.optionNames };
   if (segments.length === 0) throw new ImageOutError([errorProblem('There are no segments to merge.')], 'merged image');
   const encProblems = encryptionProblems(segments, facts, opts);
   if (encProblems.length) throw new ImageOutError(encProblems, 'merged image');
@@ -214,7 +214,7 @@ function fitSize(bytes: number): string {
 export function mergePlan(plan: FlashPlan, segments: MergeSegment[], opts: Omit<MergeOptions, 'chip'> & { chip?: ChipName }): MergedImage {
   const chip = opts.chip ?? plan.chip;
   if (!chip) {
-    throw new ImageOutError([errorProblem(`Cannot tell which chip ${plan.source ?? 'these files'} are for; give the chip (--chip esp32c3).`, undefined, 'chip')], 'merged image');
+    throw new ImageOutError([errorProblem(`Cannot tell which chip ${plan.source ?? 'these files'} are for; give the chip (e.g. esp32c3).`, undefined, 'chip')], 'merged image');
   }
   const problems: Problem[] = checkPlan({ ...plan, chip, settings: opts.settings }).filter((p) => p.severity === 'error');
   let merged: MergedImage | undefined;

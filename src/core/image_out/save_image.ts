@@ -39,7 +39,7 @@ export function elfChipMismatch(elfBytes: Uint8Array, chip: ChipName, file: stri
     const others = chipsForMachine(elf.machine).filter((c) => c !== chip && (inWindow(chipFacts(c).irom, s.addr) || inWindow(chipFacts(c).drom, s.addr)));
     return (
       `${file}: section ${s.name} at ${hex(s.addr)} is flash-mapped on ${others.map((c) => chipFacts(c).displayName).join(', ') || 'no known chip'} but not on ${facts.displayName}; ` +
-      `the ELF was linked for another chip. Give the chip it was built for${others.length ? ` (--chip ${others[0]})` : ''}, or build it for ${chip}.`
+      `the ELF was linked for another chip. Give the chip it was built for${others.length ? ` (${others[0]})` : ''}, or build it for ${chip}.`
     );
   }
   return undefined;
@@ -49,7 +49,7 @@ export function elfChipMismatch(elfBytes: Uint8Array, chip: ChipName, file: stri
 export function appImageFromElf(elfBytes: Uint8Array, chip: ChipName, settings: ElfImageSettings, file: string): Uint8Array {
   try {
     const mismatch = elfChipMismatch(elfBytes, chip, file);
-    if (mismatch) throw new ImageOutError([errorProblem(mismatch, file, '--chip')], 'app image');
+    if (mismatch) throw new ImageOutError([errorProblem(mismatch, file, 'chip')], 'app image');
     return elfToImage(elfBytes, { chip, file, ...settings }).bytes;
   } catch (e) {
     if (e instanceof ImageOutError) throw e;
@@ -57,9 +57,9 @@ export function appImageFromElf(elfBytes: Uint8Array, chip: ChipName, settings: 
     let message = e.message;
     if (/ELF machine \d+ is not/.test(message)) {
       const fits = chipsForMachine(parseElf(elfBytes, file).machine);
-      message += ` Give the chip it was built for${fits.length ? ` (--chip ${fits.join(' | ')})` : ''}.`;
+      message += ` Give the chip it was built for${fits.length ? ` (${fits.join(' | ')})` : ''}.`;
     }
-    throw new ImageOutError([errorProblem(message, file, e.field ?? '--chip')], 'app image');
+    throw new ImageOutError([errorProblem(message, file, e.field ?? 'chip')], 'app image');
   }
 }
 

@@ -21,7 +21,7 @@ export const listSerialPorts: PortLister = async () => {
       SerialPort.list() as Promise<ListedPort[]>,
       new Promise<ListedPort[]>((_, reject) => {
         timer = setTimeout(
-          () => reject(new PortSelectionError(`Listing the serial ports took longer than ${LIST_PORTS_TIMEOUT_MS / 1000} s; name the ports with --port instead.`)),
+          () => reject(new PortSelectionError(`Listing the serial ports took longer than ${LIST_PORTS_TIMEOUT_MS / 1000} s; name the ports one by one instead.`, 'list-timeout')),
           LIST_PORTS_TIMEOUT_MS,
         );
       }),
@@ -45,9 +45,17 @@ export interface LinePort {
   bridge?: string;
 }
 
-/** A selection the user must fix (duplicate port, glob matching nothing, bad baud). */
+/**
+ * A selection the user must fix (duplicate port, pattern matching nothing, none given). The
+ * message names no face's option: the CLI adds its flags by `reason`, the editor its own words.
+ */
 export class PortSelectionError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly reason: 'list-timeout' | 'no-match' | 'none-given' | 'duplicate' | 'bad-baud',
+    /** The pattern that matched nothing ('auto' or a glob). */
+    readonly pattern?: string,
+  ) {
     super(message);
     this.name = 'PortSelectionError';
   }
@@ -68,7 +76,8 @@ export function splitPortBaud(text: string): { port: string; baud?: number } {
   const m = /^(.+)@(\d+)$/.exec(text.trim());
   if (!m) return { port: text.trim() };
   const baud = Number(m[2]);
-  if (baud < MIN_BAUD || baud > MAX_BAUD) throw new PortSelectionError(`${text}: baud ${baud} is outside ${MIN_BAUD}…${MAX_BAUD}. Common rates: 115200, 460800, 921600.`);
+  if (baud < MIN_BAUD || baud > MAX_BAUD)
+    throw new PortSelectionError(`${text}: baud ${baud} is outside ${MIN_BAUD}…${MAX_BAUD}. Common rates: 115200, 460800, 921600.`, 'bad-baud');
   return { port: m[1], baud };
 }
 
@@ -152,13 +161,14 @@ export async function selectPorts(sel: PortSelection, list: PortLister = listSer
     const { port: glob, baud } = splitPortBaud(pattern);
     const hits = matchPattern(glob, listed).sort((a, b) => a.path.localeCompare(b.path, undefined, { numeric: true }));
     if (hits.length === 0) {
-      const what = glob.toLowerCase() === 'auto' ? 'No known ESP USB bridge (CP210x, CH340/CH9102, FTDI, Espressif USB) is plugged in' : `--ports ${glob} matches no serial port`;
+      const what =
+        glob.toLowerCase() === 'auto' ? 'No known ESP USB bridge (CP210x, CH340/CH9102, FTDI, Espressif USB) is plugged in' : `The port pattern ${glob} matches no serial port`;
       const present = listed.length ? ` Ports present: ${listed.map((p) => p.path).join(', ')}.` : ' No serial ports are listed at all.';
-      throw new PortSelectionError(`${what}.${present} Check the cables, or name the ports with --port.`);
+      throw new PortSelectionError(`${what}.${present} Check the cables, or name the ports one by one.`, 'no-match', glob);
     }
     chosen.push(...hits.map((h) => fromListing(h, baud)));
   }
-  if (chosen.length === 0) throw new PortSelectionError('No port given: add --port PORT (repeatable), --ports auto or --ports "/dev/ttyUSB*".');
+  if (chosen.length === 0) throw new PortSelectionError('No port given.', 'none-given');
   const seen = new Map<string, string>();
   for (const c of chosen) {
     const id = portIdentity(c.port);
@@ -166,7 +176,7 @@ export async function selectPorts(sel: PortSelection, list: PortLister = listSer
     if (first !== undefined) {
       const same = first === c.port ? `${c.port} is given twice` : `${first} and ${c.port} are the same device (${id})`;
       const hint = isVirtualPort(c.port) ? ' (two virtual chips need distinct specs, e.g. add :mac=… to one)' : '';
-      throw new PortSelectionError(`${same}${hint}: each device can be flashed by one job only. Remove the duplicate (a --ports pattern may already include it).`);
+      throw new PortSelectionError(`${same}${hint}: each device can be flashed by one job only. Remove the duplicate (a port pattern may already include it).`, 'duplicate');
     }
     seen.set(id, c.port);
   }

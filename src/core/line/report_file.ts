@@ -40,8 +40,8 @@ export class ReportFileError extends Error {
   }
 }
 
-/** `what` names where the path came from in messages: the CLI's "--report", the editor's setting. */
-export function reportFormat(file: string, what = '--report'): ReportFormat {
+/** `what` names where the path came from in messages: the CLI passes "--report", the editor its setting. */
+export function reportFormat(file: string, what = 'the report file'): ReportFormat {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.jsonl') return 'jsonl';
   if (ext === '.csv') return 'csv';
@@ -75,7 +75,7 @@ export class ReportWriter {
   }
 
   /** Check the file can be appended to (creating it if needed) — before flashing anything. `what`: as for reportFormat. */
-  static open(file: string, what = '--report'): ReportWriter {
+  static open(file: string, what = 'the report file'): ReportWriter {
     const w = new ReportWriter(file, what);
     let fd: number | undefined;
     try {

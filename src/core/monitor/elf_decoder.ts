@@ -4,6 +4,7 @@
  * the ELF is stripped, and computes the ELF's SHA-256 (what ESP-IDF apps print as
  * "ELF file SHA256") to tell whether the ELF belongs to the running app.
  */
+import { FileError } from '../errors';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { ROM_CODE, type ChipName } from '../chips';
@@ -62,8 +63,10 @@ export class ElfDecoder {
     try {
       bytes = new Uint8Array(fs.readFileSync(file));
     } catch (e) {
-      throw new Error(
+      throw new FileError(
         `Cannot read the ELF file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); crash addresses will not be decoded. Check the path (ESP-IDF: build/<app>.elf, PlatformIO: .pio/build/<env>/firmware.elf).`,
+        file,
+        (e as NodeJS.ErrnoException).code,
       );
     }
     return new ElfDecoder(file, bytes, chip);

@@ -2,6 +2,7 @@
  * ESP-IDF log lines ("E (1234) wifi: text", level letters E W I D V): level and tag, colours,
  * and the tag/level filter ("wifi:W *:I" shows wifi up to warnings, everything else up to info).
  */
+import { InputError } from '../errors';
 export type LogLevel = 'E' | 'W' | 'I' | 'D' | 'V';
 const ORDER: Record<LogLevel | 'N', number> = { N: 0, E: 1, W: 2, I: 3, D: 4, V: 5 };
 
@@ -34,7 +35,7 @@ export class LogFilter {
   constructor(readonly spec: string) {
     for (const word of spec.split(/[\s,]+/).filter(Boolean)) {
       const m = /^([^:]+)(?::([NEWIDV*]))?$/i.exec(word);
-      if (!m) throw new Error(`Filter "${word}" is not tag:LEVEL (LEVEL one of N E W I D V, e.g. "wifi:W *:I").`);
+      if (!m) throw new InputError(`Filter "${word}" is not tag:LEVEL (LEVEL one of N E W I D V, e.g. "wifi:W *:I").`);
       const lvl = (m[2] ?? 'V').toUpperCase();
       this.rules.set(m[1], lvl === '*' ? ORDER.V : ORDER[lvl as LogLevel | 'N']);
     }

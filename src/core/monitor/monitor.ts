@@ -6,6 +6,7 @@
  * it to a flash job in the same process: it pauses, the flasher uses the same open transport
  * (no "port busy", no bytes dropped between), and it resumes when the port is handed back.
  */
+import { PortIoError } from '../errors';
 import * as fs from 'node:fs';
 import { claimPort, type PortHolder, type PortLoan } from '../transport/port_owners';
 import { describeIdentity, findSameDevice, identityOf, listPorts, type DeviceIdentity, type PortEntry } from '../transport/port_list';
@@ -153,10 +154,14 @@ export class SerialMonitor implements PortHolder {
 
   /** PortHolder: pause and lend the open port (the flasher calls this through openTransport). */
   async lend(borrower: string, baud = ESP_ROM_BAUD): Promise<PortLoan> {
-    if (this.stateNow === 'closed') throw new Error(`The serial monitor on ${this.opts.port} has closed.`);
-    if (this.stateNow === 'lent') throw new Error(`${this.opts.port} is already lent to another job by the serial monitor.`);
+    if (this.stateNow === 'closed') throw new PortIoError(`The serial monitor on ${this.opts.port} has closed.`, this.opts.port, false);
+    if (this.stateNow === 'lent') throw new PortIoError(`${this.opts.port} is already lent to another job by the serial monitor.`, this.opts.port, false);
     if (this.stateNow === 'waiting')
-      throw new Error(`${this.opts.port} is not connected: the serial monitor is waiting for the device to come back. Reconnect the board and try again.`);
+      throw new PortIoError(
+        `${this.opts.port} is not connected: the serial monitor is waiting for the device to come back. Reconnect the board and try again.`,
+        this.opts.port,
+        true,
+      );
     let parkedNow!: () => void;
     const parked = new Promise<void>((r) => (parkedNow = r));
     const resume = new Promise<void>((r) => (this.resumeLoop = r));
@@ -367,7 +372,7 @@ class LoanedTransport implements Transport {
     return this.inner.usb;
   }
   private check(): void {
-    if (this.ended) throw new Error(`The port ${this.inner.name} was handed back to the serial monitor.`);
+    if (this.ended) throw new PortIoError(`The port ${this.inner.name} was handed back to the serial monitor.`, this.inner.name, false);
   }
   write(data: Uint8Array): Promise<void> {
     this.check();

@@ -314,3 +314,13 @@ export function checkPlanAgainstDevice(plan: FlashPlan, device: Required<CheckPl
   const before = new Set(checkPlan(plan).map((p) => `${p.severity}\u0000${p.message}`));
   return checkPlan(plan, device).filter((p) => !before.has(`${p.severity}\u0000${p.message}`));
 }
+
+/**
+ * The problems a face shows once device facts are known (`plan --device-*`, the Flash Plan tree
+ * after Read Device Info): the plan's own, then what the device adds, each once. One function,
+ * so `plan` and the tree give the same verdict (the flash job runs the same rules).
+ */
+export function planProblemsWithDevice(problems: Problem[], plan: FlashPlan, device: CheckPlanOptions): Problem[] {
+  const seen = new Set(problems.map((p) => p.message));
+  return [...problems, ...checkPlanAgainstDevice(plan, device).filter((p) => !seen.has(p.message))];
+}

@@ -2,6 +2,7 @@
  * The entry point every face uses: a folder (workspace root, project folder or build folder)
  * → the kind of build found, its FlashPlan, and every Problem (the reader's and checkPlan's).
  */
+import { InternalError } from '../errors';
 import * as path from 'node:path';
 import type { ChipName } from '../chips';
 import { checkPlan } from '../plan/check_plan';
@@ -119,7 +120,7 @@ export async function readProject(folder: string, opts: ReadProjectOptions = {})
   }
   try {
     const reader = readerFor(found.kind);
-    if (!reader) throw new Error(`no reader for ${found.kind}`);
+    if (!reader) throw new InternalError(`no reader for ${found.kind}`);
     const r = await reader.read(found, {
       env: opts.env,
       chip: opts.chip,

@@ -1,4 +1,5 @@
 /** Request and response packets (esp-serial-protocol.md §1.2–§1.4). */
+import { InternalError } from '../errors';
 
 /** XOR checksum seeded with 0xEF (§1.4); also the image checksum (§6.1). */
 export function xorChecksum(data: Uint8Array, seed = 0xef): number {
@@ -9,7 +10,7 @@ export function xorChecksum(data: Uint8Array, seed = 0xef): number {
 
 /** Build a request packet: direction 0, opcode, u16 size, u32 checksum, data. */
 export function encodeRequest(op: number, data: Uint8Array, checksum = 0): Uint8Array {
-  if (data.length > 0xffff) throw new Error(`Command 0x${op.toString(16)} data of ${data.length} bytes does not fit the 16-bit size field.`);
+  if (data.length > 0xffff) throw new InternalError(`Command 0x${op.toString(16)} data of ${data.length} bytes does not fit the 16-bit size field.`);
   const pkt = new Uint8Array(8 + data.length);
   const dv = new DataView(pkt.buffer);
   pkt[0] = 0x00;

@@ -21,14 +21,17 @@ export interface StubStartContext {
   secureDownloadMode: boolean;
 }
 
-/** The stub was sent but does not run: no greeting, or silence right after it. */
+/**
+ * The stub was sent but does not run: no greeting, or silence right after it. The advice names
+ * no face's option: the CLI adds its flags, the editor its setting (by this class's name).
+ */
 export class StubStartError extends Error {
   constructor(
     readonly stubFile: string,
     readonly reason: 'no-greeting' | 'silent-after-greeting',
     /** What happened and why, without advice (for a warning when the job carries on without it). */
     readonly detail: string,
-    advice = 'Flash without the stub (--no-stub) or use another stub folder (--stub-dir).',
+    readonly advice = 'Flash without the stub (through the ROM loader), or use another stub folder.',
   ) {
     super(`${detail} ${advice}`);
     this.name = 'StubStartError';
@@ -39,7 +42,12 @@ function noGreeting(stub: { file: string }, ctx?: StubStartContext): StubStartEr
   const head = `The flasher stub (${stub.file}) did not start: no "OHAI" within ${STUB_GREETING_TIMEOUT_MS / 1000} s after MEM_END.`;
   if (ctx?.secureBoot || ctx?.secureDownloadMode) {
     const what = ctx.secureDownloadMode ? 'Secure Download Mode' : 'Secure Boot';
-    return new StubStartError(stub.file, 'no-greeting', `${head} This chip has ${what} on, which can forbid running code from RAM.`, 'Flash without the stub (--no-stub).');
+    return new StubStartError(
+      stub.file,
+      'no-greeting',
+      `${head} This chip has ${what} on, which can forbid running code from RAM.`,
+      'Flash without the stub (through the ROM loader).',
+    );
   }
   const why = ctx
     ? ' The eFuses just read show neither Secure Boot nor Secure Download Mode, so the stub itself did not run or could not answer (a stub for another chip or revision, a damaged file in the stub folder, or a UART it cannot drive).'

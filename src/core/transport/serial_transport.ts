@@ -2,6 +2,7 @@
  * Transport over a real serial port (npm serialport): buffered reads with deadlines, drained
  * writes, DTR/RTS tracked so each request carries both lines, baud change, always released.
  */
+import { PortIoError } from '../errors';
 import { SerialPort } from 'serialport';
 import { describeIoError, describeOpenError, isNoControlLines } from './port_errors';
 import { fixPollerLostWakeups } from './poller_fix';
@@ -31,7 +32,11 @@ export class SerialTransport implements Transport {
     });
     port.on('close', (err?: Error & { disconnected?: boolean }) => {
       if (!this.closed)
-        this.lost = new Error(`The serial port ${name} went away${err?.disconnected ? ' (device unplugged or re-enumerated)' : ''}. Reconnect the board and try again.`);
+        this.lost = new PortIoError(
+          `The serial port ${name} went away${err?.disconnected ? ' (device unplugged or re-enumerated)' : ''}. Reconnect the board and try again.`,
+          name,
+          true,
+        );
       this.wake?.();
     });
     port.on('error', (err: Error) => {
@@ -68,7 +73,7 @@ export class SerialTransport implements Transport {
   }
 
   private check(): void {
-    if (this.closed) throw new Error(`The serial port ${this.name} is closed.`);
+    if (this.closed) throw new PortIoError(`The serial port ${this.name} is closed.`, this.name, false);
     if (this.lost) throw this.lost;
   }
 
@@ -124,7 +129,7 @@ export class SerialTransport implements Transport {
       this.port.set({ dtr: next.dtr, rts: next.rts }, (err) => {
         if (!err) return resolve();
         if (isNoControlLines(err)) reject(new ControlLinesUnsupportedError(this.name, err.message));
-        else reject(new Error(`Setting DTR/RTS on ${this.name} failed: ${err.message}`));
+        else reject(new PortIoError(`Setting DTR/RTS on ${this.name} failed: ${err.message}`, this.name, false));
       });
     });
     this.signals = next;
@@ -134,7 +139,7 @@ export class SerialTransport implements Transport {
     this.check();
     await new Promise<void>((resolve, reject) =>
       this.port.update({ baudRate: baud }, (err) =>
-        err ? reject(new Error(`Changing ${this.name} to ${baud} baud failed: ${err.message}. Choose a baud rate the USB bridge supports.`)) : resolve(),
+        err ? reject(new PortIoError(`Changing ${this.name} to ${baud} baud failed: ${err.message}. Choose a baud rate the USB bridge supports.`, this.name, false)) : resolve(),
       ),
     );
     this._baud = baud;

@@ -42,7 +42,7 @@ describe('crypto: key refusals', () => {
     assert.throws(() => keyForChip(rnd.bytes(16), 'esp32s3'), /but ESP32-S3 takes 32- or 64-byte keys \(XTS-AES-128 key or XTS-AES-256 key\)/);
     assert.equal(keyForChip(rnd.bytes(16), 'esp32c2').sizeBits, 128);
     assert.equal(keyForChip(rnd.bytes(64), 'esp32p4').sizeBits, 256);
-    assert.throws(() => keyForChip(rnd.bytes(32), 'esp8266'), /^Error: ESP8266 has no flash encryption/);
+    assert.throws(() => keyForChip(rnd.bytes(32), 'esp8266'), /^InputError: ESP8266 has no flash encryption/);
   });
 
   it('XTS keys with identical halves are refused before OpenSSL sees them', () => {
@@ -91,7 +91,7 @@ describe('crypto: data refusals', () => {
   it('unaligned address', () => {
     assert.throws(
       () => encryptFlashData(key, 0x1008, Buffer.alloc(16), { label: 'segment "app"' }),
-      /^Error: segment "app": flash address 0x1008 is not a multiple of 16: flash encryption works on 16-byte blocks at 16-byte-aligned addresses \(ESP32 encrypted writes need 32\)\. Move the data to an aligned offset such as 0x1000\.$/,
+      /^InputError: segment "app": flash address 0x1008 is not a multiple of 16: flash encryption works on 16-byte blocks at 16-byte-aligned addresses \(ESP32 encrypted writes need 32\)\. Move the data to an aligned offset such as 0x1000\.$/,
     );
     assert.throws(() => decryptFlashData(keyFromBytes(rnd.bytes(32), 'esp32-aes'), 3, Buffer.alloc(16)), /flash address 0x3 is not a multiple of 16/);
     assert.throws(() => encryptFlashData(key, -16, Buffer.alloc(16)), /flash address -16 is not an address in the 32-bit flash space/);
@@ -99,13 +99,13 @@ describe('crypto: data refusals', () => {
 
   it('data running past 4 GiB', () => {
     assert.equal(encryptFlashData(key, 0xfffffff0, Buffer.alloc(16)).length, 16);
-    assert.throws(() => encryptFlashData(key, 0xfffffff0, Buffer.alloc(17)), /^Error: 32 bytes at 0xFFFFFFF0 run past the end of the 32-bit flash address space\.$/);
+    assert.throws(() => encryptFlashData(key, 0xfffffff0, Buffer.alloc(17)), /^InputError: 32 bytes at 0xFFFFFFF0 run past the end of the 32-bit flash address space\.$/);
   });
 
   it('ciphertext whose length is not a multiple of 16', async () => {
     assert.throws(
       () => decryptFlashData(key, 0x1000, Buffer.alloc(33), { label: 'read.bin' }),
-      /^Error: read\.bin: encrypted data is 33 bytes long, not a multiple of 16: flash-encrypted data always is\./,
+      /^InputError: read\.bin: encrypted data is 33 bytes long, not a multiple of 16: flash-encrypted data always is\./,
     );
     await assert.rejects(
       pipeline(Readable.from([Buffer.alloc(20), Buffer.alloc(13)]), createFlashDecryptStream(key, 0x1000), new Writable({ write: (_c, _e, d) => d() })),

@@ -74,7 +74,13 @@ describe('line/port_selection', () => {
   });
 
   it('a pattern matching nothing names what is present; no port at all says how to give one', async () => {
-    await assert.rejects(selectPorts({ ports: [], patterns: ['/dev/cu.*'] }, list), /--ports \/dev\/cu\.\* matches no serial port\. Ports present: \/dev\/ttyUSB1, /);
+    await assert.rejects(selectPorts({ ports: [], patterns: ['/dev/cu.*'] }, list), (e: unknown) => {
+      assert.ok(e instanceof PortSelectionError);
+      assert.match(e.message, /^The port pattern \/dev\/cu\.\* matches no serial port\. Ports present: \/dev\/ttyUSB1, /);
+      assert.deepEqual([e.reason, e.pattern], ['no-match', '/dev/cu.*']);
+      assert.doesNotMatch(e.message, /--/, 'the core names no CLI flag');
+      return true;
+    });
     await assert.rejects(
       selectPorts({ ports: [], patterns: ['auto'] }, async () => []),
       /No known ESP USB bridge .* No serial ports are listed at all/,

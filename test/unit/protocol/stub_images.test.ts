@@ -61,7 +61,7 @@ describe('flasher stub images and upload', () => {
     const s = new LoaderSession(new LoaderConnection(t));
     await assert.rejects(
       uploadStub(s, { entry: 1, text: new Uint8Array(4), textStart: 0, file: 'stub.json' }),
-      /The flasher stub \(stub\.json\) did not start: no "OHAI".*--no-stub/,
+      /The flasher stub \(stub\.json\) did not start: no "OHAI".*Flash without the stub \(through the ROM loader\), or use another stub folder\.$/,
     );
   });
 
@@ -72,7 +72,7 @@ describe('flasher stub images and upload', () => {
       uploadStub(new LoaderSession(new LoaderConnection(new FakeTransport((req) => [resp(req.op)]))), stub, undefined, ctx);
     await assert.rejects(
       upload({ secureBoot: true, secureDownloadMode: false }),
-      /did not start: no "OHAI" within 3 s after MEM_END\. This chip has Secure Boot on, which can forbid running code from RAM\. Flash without the stub \(--no-stub\)\.$/,
+      /did not start: no "OHAI" within 3 s after MEM_END\. This chip has Secure Boot on, which can forbid running code from RAM\. Flash without the stub \(through the ROM loader\)\.$/,
     );
     await assert.rejects(upload({ secureBoot: false, secureDownloadMode: false }), (e: unknown) => {
       assert.ok(e instanceof StubStartError);

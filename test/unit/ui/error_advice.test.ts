@@ -78,4 +78,14 @@ describe('ui/error_advice', () => {
     const other = adviseError(new Error('No serial data received'));
     assert.deepEqual(other, { kind: 'other', message: 'No serial data received', detail: '', overridable: false });
   });
+
+  it("words the stub failure with the editor's setting, by the error's class (the core's text names no option)", () => {
+    const text = 'The flasher stub (esp32c3.json) did not start: no "OHAI" within 3 s after MEM_END. Flash without the stub (through the ROM loader), or use another stub folder.';
+    const a = adviseError(flashResultError({ error: text, errorClass: 'StubStartError' }, 'x'));
+    assert.equal(a.kind, 'other');
+    assert.equal(a.message, text);
+    assert.match(a.detail, /set "ESP Flasher › Stub" to "rom"/);
+    // The same words without the class: passed through, no guess from the text.
+    assert.equal(adviseError(flashResultError({ error: text }, 'x')).detail, '');
+  });
 });

@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FlashPlan, PlanSegment } from '../../../src/core/plan/flash_plan';
 import { readProject } from '../../../src/core/project/read_project';
-import { planHeadline, planRows, type ProjectView } from '../../../src/ui/plan_rows';
+import { segmentsFromPlan } from '../../../src/core/flash/segments_from_plan';
+import { planProblemsWithDevice } from '../../../src/core/plan/check_plan';
+import { judgedView, planHeadline, planRows, treeWriteKind, type ProjectView, type TreeDevice } from '../../../src/ui/plan_rows';
 
 const SHARED = path.resolve(__dirname, '../../..', '../shared');
 const CORPUS = path.join(SHARED, 'corpus');
@@ -96,5 +98,51 @@ describe('ui/plan_rows (real build output)', () => {
       problems.some((p) => p.icon === 'warning' && /littlefs\.bin/.test(p.label)),
       JSON.stringify(problems.map((p) => p.label)),
     );
+  });
+
+  // Issue 12, the editor case: after Read Device Info the tree judges with the device's facts and
+  // the header that will be written (the build's "detect" patches the bootloader header).
+  describe('01 (ESP32, flash size "detect", headers 8MB) after Read Device Info on a 4 MB chip', () => {
+    const MB = 1024 * 1024;
+    const core = { segmentsFromPlan, planProblemsWithDevice };
+    /** The tree's rows after Read Device Info on `readOn` (the chosen port is 'P'), the boxes as `checked` says. */
+    const rowsFor = async (device: TreeDevice | undefined, checked: (name: string) => boolean, size?: string, readOn = 'P') => {
+      const r = await readProject(path.join(CORPUS, '01-esp32-idf4.4-flashenc'));
+      if (size) r.plan.settings = { ...r.plan.settings, size };
+      const overrides = Object.fromEntries(r.plan.segments.map((s) => [s.name, checked(s.name)]));
+      const view = judgedView(r, device && { port: readOn, info: device }, 'P', { overrides, mode: 'device' }, core);
+      return planRows(view, (s) => checked(s.name)).filter((x) => x.kind === 'problem');
+    };
+    const coded = (rows: Awaited<ReturnType<typeof rowsFor>>) => rows.filter((x) => x.code).map((x) => `${x.severity} ${x.code} ${/segment "(\w[\w-]*)"/.exec(x.label)?.[1]}`);
+
+    it('no device read: no rule that needs one', async () => {
+      assert.deepEqual(coded(await rowsFor(undefined, () => true)), []);
+    });
+
+    it('Development mode, every box checked (Flash (Encrypted)): no refusal; the bootloader header is judged as patched to 4MB, only the app header (written as built) is warned about', async () => {
+      const device: TreeDevice = { chip: 'esp32', flashSize: 4 * MB, flashEncryption: 'development' };
+      assert.equal(treeWriteKind(device), 'encrypted');
+      const rows = await rowsFor(device, () => true);
+      assert.deepEqual(coded(rows), ['warning header-flash-size app']);
+      assert.ok(!rows.some((x) => x.severity === 'error'), rows.map((x) => x.label).join('\n'));
+    });
+
+    it('Development mode, the app box unchecked: the tree shows the plaintext refusal the job would give, overridable', async () => {
+      const rows = await rowsFor({ chip: 'esp32', flashSize: 4 * MB, flashEncryption: 'development' }, (n) => n !== 'app');
+      assert.deepEqual(coded(rows), ['error plaintext-in-encrypted-region app', 'warning header-flash-size app']);
+      const row = rows.find((x) => x.code === 'plaintext-in-encrypted-region')!;
+      assert.equal(row.overridable, true);
+      assert.match(row.label, /partition factory \(app\/factory, encrypted by default/);
+    });
+
+    it('a device read on another port says nothing about the chosen one', async () => {
+      const rows = await rowsFor({ chip: 'esp32', flashSize: 4 * MB, flashEncryption: 'development' }, (n) => n !== 'app', undefined, 'Q');
+      assert.deepEqual(coded(rows), []);
+    });
+
+    it('a flash size setting of 16MB: the patched bootloader header is warned about', async () => {
+      const rows = await rowsFor({ chip: 'esp32', flashSize: 4 * MB, flashEncryption: 'off' }, () => true, '16MB');
+      assert.ok(coded(rows).includes('warning header-flash-size bootloader'), coded(rows).join('\n'));
+    });
   });
 });
