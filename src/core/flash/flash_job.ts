@@ -395,6 +395,8 @@ interface JobCache {
   key: string;
   device: DeviceIdentityKey;
   record: DeviceRecord | undefined;
+  /** The stored text as read (not written again when the job leaves it unchanged). */
+  text?: string;
   /** Regions the flash holds as verified by this job (written and verified, or found identical). */
   verified: CachedRegion[];
   /** Ranges this job wrote (erased sectors and all), verified or not. */
@@ -439,6 +441,7 @@ async function openJobCache(store: DeviceCacheStore | undefined, s: OpenSession,
     return c;
   }
   if (text === undefined) return c;
+  c.text = text;
   const parsed = parseRecord(text, device);
   if ('problem' in parsed) {
     emit({ kind: 'cache', message: `The device cache ${store.where(key)} is unusable (${parsed.problem}): comparing with the flash instead; it is written afresh.` });
@@ -483,9 +486,10 @@ async function compareWithCache(
 async function saveJobCache(c: JobCache | undefined, emit: (e: FlashEvent) => void): Promise<void> {
   if (!c || c.saved) return;
   c.saved = true;
-  if (!c.verified.length && !c.touched.length && c.record) return;
+  const text = formatRecord(updatedRecord(c.record, c.device, c.verified, c.touched));
+  if (text === c.text) return;
   try {
-    await c.store.write(c.key, formatRecord(updatedRecord(c.record, c.device, c.verified, c.touched)));
+    await c.store.write(c.key, text);
   } catch (e) {
     emit({ kind: 'warning', message: `The device cache ${c.store.where(c.key)} could not be written: ${(e as Error).message}` });
   }
