@@ -475,7 +475,7 @@ async function compareWithCache(
     c.record = { ...c.record!, regions: c.record!.regions.filter((r) => r !== region) };
     emit({
       kind: 'cache',
-      message: `The flash at ${hex(region.offset)}–${hex(region.offset + region.length)} no longer holds what ESP Flasher last wrote there (written since by something else?): comparing segment "${p.name}" with the flash.`,
+      message: `The flash at ${hex(region.offset)}–${hex(region.offset + region.length)} no longer holds what ESP Flasher last wrote there (erased or written since, by another tool or command): comparing segment "${p.name}" with the flash.`,
     });
     return undefined;
   }
