@@ -12,10 +12,8 @@ export const suiteOutDir = path.join(repoRoot, 'out/editor-tests/suite');
 export const suiteIndex = path.join(suiteOutDir, 'index.js');
 
 export async function buildExtensionTests() {
-  // ESP_FLASHER_EDITOR_SUITE=05_monitor builds (and so runs) only the suite files whose names contain it.
-  const only = process.env.ESP_FLASHER_EDITOR_SUITE;
   const entries = readdirSync(suiteSourceDir)
-    .filter((name) => name === 'index.ts' || (name.endsWith('.test.ts') && (!only || name.includes(only))))
+    .filter((name) => name === 'index.ts' || name.endsWith('.test.ts'))
     .map((name) => path.join(suiteSourceDir, name));
   if (!entries.some((entry) => entry.endsWith('index.ts'))) throw new Error(`${suiteSourceDir}/index.ts (the test index) is missing`);
   rmSync(suiteOutDir, { recursive: true, force: true });

@@ -9,7 +9,8 @@ import * as vscode from 'vscode';
 import { CrashDecoder, imageMismatchNote } from '../core/monitor/crash_decoder';
 import { ElfDecoder } from '../core/monitor/elf_decoder';
 import { appImageElfSha, findAppElf } from '../core/monitor/find_elf';
-import { SerialMonitor } from '../core/monitor/monitor';
+// Type only: the monitor (and serialport with it) loads when a terminal opens, not with the extension.
+import type { SerialMonitor } from '../core/monitor/monitor';
 import type { Ctx } from './ctx';
 import { frameLinkIn } from './frame_links';
 
@@ -65,18 +66,20 @@ export function openMonitorTerminal(ctx: Ctx, port: string, reset = true): Promi
       const { decoder, note } = decoderFor(ctx);
       write(`--- ${note}\n--- Ctrl-] closes, Ctrl-T R resets the chip into its app, Ctrl-T P pauses the output.\n`);
       const onState = (state: string): void => ctx.log('info', `Monitor on ${port}: ${state === 'lent' ? 'paused, a job is using the port' : state}.`);
-      SerialMonitor.open({ port, reset, colors: true, eol: '\r\n', decoder, write: toTerminal, onState }).then(
-        (m) => {
-          monitor = m;
-          ctx.log('info', `Monitor on ${port}: open in the terminal "${terminal.name}".`);
-          resolveReady(m);
-          void m.done.then(() => closer.fire());
-        },
-        (e: Error) => {
-          write(`--- ${e.message}\n--- Press any key to close this terminal.\n`);
-          resolveReady(undefined);
-        },
-      );
+      import('../core/monitor/monitor')
+        .then(({ SerialMonitor }) => SerialMonitor.open({ port, reset, colors: true, eol: '\r\n', decoder, write: toTerminal, onState }))
+        .then(
+          (m) => {
+            monitor = m;
+            ctx.log('info', `Monitor on ${port}: open in the terminal "${terminal.name}".`);
+            resolveReady(m);
+            void m.done.then(() => closer.fire());
+          },
+          (e: Error) => {
+            write(`--- ${e.message}\n--- Press any key to close this terminal.\n`);
+            resolveReady(undefined);
+          },
+        );
     },
     close: () => {
       open.delete(port);

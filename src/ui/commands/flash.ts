@@ -122,6 +122,7 @@ export async function runFlash(
             onEvent(e);
           },
           force,
+          deviceCache: ctx.deviceCache,
         }),
       ),
     failure: (r) => (r.ok ? undefined : { error: flashResultError(r, 'the device did not accept every segment (see the ESP Flasher output)'), cancelled: r.cancelled }),
