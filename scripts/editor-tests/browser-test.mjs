@@ -223,6 +223,18 @@ async function main() {
     });
     writeFileSync(path.join(artifacts, 'output.txt'), output);
     await page.screenshot({ path: path.join(artifacts, '05-output.png') });
+    summary.resetAndMonitor = await step('the encrypted build left the chip in the loader: a notification offers "Reset and Monitor"', async () => {
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /staying in the loader/ }).first();
+      await toast.waitFor({ timeout: 10_000 }).catch(() => {
+        throw new Error('no "… staying in the loader …" notification after Flash (Encrypted) of a build that asks for no reset');
+      });
+      const buttons = await toast.locator('.monaco-button').allInnerTexts();
+      check(
+        buttons.some((b) => /Reset and Monitor/.test(b)),
+        `the notification's buttons: ${buttons.join(' | ')}`,
+      );
+      return (await toast.innerText()).replace(/\s+/g, ' ').trim();
+    });
 
     summary.portPicker = await step('a click on the port in the status bar opens the port picker (current port preselected), never a flash', async () => {
       await bench.recordStatusBar();
