@@ -15,13 +15,32 @@ import type { Ctx } from './ctx';
 import { frameLinkIn } from './frame_links';
 
 const open = new Map<string, { terminal: vscode.Terminal; ready: Promise<SerialMonitor | undefined> }>();
-/** What each port's monitor terminal showed (without colours), last 64 KiB: the test API reads it. */
-const shown = new Map<string, string>();
+/** What each port's monitor terminal showed (raw pieces, about the last 64 KiB): the test API reads it. */
+const shown = new Map<string, { pieces: string[]; length: number }>();
 const SHOWN_MAX = 64 * 1024;
 
-/** Text the monitor terminal of `port` has shown so far (ANSI colours removed). */
+function keepShown(port: string, text: string): void {
+  let s = shown.get(port);
+  if (!s) shown.set(port, (s = { pieces: [], length: 0 }));
+  s.pieces.push(text);
+  s.length += text.length;
+  // Trimmed now and then, not on every write (a 2,000,000 baud flood writes thousands of times a second).
+  if (s.length > 2 * SHOWN_MAX) {
+    const all = s.pieces.join('').slice(-SHOWN_MAX);
+    s.pieces = [all];
+    s.length = all.length;
+  }
+}
+
+/** Text the monitor terminal of `port` has shown so far (ANSI colours removed, "\n" line ends). */
 export function monitorText(port: string): string {
-  return shown.get(port) ?? '';
+  const s = shown.get(port);
+  return s
+    ? s.pieces
+        .join('')
+        .replace(/\x1b\[[0-9;]*m/g, '')
+        .replace(/\r\n/g, '\n')
+    : '';
 }
 
 function decoderFor(ctx: Ctx): { decoder: CrashDecoder; note: string } {
@@ -52,10 +71,9 @@ export function openMonitorTerminal(ctx: Ctx, port: string, reset = true): Promi
   let menu = false;
   let resolveReady!: (m: SerialMonitor | undefined) => void;
   const ready = new Promise<SerialMonitor | undefined>((r) => (resolveReady = r));
-  shown.set(port, '');
+  shown.delete(port);
   const toTerminal = (t: string): void => {
-    const all = (shown.get(port) ?? '') + t.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r\n/g, '\n');
-    shown.set(port, all.length > SHOWN_MAX ? all.slice(-SHOWN_MAX) : all);
+    keepShown(port, t);
     writer.fire(t);
   };
   const write = (t: string): void => toTerminal(t.replace(/\r?\n/g, '\r\n'));
