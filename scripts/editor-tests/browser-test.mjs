@@ -4,7 +4,8 @@
 // build when ../shared is missing) with espFlasher.port = a virtual ESP32-S3 with flash encryption on, and
 // in headless Chromium: opens the ESP Flasher view, checks rows and checkbox defaults, toggles a checkbox and
 // sees it survive a reload, runs "Flash (Encrypted)" from the palette, waits for the status bar to say it
-// succeeded, reads the output channel, and reads the activation time from "Show Running Extensions".
+// succeeded, reads the output channel, runs "Flash and Monitor" on a crash demo build and decodes a panic in the
+// monitor terminal, and reads the activation time from "Show Running Extensions".
 // Screenshots go to test-artifacts/editor/. Exits 0 only when every step passed.
 // Usage: node scripts/editor-tests/browser-test.mjs [path/to.vsix]  (default: <name>-<version>.vsix from `npm run package`)
 // Env: ESP_FLASHER_VSIX, ESP_FLASHER_BROWSER_DEADLINE_S (default 240), ESP_FLASHER_EDITOR_VERBOSE=1.
@@ -13,11 +14,12 @@ import path from 'node:path';
 import { closeChromium, launchChromium } from './lib/browser.mjs';
 import { expectedSegments } from './lib/build_expectations.mjs';
 import { flashAllInBrowser } from './lib/flash_all_step.mjs';
+import { monitorCrashInBrowser, writeCrashDemo } from './lib/monitor_step.mjs';
 import { codeServerProfile, installExtension, startCodeServer } from './lib/code_server.mjs';
 import { installFakeIdf, putOnTerminalPath } from './lib/fake_build_tool.mjs';
 import { killAllGroups } from './lib/processes.mjs';
 import { repoRoot } from './lib/tools.mjs';
-import { prepareWorkspace } from './lib/workspace.mjs';
+import { prepareWorkspace, sharedDir } from './lib/workspace.mjs';
 import { Workbench } from './lib/workbench.mjs';
 
 // 8 MB like the build: after the first connection the plan check knows the device's flash size.
@@ -100,6 +102,9 @@ async function main() {
   const workspace = (held.workspace = await prepareWorkspace({ settings: { 'espFlasher.port': PORT } }));
   log(`workspace ${workspace.folder} (${workspace.source})`);
   const segments = expectedSegments(workspace.buildDir);
+  // The monitor step's build: an app made from ../shared's real ESP32 ELF (with DWARF), the ELF beside it.
+  const crashElf = path.join(sharedDir, 'images/esp32-bootloader.elf');
+  const crashDemo = existsSync(crashElf) ? await writeCrashDemo(workspace.folder, crashElf) : undefined;
   const profile = codeServerProfile(path.join(workspace.root, 'code-server'));
   // "Build and Flash" runs idf.py in a terminal task: a fake one first on code-server's PATH (lib/fake_build_tool.mjs).
   const fakeBin = installFakeIdf(path.join(workspace.root, 'fakebin'));
@@ -218,6 +223,18 @@ async function main() {
     });
     writeFileSync(path.join(artifacts, 'output.txt'), output);
     await page.screenshot({ path: path.join(artifacts, '05-output.png') });
+    summary.resetAndMonitor = await step('the encrypted build left the chip in the loader: a notification offers "Reset and Monitor"', async () => {
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /staying in the loader/ }).first();
+      await toast.waitFor({ timeout: 10_000 }).catch(() => {
+        throw new Error('no "… staying in the loader …" notification after Flash (Encrypted) of a build that asks for no reset');
+      });
+      const buttons = await toast.locator('.monaco-button').allInnerTexts();
+      check(
+        buttons.some((b) => /Reset and Monitor/.test(b)),
+        `the notification's buttons: ${buttons.join(' | ')}`,
+      );
+      return (await toast.innerText()).replace(/\s+/g, ' ').trim();
+    });
 
     summary.portPicker = await step('a click on the port in the status bar opens the port picker (current port preselected), never a flash', async () => {
       await bench.recordStatusBar();
@@ -294,6 +311,11 @@ async function main() {
     summary.flashAll = await step('Flash All (Encrypted): check ports in the multi-select picker; the Device view shows a row per device with its verdict', () =>
       flashAllInBrowser(bench, page, artifacts, PORT),
     );
+    if (crashDemo) {
+      summary.monitor = await step('"Flash and Monitor" on a virtual ESP32, "panic" typed in the monitor terminal: the crash is decoded to function at file:line', () =>
+        monitorCrashInBrowser(bench, page, artifacts, workspace, crashDemo),
+      );
+    } else log(`no ${crashElf}: the monitor crash step is skipped`);
     summary.activation = await step('activation time from "Developer: Show Running Extensions"', () => bench.activationTime(EXTENSION_ID, 'ESP Flasher'));
     await page.screenshot({ path: path.join(artifacts, '10-running-extensions.png') });
   } finally {

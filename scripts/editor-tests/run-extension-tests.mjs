@@ -37,7 +37,11 @@ try {
     extensionDevelopmentPath: extensionPath,
     extensionTestsPath: testsPath,
     launchArgs: [workspace.folder, `--user-data-dir=${path.join(profile, 'user-data')}`, `--extensions-dir=${path.join(profile, 'extensions')}`],
-    extensionTestsEnv: { ESP_FLASHER_TEST_BUILD_SOURCE: workspace.source, ESP_FLASHER_TEST_BUILD_DIR: workspace.buildDir },
+    extensionTestsEnv: {
+      ESP_FLASHER_TEST_BUILD_SOURCE: workspace.source,
+      ESP_FLASHER_TEST_BUILD_DIR: workspace.buildDir,
+      ...(process.env.ESP_FLASHER_EDITOR_SUITE ? { ESP_FLASHER_EDITOR_SUITE: process.env.ESP_FLASHER_EDITOR_SUITE } : {}),
+    },
   });
 } catch (error) {
   console.error(`[editor-tests] extension-host tests failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,4 +1,6 @@
 /** `esp-flasher flash`: write a build folder or offset/file pairs — plain, compressed or encrypted. */
+import { homedir } from 'node:os';
+import { defaultCacheDir, fileDeviceCache } from '../core/flash/device_cache';
 import { flashSegments } from '../core/flash/flash_job';
 import { Options, UsageError, formatOptionHelp, parseArgs, type OptionSpec } from './args';
 import { defaultContext, type CliContext, type OutFn } from './cli_context';
@@ -17,6 +19,11 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'no-verify', kind: 'flag', help: 'Do not MD5-check each segment after writing it' },
   { name: 'no-skip', kind: 'flag', help: 'Write every segment whole (default: skip what the flash holds, write only changed 4 KiB sectors)' },
   { name: 'no-compress', kind: 'flag', help: 'Send data uncompressed' },
+  {
+    name: 'no-cache',
+    kind: 'flag',
+    help: 'Do not use or update the device cache (what was last written to each device, in $XDG_CACHE_HOME/esp-flasher; confirmed with one MD5 per segment before use)',
+  },
   { name: 'force', kind: 'flag', help: 'Override the refusals that can be overridden (plaintext onto encrypted flash, chip id…)' },
   { name: 'stub', kind: 'flag', help: 'Use the flasher stub even when the build asks for the ROM loader, and fail rather than continue on the ROM loader if it does not start' },
   // Production line (line_flash.ts): --port may repeat; --ports, --report, --watch, --retry-failed.
@@ -36,6 +43,9 @@ export const usage = [
   'the ciphertext (the only way in release mode); --encrypt-key-dir DIR picks DIR/<mac>.bin after',
   'connecting. Segments the flash already holds are skipped, and of the others only the 4 KiB sectors',
   'that differ are written (encrypted ones too, when the key is known); --no-skip writes everything.',
+  'What was last written to each device is remembered ($XDG_CACHE_HOME/esp-flasher, else',
+  '~/.cache/esp-flasher): a re-flash confirms it with one MD5 per segment and compares sectors',
+  'locally; --no-cache turns this off.',
   'One file without an offset is a whole-flash image (esp-flasher merge): written at 0x0 or --offset.',
   '',
   'Options:',
@@ -68,6 +78,7 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
   const monitor = await monitorAroundFlash(o, connect.port, out, ctx, inputs.plan);
   const printer = new ProgressPrinter(out, { tty: ctx.tty, rawWrite: ctx.rawWrite, offsets: inputs.segments.map((s) => s.offset) });
   let result;
+  let resetHow: string | undefined;
   try {
     result = await flashSegments(inputs.segments, {
       ...connect,
@@ -75,15 +86,22 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
       compress: !o.has('no-compress'),
       verify: !o.has('no-verify'),
       skipUnchanged: !o.has('no-skip'),
+      ...(o.has('no-cache') ? {} : { deviceCache: fileDeviceCache(defaultCacheDir(process.env, homedir())) }),
       force: o.has('force'),
       ...(inputs.plan.partitions?.length ? { partitions: inputs.plan.partitions, partitionTableOffset: inputs.plan.partitionTableOffset } : {}),
       ...(inputs.hostKey ? { hostKey: inputs.hostKey } : {}),
       signal: ctx.signal,
-      onEvent: printer.listener,
+      onEvent: (e) => {
+        if (e.kind === 'reset') resetHow = e.how;
+        printer.listener(e);
+      },
     });
   } finally {
     printer.finish();
     if (monitor && !result?.ok) await monitor.monitor.close();
+  }
+  if (monitor && result.ok && resetHow?.startsWith('none')) {
+    out(`--- The chip is staying in the ${/stub/.test(resetHow) ? 'flasher stub' : 'loader'} (no reset after flashing was asked for): Ctrl-T R resets it into the new firmware.`);
   }
   if (monitor && result.ok) await monitor.finished;
   if (!result.ok && result.refusals?.length) {

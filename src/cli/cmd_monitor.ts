@@ -39,7 +39,7 @@ export async function run(args: string[], out: OutFn, ctx: CliContext = defaultC
   const chip = parseChipOption(o.string('chip'));
   let plan: FlashPlan | undefined;
   const folder = o.positionals[0];
-  if (folder && !o.has('elf')) plan = (await readProject(folder)).plan;
+  if (folder) plan = (await readProject(folder)).plan;
   const decoder = decoderFor(o, plan, chip === 'auto' ? undefined : chip, out);
   const run = await startMonitor(o, port, out, ctx, decoder);
   await run.finished;

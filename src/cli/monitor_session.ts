@@ -4,9 +4,9 @@
  * crash decoding (given, or found beside the build's app image), and running until quit.
  */
 import type { ChipName } from '../core/chips';
-import { CrashDecoder } from '../core/monitor/crash_decoder';
+import { CrashDecoder, imageMismatchNote } from '../core/monitor/crash_decoder';
 import { ElfDecoder } from '../core/monitor/elf_decoder';
-import { findAppElf } from '../core/monitor/find_elf';
+import { appImageElfSha, findAppElf } from '../core/monitor/find_elf';
 import { SerialMonitor, type MonitorOptions } from '../core/monitor/monitor';
 import type { FlashPlan } from '../core/plan/flash_plan';
 import { Options, UsageError, type OptionSpec } from './args';
@@ -40,18 +40,28 @@ export interface MonitorRun {
   finished: Promise<void>;
 }
 
-/** Decoder for the monitor: --elf, else the plan's app ELF; a note says what is missing. */
+/**
+ * Decoder for the monitor: --elf, else the plan's app ELF; a note says what is missing, and a
+ * warning when the ELF is not the one the plan's app image was built from (its esp_app_desc).
+ */
 export function decoderFor(o: Options, plan: FlashPlan | undefined, chip: ChipName | undefined, note: OutFn): CrashDecoder {
   const given = o.string('elf');
-  if (given) return new CrashDecoder(ElfDecoder.load(given, chip));
+  const checked = (elf: ElfDecoder): CrashDecoder => {
+    const image = plan && appImageElfSha(plan);
+    const warning = image && imageMismatchNote(elf, image.sha256, image.image);
+    if (warning) note(warning);
+    return new CrashDecoder(elf);
+  };
+  if (given) return checked(ElfDecoder.load(given, chip ?? plan?.chip));
   if (plan) {
     const found = findAppElf(plan);
     if ('file' in found) {
       note(`--- Crash addresses are decoded with ${found.file}.`);
-      return new CrashDecoder(ElfDecoder.load(found.file, chip ?? plan.chip));
+      return checked(ElfDecoder.load(found.file, chip ?? plan.chip));
     }
-    note(`--- Crash addresses will not be decoded: ${found.reason}.`);
-    return new CrashDecoder(undefined, { noElfReason: found.reason });
+    const reason = `${found.reason}; pass --elf FILE`;
+    note(`--- Crash addresses will not be decoded: ${reason}.`);
+    return new CrashDecoder(undefined, { noElfReason: reason });
   }
   return new CrashDecoder(undefined, { noElfReason: 'no ELF file given (pass --elf FILE)' });
 }

@@ -180,6 +180,9 @@ export class ProgressPrinter {
       case 'warning':
         this.line(`Warning: ${e.message}`);
         break;
+      case 'cache':
+        this.line(`Note: ${e.message}`);
+        break;
       case 'reset':
         this.line(`Reset: ${e.how}`);
         break;

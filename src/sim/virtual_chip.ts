@@ -357,8 +357,9 @@ export class VirtualChip {
 
   /**
    * Benchmark: the app prints numbered lines back to back at its console baud for `ms`
-   * milliseconds: "F <seq> <t> …" where t is the performance.now() time the line's last byte
-   * leaves the chip. Resolves with the number of lines and bytes sent.
+   * milliseconds: "F <seq> <t> …" where t is the time (ms since the epoch, performance.timeOrigin
+   * + performance.now(), so another process can compare it with its own clock) the line's last
+   * byte leaves the chip. Resolves with the number of lines and bytes sent.
    */
   flood(ms: number, lineLength = 64): Promise<{ lines: number; bytes: number }> {
     return new Promise((resolve) => {
@@ -380,7 +381,7 @@ export class VirtualChip {
         while (budgetFrom < until) {
           const head = `F ${String(seq).padStart(9, '0')} `;
           const doneAt = (this.timingEnabled ? Math.max(now, this.txFreeAt) : now) + lineLength / perMs;
-          const t = doneAt.toFixed(3);
+          const t = (performance.timeOrigin + doneAt).toFixed(3);
           const line = `${head}${t} `.padEnd(lineLength - 2, 'x') + '\r\n';
           this.sendText(line);
           bytes += line.length;

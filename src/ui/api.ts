@@ -13,6 +13,7 @@ import type { PlanRow, ProjectView } from './plan_rows';
 import type { StatusBar } from './status_bar';
 import type { DeviceRow } from './device_rows';
 import type { LineRow } from './line_rows';
+import { monitorText } from './monitor_terminal';
 
 export interface EspFlasherApi {
   /** The Flash Plan tree as shown: rows (with `checked` for segments) and the line above it. */
@@ -45,6 +46,10 @@ export interface EspFlasherApi {
   cancel(port?: string): boolean;
   /** Resolves after the project has been read again. */
   refresh(folder?: string): Promise<void>;
+  /** What the monitor terminal of `port` has shown (colours removed; "" when none was opened). */
+  monitorText(port: string): string;
+  /** The status bar's Flash and Monitor item (undefined while hidden). */
+  statusBarMonitorItem(): { text: string; command: string } | undefined;
 }
 
 export function makeApi(parts: { ctx: Ctx; tree: PlanTree; device: DeviceView; status: StatusBar; map: FlashMapView; refresh: (folder?: string) => Promise<void> }): EspFlasherApi {
@@ -87,5 +92,7 @@ export function makeApi(parts: { ctx: Ctx; tree: PlanTree; device: DeviceView; s
     flashMapHtml: () => map.lastHtml,
     cancel: (port) => ctx.cancelJobs(port),
     refresh: (folder) => parts.refresh(folder),
+    monitorText: (port) => monitorText(port),
+    statusBarMonitorItem: () => status.monitorButton,
   };
 }

@@ -8,7 +8,7 @@ import { flash, flashEncrypted, flashSegment, flashSegmentEncrypted } from './co
 import { flashAll, flashAllEncrypted, flashAllOverride, flashAllRetryFailed } from './commands/flash_all';
 import { flashFile } from './commands/flash_file';
 import { saveMergedImage } from './commands/save_merged_image';
-import { flashAndMonitor, monitor } from './commands/monitor';
+import { flashAndMonitor, monitor, resetAndMonitor } from './commands/monitor';
 import { cancel, pickBuildFolder, refresh, resetEncryptChoices, revealFile, showOutput } from './commands/project';
 import { selectPort } from './commands/select_port';
 import type { Ctx } from './ctx';
@@ -38,6 +38,7 @@ export function commandTable(map: FlashMapView): Record<string, CommandFactory> 
     'espFlasher.saveMergedImage': saveMergedImage,
     'espFlasher.monitor': monitor,
     'espFlasher.flashAndMonitor': flashAndMonitor,
+    'espFlasher.resetAndMonitor': resetAndMonitor,
     'espFlasher.flashAll': flashAll,
     'espFlasher.flashAllEncrypted': flashAllEncrypted,
     'espFlasher.flashAllRetryFailed': flashAllRetryFailed,

@@ -14,6 +14,7 @@ const KEYS: Record<keyof Settings, string> = {
   stub: 'stub',
   verify: 'verify',
   skipUnchanged: 'skipUnchanged',
+  deviceCache: 'deviceCache',
   compress: 'compress',
   encryptionMode: 'encryption.mode',
   keyFile: 'encryption.keyFile',

@@ -9,6 +9,8 @@ import * as vscode from 'vscode';
 import type { DeviceInfo, FlashResult } from '../core/flash/api';
 import { EncryptChoices } from './checkbox_store';
 import { DurableMemento } from './durable_memento';
+import type { DeviceCacheStore } from '../core/flash/device_cache';
+import { globalStorageDeviceCache } from './device_cache_store';
 import { readSettings } from './config';
 import type { CoreApi } from './core_api';
 import type { Settings } from './flash_options';
@@ -88,6 +90,13 @@ export class Ctx implements vscode.Disposable {
     const stateFile = extension.storageUri?.scheme === 'file' ? path.join(extension.storageUri.fsPath, 'encrypt-choices.json') : undefined;
     this.choices = new EncryptChoices(new DurableMemento(extension.workspaceState, stateFile, (m) => this.log('warn', m)));
     this.subscriptions.push(this.output, this.diagnostics, this.projectChanged, this.stateChanged, this.deviceChanged, this.portChanged);
+  }
+
+  private cacheStore: DeviceCacheStore | undefined;
+
+  /** The device cache (what was last written to each device), in the extension's global storage. */
+  get deviceCache(): DeviceCacheStore {
+    return (this.cacheStore ??= globalStorageDeviceCache(this.extension.globalStorageUri));
   }
 
   // ---- output -------------------------------------------------------------------------

@@ -12,22 +12,28 @@ import * as path from 'node:path';
 import type { MementoLike } from './checkbox_store';
 
 export class DurableMemento implements MementoLike {
-  private data: Record<string, unknown> = {};
+  private loaded: Record<string, unknown> | undefined;
 
   constructor(
     private readonly inner: MementoLike,
     private readonly file: string | undefined,
     private readonly onError: (message: string) => void = () => undefined,
-  ) {
-    if (!file) return;
+  ) {}
+
+  /** The file is read at the first get or update, not while the extension activates. */
+  private get data(): Record<string, unknown> {
+    if (this.loaded) return this.loaded;
+    this.loaded = {};
+    if (!this.file) return this.loaded;
     try {
-      if (fs.existsSync(file)) {
-        const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) this.data = parsed as Record<string, unknown>;
+      if (fs.existsSync(this.file)) {
+        const parsed: unknown = JSON.parse(fs.readFileSync(this.file, 'utf8'));
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) this.loaded = parsed as Record<string, unknown>;
       }
     } catch (e) {
-      this.onError(`${file}: unreadable (${(e as Error).message}); using the workspace state instead. It is rewritten on the next change.`);
+      this.onError(`${this.file}: unreadable (${(e as Error).message}); using the workspace state instead. It is rewritten on the next change.`);
     }
+    return this.loaded;
   }
 
   get<T>(key: string): T | undefined {

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { CHIP_NAMES, type ChipName } from '../core/chips';
 import type { AfterReset, BeforeReset, FlashOptions, HostKeyOptions } from '../core/flash/api';
+import type { DeviceCacheStore } from '../core/flash/device_cache';
 import type { FlashEventListener } from '../core/flash/events';
 import type { FlashPlan } from '../core/plan/flash_plan';
 import type { EncryptedBy } from '../core/plan/segment_encryption';
@@ -24,6 +25,8 @@ export interface Settings {
   stub: 'build' | 'stub' | 'rom';
   verify: boolean;
   skipUnchanged: boolean;
+  /** Remember per device what was written (the device cache, in the extension's global storage). */
+  deviceCache: boolean;
   compress: boolean;
   encryptionMode: EncryptionMode;
   keyFile: string;
@@ -42,6 +45,7 @@ export const DEFAULT_SETTINGS: Settings = {
   stub: 'build',
   verify: true,
   skipUnchanged: true,
+  deviceCache: true,
   compress: true,
   encryptionMode: 'device',
   keyFile: '',
@@ -73,6 +77,7 @@ export function normalizeSettings(raw: Partial<Record<keyof Settings, unknown>>)
   if (stub === 'build' || stub === 'stub' || stub === 'rom') s.stub = stub;
   s.verify = bool(raw.verify, s.verify);
   s.skipUnchanged = bool(raw.skipUnchanged, s.skipUnchanged);
+  s.deviceCache = bool(raw.deviceCache, s.deviceCache);
   s.compress = bool(raw.compress, s.compress);
   s.encryptionMode = str(raw.encryptionMode) === 'host' ? 'host' : 'device';
   s.keyFile = str(raw.keyFile)?.trim() ?? '';
@@ -102,6 +107,8 @@ export interface JobOptions {
   signal?: AbortSignal;
   onEvent?: FlashEventListener;
   force?: boolean;
+  /** The device cache's store (used when the deviceCache setting is on). */
+  deviceCache?: DeviceCacheStore;
 }
 
 export function flashOptionsFrom(settings: Settings, plan: FlashPlan | undefined, job: JobOptions): FlashOptions {
@@ -133,5 +140,6 @@ export function flashOptionsFrom(settings: Settings, plan: FlashPlan | undefined
   if (job.signal) options.signal = job.signal;
   if (job.onEvent) options.onEvent = job.onEvent;
   if (job.force) options.force = true;
+  if (job.deviceCache && settings.deviceCache) options.deviceCache = job.deviceCache;
   return options;
 }

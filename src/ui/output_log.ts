@@ -104,6 +104,8 @@ export class FlashLogFormatter {
         return info(`Skipped ${e.name}: ${e.reason}`);
       case 'warning':
         return [{ level: 'warn', text: `Warning: ${e.message}` }];
+      case 'cache':
+        return info(e.message);
       case 'reset':
         return info(`Resetting: ${e.how}.`);
       case 'done': {

@@ -6,6 +6,7 @@ import { ElfDecoder } from '../../src/core/monitor/elf_decoder';
 import { SerialMonitor } from '../../src/core/monitor/monitor';
 import { socatInstalled } from '../unit/sim/serialport_test_transport';
 import { addr2line, addr2lineInstalled } from '../unit/monitor/addr2line_helpers';
+import { cli } from './cli_run';
 import { bootableSegments, REAL_ELF, realElfPresent, Screen } from './monitor_helpers';
 
 describe('serial monitor decodes a crash of the flashed app (virtual chip, real ELF)', function () {
@@ -35,6 +36,15 @@ describe('serial monitor decodes a crash of the flashed app (virtual chip, real 
     assert.match(screen.text, /Guru Meditation Error[\s\S]*Backtrace: 0x/);
     assert.match(screen.text, /app_init: ELF file SHA256: {2}ec58a07e847ccb40/, 'the app printed its ELF SHA-256');
     assert.doesNotMatch(screen.text, /Warning: the running app's ELF/, 'the ELF matches: no warning');
+    // `esp-flasher decode` on the same panic lines prints exactly what the monitor showed.
+    const shown = screen.text.split('\n');
+    const from = shown.findIndex((l) => l.startsWith('Guru Meditation Error'));
+    const to = shown.indexOf('Rebooting...', from);
+    const block = shown.slice(from, to);
+    const chipLines = block.filter((l) => !l.startsWith('--- '));
+    const decoded = await cli('decode', '--elf', REAL_ELF, '--chip', 'esp32', ...chipLines);
+    assert.equal(decoded.code, 0, decoded.err);
+    assert.deepEqual(decoded.out.split('\n'), block, 'decode output = monitor output for the same lines');
     if (!addr2lineInstalled()) {
       console.log('      addr2line not installed: decoded frames not compared');
       return;

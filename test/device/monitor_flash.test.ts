@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { readDeviceInfo } from '../../src/core/flash/device_ops';
 import { flashSegments } from '../../src/core/flash/flash_job';
 import { SerialMonitor } from '../../src/core/monitor/monitor';
 import { openTransport } from '../../src/core/transport/open_port';
@@ -58,6 +59,24 @@ describe('serial monitor and flasher share one port (virtual chip, real serialpo
       firstTicks,
       firstTicks.map((_, i) => i),
     );
+  });
+
+  it('any job on the monitored port borrows it: Read Device Info pauses the monitor, reads the chip, hands the port back; the monitor keeps showing the chip', async () => {
+    const port = 'virtual:esp32c3:resetlines:ticks=20';
+    const screen = new Screen();
+    monitor = await SerialMonitor.open({ port, ...screen.opts });
+    await flashSegments(bootableSegments('esp32c3'), { port });
+    await screen.waitFor((t) => /app: tick 2\b/.test(t), 'the app ticking');
+    const info = await readDeviceInfo({ port, after: 'hard-reset' });
+    assert.equal(info.chip, 'esp32c3');
+    assert.equal(monitor.state, 'running');
+    const mark = screen.lines.length;
+    await screen.waitFor(() => ticks(screen.lines, mark).length >= 3, 'ticks after the job');
+    assert.match(
+      screen.text,
+      /--- Paused: a flash job is using virtual:esp32c3[^\n]*\n[\s\S]*--- Resumed after a flash job\.\n[\s\S]*--- Paused: [^\n]*\n[\s\S]*--- Resumed after/,
+    );
+    assert.deepEqual(ticks(screen.lines, mark).slice(0, 3), [0, 1, 2], "the app restarted by the job's reset, every tick shown");
   });
 
   it('a second opener of a monitored port gets a message naming who holds it', async () => {

@@ -3,14 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chipFacts, type ChipName } from '../../src/core/chips';
 import type { WriteSegment } from '../../src/core/flash/api';
-import { createHash } from 'node:crypto';
-import { loadableSections, parseElf, sectionData } from '../../src/core/formats/elf';
-import { buildImage } from '../../src/core/formats/image_build';
-import { writeAppDescriptor } from '../../src/core/formats/image_descriptors';
 import { writePartitionTable } from '../../src/core/formats/partition_binary';
 import { makePartition, TYPE } from '../../src/core/formats/partition_table';
 import type { MonitorOptions } from '../../src/core/monitor/monitor';
 import { generatedImage, SHARED } from './flash_helpers';
+import { appImageFromElf } from '../fixtures/crash_demo_build';
+
+export { appImageFromElf };
 
 /** The real Xtensa ELF with DWARF in ../shared (an ESP32 bootloader, used here as the app). */
 export const REAL_ELF = path.join(SHARED, 'images', 'esp32-bootloader.elf');
@@ -29,21 +28,6 @@ export function bootableSegments(chip: ChipName, opts: { elf?: string; seed?: st
     { name: 'partition-table', offset: 0x8000, bytes: partitionTable(), encrypt: 'off' },
     { name: 'app', offset: 0x10000, bytes: app, encrypt: 'off' },
   ];
-}
-
-/**
- * An app image of the ELF's loadable sections with an app descriptor in front that carries the
- * ELF's SHA-256 (as ESP-IDF's build does), so the app prints "ELF file SHA256".
- */
-export function appImageFromElf(chip: ChipName, file: string): Uint8Array {
-  const bytes = new Uint8Array(fs.readFileSync(file));
-  const elf = parseElf(bytes, file);
-  const f = chipFacts(chip);
-  const desc = writeAppDescriptor({ projectName: 'crash_demo', version: 'v1.0', idfVersion: 'v5.2', date: 'Dec  7 2026', time: '04:00:00' });
-  desc.set(createHash('sha256').update(bytes).digest(), 144);
-  const sections = loadableSections(elf).map((s) => ({ addr: s.addr, data: sectionData(elf, s, file) }));
-  return buildImage([{ addr: f.drom[0] + 0x20, data: desc }, ...sections], { chip, entry: elf.entry, flashMode: 'dio', flashSize: '4MB', flashFreq: Object.keys(f.flashFreq)[0] })
-    .bytes;
 }
 
 /** Collects what a monitor shows. */

@@ -77,6 +77,7 @@ describe('serial monitor follows the device when it goes away and comes back (vi
     const screen = new Screen();
     monitor = await SerialMonitor.open({ port, reconnectPollMs: 50, ...screen.opts });
     await screen.waitFor((t) => /Reconnected to .*USB 303a:1001/.test(t), 'the re-enumeration after the reset into the app');
+    assert.match(screen.text, /--- Reset the chip into its app \(USB-Serial\/JTAG\)\./, 'the USB-Serial/JTAG reset sequence, not the bridge one');
     const r = await flashSegments(bootableSegments('esp32c3'), { port });
     assert.equal(r.ok, true, r.error);
     await screen.waitFor((t) => /Resumed after a flash job[\s\S]*Reconnected[\s\S]*app: tick 2\b/.test(t), 'the new firmware after re-enumeration');

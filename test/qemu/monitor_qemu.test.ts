@@ -1,19 +1,20 @@
 /**
- * The monitor on a real ROM boot: Espressif's QEMU (../shared/qemu) boots a real ESP32 build from
- * the corpus in SPI flash boot mode with UART0 on TCP; socat bridges it to a pseudo-terminal that
- * the monitor opens with the real serialport binding. QEMU runs under the machine-wide QEMU lock.
+ * The monitor on a real ROM boot of what was flashed: `esp-flasher flash` writes a real ESP32
+ * build from the corpus through the real ROM loader (Espressif's QEMU from ../shared/qemu in
+ * download mode, the ring's harness), then QEMU boots that flash in SPI flash boot mode with
+ * UART0 on TCP; socat bridges it to a pseudo-terminal that the monitor opens with the real
+ * serialport binding. Everything runs under the machine-wide QEMU lock (takeQemuLock).
  */
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { stripAnsi } from '../../src/core/monitor/log_lines';
 import { SerialMonitor } from '../../src/core/monitor/monitor';
-import { readProject } from '../../src/core/project/read_project';
 import { SHARED } from '../device/flash_helpers';
 import { Screen } from '../device/monitor_helpers';
-import { freePort } from './qemu_ring';
+import { cli } from '../device/cli_run';
+import { freePort, QemuDownload, stopAll, takeQemuLock, Workspace } from './qemu_ring';
 
 const QEMU = path.join(SHARED, 'qemu');
 const CORPUS = path.join(SHARED, 'corpus', '12-esp32-idf4.1-stub-TRUE');
@@ -44,20 +45,32 @@ describe('serial monitor on a real ROM boot (Espressif QEMU, ESP32, UART0 over T
   let qemuPid: number | undefined;
   let bridge: ChildProcess | undefined;
   let monitor: SerialMonitor | undefined;
-  let dir: string;
+  let ws: Workspace | undefined;
+  let release: (() => Promise<void>) | undefined;
+  beforeEach(async function () {
+    this.timeout(910_000);
+    release = await takeQemuLock(900);
+  });
   afterEach(async () => {
     await monitor?.close();
     kill(bridge);
     kill(qemu, qemuPid);
-    fs.rmSync(dir, { recursive: true, force: true });
+    await stopAll();
+    ws?.remove();
+    await release?.();
+    release = undefined;
   });
 
-  it('shows the ROM, bootloader and app lines of corpus 12 as it boots', async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'monitor-qemu-'));
-    const flash = Buffer.alloc(4 * 1024 * 1024, 0xff);
-    for (const s of (await readProject(CORPUS)).plan.segments) Buffer.from(s.bytes).copy(flash, s.offset);
-    fs.writeFileSync(path.join(dir, 'flash.bin'), flash);
-    fs.copyFileSync(path.join(QEMU, 'efuse', 'efuse-esp32-eco3-mac.bin'), path.join(dir, 'efuse.bin'));
+  it('esp-flasher flashes corpus 12 through the real ROM loader; the monitor shows the ROM, bootloader and app lines as that flash boots', async () => {
+    ws = new Workspace('efuse-esp32-eco3-mac.bin');
+    const dev = await QemuDownload.start('esp32', ws);
+    try {
+      const r = await cli('flash', '--port', dev.tty, '--before', 'no-reset', '--after', 'no-reset', '--no-stub', '-b', '115200', CORPUS);
+      assert.equal(r.code, 0, `${r.out}\n${r.err}`);
+    } finally {
+      await dev.stop();
+    }
+
     const tcp = await freePort();
     const vars = spawnSync('bash', [
       '-c',
@@ -78,9 +91,9 @@ describe('serial monitor on a real ROM boot (Espressif QEMU, ESP32, UART0 over T
       '-monitor',
       'none',
       '-drive',
-      `file=${path.join(dir, 'flash.bin')},if=mtd,format=raw`,
+      `file=${ws.flash},if=mtd,format=raw`,
       '-drive',
-      `file=${path.join(dir, 'efuse.bin')},if=none,format=raw,id=efuse`,
+      `file=${ws.efuse},if=none,format=raw,id=efuse`,
       '-global',
       `driver=${efuseDrv},property=drive,value=efuse`,
       '-global',
@@ -91,15 +104,13 @@ describe('serial monitor on a real ROM boot (Espressif QEMU, ESP32, UART0 over T
       '-serial',
       'chardev:ser0',
     ];
-    // One QEMU at a time on this machine: hold the lock while it runs (sh prints the pid that exec makes QEMU).
-    qemu = spawn('flock', ['-w', '120', '/tmp/esp-qemu.lock', 'sh', '-c', 'echo $$; exec "$0" "$@"', bin, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
-    qemuPid = await new Promise<number>((resolve, reject) => {
-      qemu!.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
-      qemu!.once('exit', (c) =>
-        reject(new Error(`QEMU did not start (exit ${c}): ${c === 1 ? 'another QEMU held /tmp/esp-qemu.lock for 120 s' : 'see ../shared/qemu/README.md for its libraries'}`)),
-      );
+    // The QEMU lock is held by this test (beforeEach): QEMU itself runs directly.
+    qemu = spawn(bin, args, { stdio: ['ignore', 'ignore', 'ignore'] });
+    qemuPid = qemu.pid;
+    qemu.once('exit', (c) => {
+      if (c) console.log(`      QEMU exited with ${c}: see ../shared/qemu/README.md for its libraries`);
     });
-    const tty = path.join(dir, 'tty');
+    const tty = path.join(ws.dir, 'tty');
     // wait-slave: socat connects (and QEMU starts) only once the monitor has opened the pty.
     bridge = spawn('socat', [`pty,raw,echo=0,link=${tty},wait-slave`, `tcp:127.0.0.1:${tcp},retry=600,interval=0.1`], { stdio: 'ignore' });
     for (let i = 0; i < 600 && !fs.existsSync(tty); i++) await new Promise((r) => setTimeout(r, 100));

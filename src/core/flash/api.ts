@@ -9,6 +9,7 @@ import type { PartitionRef } from '../plan/flash_plan';
 import type { RuleCode } from '../rules/rule_finding';
 import type { FlashEventListener } from './events';
 import type { ChipIdentity } from '../protocol/chip_identity';
+import type { DeviceCacheStore } from './device_cache';
 
 export type BeforeReset = 'default-reset' | 'usb-reset' | 'no-reset' | 'no-reset-no-sync';
 export type AfterReset = 'hard-reset' | 'no-reset' | 'no-reset-stub';
@@ -77,6 +78,12 @@ export interface FlashOptions extends ConnectOptions {
    * or device-encrypted with the key given). false writes every segment whole.
    */
   skipUnchanged?: boolean;
+  /**
+   * Where the job remembers per device what it last wrote and verified (device_cache.ts): with it,
+   * a re-flash confirms the cached regions with one MD5 each and compares sectors locally. Never
+   * trusted without that MD5. Absent: no cache.
+   */
+  deviceCache?: DeviceCacheStore;
   /** Override the refusals marked overridable (esptool's --force rules). */
   force?: boolean;
   /**

@@ -56,6 +56,8 @@ export type FlashEvent =
       detail?: string;
     }
   | { kind: 'warning'; message: string }
+  /** The device cache (device_cache.ts) could not be used: why, and that the job compares with the flash instead. */
+  | { kind: 'cache'; message: string }
   | { kind: 'reset'; how: string }
   | { kind: 'done'; seconds: number; written: string[]; skipped: string[] }
   | { kind: 'failed'; message: string; segment?: string; offset?: number; written: string[]; notWritten: string[] };

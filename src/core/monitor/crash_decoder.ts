@@ -29,6 +29,17 @@ export interface CrashDecoderOptions {
   noElfReason?: string;
 }
 
+/**
+ * The ELF against the app image that will run: ESP-IDF puts the ELF's SHA-256 into the image's
+ * esp_app_desc. Returns the warning to show when they differ (undefined when they match or the
+ * image carries no SHA-256).
+ */
+export function imageMismatchNote(elf: ElfDecoder, imageElfSha256: string | undefined, image = 'the app image'): string | undefined {
+  if (!imageElfSha256 || /^0*$/.test(imageElfSha256)) return undefined;
+  if (elf.matches(imageElfSha256)) return undefined;
+  return `${DECODE_PREFIX}Warning: ${image} was built from an ELF with SHA-256 ${imageElfSha256.slice(0, 16)}…, but ${elf.file} has ${elf.sha256.slice(0, 16)}…: it is another build, so decoded addresses may be wrong. Rebuild, or decode with the ELF of the flashed build.`;
+}
+
 export class CrashDecoder {
   private inPanic = false;
   private inStack = false;
@@ -55,7 +66,7 @@ export class CrashDecoder {
       if (this.elf && this.elf.matches(this.printedSha) === false && !this.mismatchShown) {
         this.mismatchShown = true;
         out.push(
-          `${DECODE_PREFIX}Warning: the running app's ELF SHA-256 starts ${this.printedSha}, but ${this.elf.file} has ${this.elf.sha256.slice(0, 16)}…: it is another build, so decoded addresses may be wrong. Rebuild/flash, or pass the matching --elf.`,
+          `${DECODE_PREFIX}Warning: the running app's ELF SHA-256 starts ${this.printedSha}, but ${this.elf.file} has ${this.elf.sha256.slice(0, 16)}…: it is another build, so decoded addresses may be wrong. Rebuild and flash, or decode with the ELF of the running build.`,
         );
       }
       return out;
@@ -104,7 +115,7 @@ export class CrashDecoder {
     }
     if (!addrs.length) return out;
     if (!this.elf) {
-      if (!this.noteShown) out.push(`${DECODE_PREFIX}Crash addresses not decoded: ${this.opts.noElfReason ?? 'no ELF file (pass --elf FILE)'}.`);
+      if (!this.noteShown) out.push(`${DECODE_PREFIX}Crash addresses not decoded: ${this.opts.noElfReason ?? 'no ELF file given'}.`);
       this.noteShown = true;
       return out;
     }

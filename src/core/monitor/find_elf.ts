@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isElf } from '../formats/elf';
+import { parseImage } from '../formats/image_parse';
 import type { FlashPlan } from '../plan/flash_plan';
 
 export type ElfLookup = { file: string } | { reason: string };
@@ -30,8 +31,25 @@ const isElfFile = (f: string): boolean => {
   return h !== undefined && isElf(h);
 };
 
+function appSegment(plan: FlashPlan): FlashPlan['segments'][number] | undefined {
+  return plan.segments.find((s) => s.role === 'app') ?? plan.segments.find((s) => s.name === 'app') ?? plan.segments.find((s) => s.partition?.type === 0);
+}
+
+/** The ELF SHA-256 the plan's app image carries in its esp_app_desc (what the app prints at boot), if any. */
+export function appImageElfSha(plan: FlashPlan): { sha256: string; image: string } | undefined {
+  const app = appSegment(plan);
+  const bytes = app?.bytes;
+  if (!app || !bytes?.length) return undefined;
+  try {
+    const sha = parseImage(bytes, { chip: plan.chip }).info?.appDesc?.elfSha256;
+    return sha ? { sha256: sha, image: app.file ?? app.name } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function findAppElf(plan: FlashPlan): ElfLookup {
-  const app = plan.segments.find((s) => s.role === 'app') ?? plan.segments.find((s) => s.name === 'app') ?? plan.segments.find((s) => s.partition?.type === 0);
+  const app = appSegment(plan);
   const candidates: string[] = [];
   for (const f of plan.inputs ?? []) if (/\.elf$/i.test(f) || path.extname(f) === '') candidates.push(f);
   if (app?.file) {
@@ -47,6 +65,6 @@ export function findAppElf(plan: FlashPlan): ElfLookup {
   }
   for (const c of candidates) if (isElfFile(c)) return { file: c };
   if (!app) return { reason: 'the plan has no app image to look for an ELF beside' };
-  if (!app.file) return { reason: `the app image does not come from a file, so there is no ELF beside it (pass --elf FILE)` };
-  return { reason: `no ELF beside ${app.file} (looked for ${path.basename(app.file.replace(/\.bin$/i, '.elf'))}; pass --elf FILE)` };
+  if (!app.file) return { reason: `the app image does not come from a file, so there is no ELF beside it` };
+  return { reason: `no ELF beside ${app.file} (looked for ${path.basename(app.file.replace(/\.bin$/i, '.elf'))})` };
 }

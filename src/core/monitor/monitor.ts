@@ -50,6 +50,8 @@ export interface MonitorOptions {
 export type MonitorState = 'running' | 'lent' | 'waiting' | 'closed';
 
 const READ_MS = 20;
+/** While the port is quiet, how often to check that its device path still exists (ms). */
+const PRESENCE_MS = 250;
 
 export class SerialMonitor implements PortHolder {
   readonly who = 'the serial monitor';
@@ -73,6 +75,7 @@ export class SerialMonitor implements PortHolder {
   private displayPaused = false;
   private held: string[] = [];
   private stopWaiting?: () => void;
+  private presenceCheckedAt = 0;
   /** Chip lines shown so far. */
   linesShown = 0;
 
@@ -243,6 +246,7 @@ export class SerialMonitor implements PortHolder {
       else {
         const f = this.splitter.fragment;
         if (f && performance.now() - f.since >= (this.opts.fragmentMs ?? 100)) this.showOpenLine();
+        if (this.deviceNodeGone()) await this.waitForDevice('went away');
       }
     }
   }
@@ -311,6 +315,20 @@ export class SerialMonitor implements PortHolder {
     const shown = this.opts.colors && !decoded ? `\x1b[0;35m${text}\x1b[0m` : this.opts.colors ? `\x1b[0;33m${text}\x1b[0m` : text;
     this.opts.write(shown + this.eol);
     this.log?.write(text + '\n');
+  }
+
+  /**
+   * The device node is gone (unplugged) although the serial binding has not said so: a pty whose
+   * other end closed, or a driver that does not report the hang-up, would leave the monitor
+   * silent forever. Checked while the port is quiet, at most every PRESENCE_MS.
+   */
+  private deviceNodeGone(): boolean {
+    const p = this.identity.path;
+    if (!p.startsWith('/') || this.stateNow !== 'running') return false;
+    const now = performance.now();
+    if (now - this.presenceCheckedAt < PRESENCE_MS) return false;
+    this.presenceCheckedAt = now;
+    return !fs.existsSync(p);
   }
 
   /** The port went away: wait for the same device to come back and reopen it. */

@@ -1,6 +1,7 @@
 /** Turn serial-port failures into messages a person can act on. */
 import { statSync } from 'node:fs';
 import { PortIoError } from '../errors';
+import { portProcess } from './port_process';
 
 export class PortOpenError extends Error {
   constructor(
@@ -26,10 +27,11 @@ export function describeOpenError(port: string, err: unknown, platform: NodeJS.P
     );
   }
   if (/Cannot lock port|Resource temporarily unavailable|EBUSY|EAGAIN|busy/i.test(raw) || (platform === 'win32' && /Access denied/i.test(raw))) {
+    const holder = platform === process.platform ? portProcess(port) : undefined;
     return new PortOpenError(
       port,
       'busy',
-      `Serial port ${port} is busy: another program has it open (a serial monitor, another flasher, a terminal). Close it and try again. (${raw})`,
+      `Serial port ${port} is busy: another program has it open (a serial monitor, another flasher, a terminal)${holder ? `: process ${holder.pid}, ${holder.command}` : ''}. Close it and try again. (${raw})`,
     );
   }
   if (/Permission denied|EACCES|EPERM|Access denied/i.test(raw)) {

@@ -97,6 +97,7 @@ export async function runFlash(
     ctx.log('warn', `${operation}: no segment is checked for encryption, so everything is written plain. Check the segments to encrypt in the Flash Plan.`);
   }
 
+  let resetHow: string | undefined;
   const result = await runJob(ctx, {
     operation,
     port,
@@ -109,7 +110,21 @@ export async function runFlash(
       const target = commandOf({ ...kind, encrypted: fix === 'flash-encrypted' });
       void vscode.commands.executeCommand(target, again);
     },
-    run: (signal, onEvent, force) => ctx.core.flashSegments(segments, flashOptionsFrom(settings, plan, { port, folder: wsFolder, signal, onEvent, force })),
+    run: (signal, onEvent, force) =>
+      ctx.core.flashSegments(
+        segments,
+        flashOptionsFrom(settings, plan, {
+          port,
+          folder: wsFolder,
+          signal,
+          onEvent: (e) => {
+            if (e.kind === 'reset') resetHow = e.how;
+            onEvent(e);
+          },
+          force,
+          deviceCache: ctx.deviceCache,
+        }),
+      ),
     failure: (r) => (r.ok ? undefined : { error: flashResultError(r, 'the device did not accept every segment (see the ESP Flasher output)'), cancelled: r.cancelled }),
     seconds: (r) => r.seconds,
   });
@@ -118,9 +133,26 @@ export async function runFlash(
     const lines = resultSummaryLines(result);
     ctx.logLines(lines);
     if (echo) for (const l of lines) echo(l);
+    if (result.ok && resetHow?.startsWith('none')) offerResetAndMonitor(ctx, operation, port, resetHow);
   }
   return result;
 }
+
+/**
+ * The flash ended without a reset (ESP-IDF's flash-encryption builds ask for "after: no_reset"):
+ * the chip waits in its loader. Offer to reset it into the new firmware and watch it boot.
+ */
+function offerResetAndMonitor(ctx: Ctx, operation: string, port: string, how: string): void {
+  const where = /stub/.test(how) ? 'flasher stub' : 'loader';
+  ctx.prompter.notify(
+    'info',
+    `${operation} finished; the chip is staying in the ${where} (the build asks for no reset after flashing). Reset it into the new firmware and monitor it?`,
+    [RESET_AND_MONITOR],
+    () => void vscode.commands.executeCommand('espFlasher.resetAndMonitor', { port }),
+  );
+}
+
+export const RESET_AND_MONITOR = 'Reset and Monitor';
 
 export const flash: CommandFactory =
   (ctx) =>

@@ -69,7 +69,10 @@ export const flashFile: CommandFactory =
       canOverride: true,
       force: args.force,
       run: (signal, onEvent, force) =>
-        ctx.core.flashSegments([{ name: base, offset: at, bytes, encrypt: 'off' }], flashOptionsFrom(settings, undefined, { port, signal, onEvent, force })),
+        ctx.core.flashSegments(
+          [{ name: base, offset: at, bytes, encrypt: 'off' }],
+          flashOptionsFrom(settings, undefined, { port, signal, onEvent, force, deviceCache: ctx.deviceCache }),
+        ),
       failure: (r) => (r.ok ? undefined : { error: flashResultError(r, 'see the ESP Flasher output'), cancelled: r.cancelled }),
       seconds: (r) => r.seconds,
     });

@@ -1,6 +1,9 @@
-/** ESP Flasher: Monitor, and Flash and Monitor (the monitor opens first, so the whole boot shows). */
+/**
+ * ESP Flasher: Monitor, Flash and Monitor (the monitor opens first, so the whole boot shows), and
+ * Reset and Monitor (offered when a flash left the chip in its loader).
+ */
 import { parseCommandArgs } from '../command_args';
-import { openMonitorTerminal } from '../monitor_terminal';
+import { openMonitorTerminal, resetAndMonitor as resetIntoAppAndMonitor } from '../monitor_terminal';
 import { resolvePort } from '../port_picker';
 import { runFlash } from './flash';
 import type { CommandFactory } from './common';
@@ -21,4 +24,12 @@ export const flashAndMonitor: CommandFactory =
     if (!port) return undefined;
     await openMonitorTerminal(ctx, port, false);
     return runFlash(ctx, { ...args, port }, { encrypted: false, oneSegment: false });
+  };
+
+export const resetAndMonitor: CommandFactory =
+  (ctx) =>
+  async (...a) => {
+    const args = parseCommandArgs(a);
+    const port = await resolvePort(ctx, args.port, ctx.project?.view.plan.chip);
+    if (port) await resetIntoAppAndMonitor(ctx, port);
   };

@@ -9,9 +9,14 @@ import Mocha = require('mocha');
 
 export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
+  // ESP_FLASHER_EDITOR_SUITE=01,05_monitor runs only the files whose names start with one of these.
+  const only = (process.env.ESP_FLASHER_EDITOR_SUITE ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const files = fs
     .readdirSync(__dirname)
-    .filter((name) => name.endsWith('.test.js'))
+    .filter((name) => name.endsWith('.test.js') && (!only.length || only.some((o) => name.startsWith(o))))
     .sort();
   if (files.length === 0) throw new Error(`no *.test.js files next to ${__filename}: build them with scripts/editor-tests/build-extension-tests.mjs`);
   for (const file of files) mocha.addFile(path.join(__dirname, file));

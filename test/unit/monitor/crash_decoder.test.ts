@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import { CrashDecoder, formatFrame } from '../../../src/core/monitor/crash_decoder';
+import { CrashDecoder, formatFrame, imageMismatchNote } from '../../../src/core/monitor/crash_decoder';
 import { ElfDecoder } from '../../../src/core/monitor/elf_decoder';
 import { addr2line, addr2lineInstalled, SHARED_ELF } from './addr2line_helpers';
 
@@ -54,6 +54,16 @@ describe('crash decoder: ESP-IDF panic output', function () {
     assert.match(
       w[0],
       /Warning: the running app's ELF SHA-256 starts 0123456789abcdef, but .*esp32-bootloader\.elf has ec58a07e847ccb40…: it is another build, so decoded addresses may be wrong/,
+    );
+  });
+
+  it("the build's app image names its ELF (esp_app_desc SHA-256): another ELF is warned about, the same one or an empty field is not", () => {
+    assert.equal(imageMismatchNote(elf, elf.sha256, 'build/app.bin'), undefined);
+    assert.equal(imageMismatchNote(elf, '0'.repeat(64), 'build/app.bin'), undefined);
+    assert.equal(imageMismatchNote(elf, undefined), undefined);
+    assert.match(
+      imageMismatchNote(elf, 'ab'.repeat(32), 'build/app.bin') ?? '',
+      /^--- Warning: build\/app\.bin was built from an ELF with SHA-256 abababababababab…, but .*esp32-bootloader\.elf has ec58a07e847ccb40…: it is another build, so decoded addresses may be wrong\./,
     );
   });
 

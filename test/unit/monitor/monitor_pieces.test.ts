@@ -45,6 +45,8 @@ describe('monitor pieces', () => {
     assert.equal(colorize('E (1) x: y'), '\x1b[0;31mE (1) x: y\x1b[0m');
     assert.equal(colorize('W (1) x: y'), '\x1b[0;33mW (1) x: y\x1b[0m');
     assert.equal(colorize('I (1) x: y'), '\x1b[0;32mI (1) x: y\x1b[0m');
+    assert.equal(colorize('D (1) x: y'), '\x1b[0;36mD (1) x: y\x1b[0m');
+    assert.equal(colorize('V (1) x: y'), '\x1b[0;90mV (1) x: y\x1b[0m');
     assert.equal(colorize('\x1b[0;32mI (1) x: y\x1b[0m'), '\x1b[0;32mI (1) x: y\x1b[0m');
     assert.equal(colorize('plain text'), 'plain text');
   });

@@ -65,4 +65,12 @@ describe('ui/flash_options', () => {
     assert.deepEqual(o.hostKey, { keyFile: path.join(ws, 'k.bin') });
     assert.equal(o.stub, true, 'no plan: stub by default');
   });
+
+  it('passes the device cache store to the job unless the deviceCache setting is off', () => {
+    const store = { read: async () => undefined, write: async () => undefined, where: (k: string) => k };
+    assert.equal(flashOptionsFrom(DEFAULT_SETTINGS, undefined, { port: 'p', deviceCache: store }).deviceCache, store);
+    assert.equal(flashOptionsFrom({ ...DEFAULT_SETTINGS, deviceCache: false }, undefined, { port: 'p', deviceCache: store }).deviceCache, undefined);
+    assert.equal(normalizeSettings({ deviceCache: false }).deviceCache, false);
+    assert.equal(normalizeSettings({}).deviceCache, true);
+  });
 });
