@@ -237,7 +237,7 @@ describe('cli host-key flashing (--encrypt-key-dir, --flash-crypt-conf, release 
       assert.match(
         second.out,
         new RegExp(
-          `^app: ${tail} bytes at ${at} \\(host-encrypted ciphertext, plain write \\(unrecognised stub\\); only the changed sectors: 1 of ${sectors} sectors changed, in ${range}\\)$`,
+          `^app: ${tail} bytes at ${at} \\(host-encrypted ciphertext, plain write \\(unrecognised stub\\); only the changed sectors: 1 of ${sectors} sectors changed, in ${range} \\(device cache confirmed by one MD5 of the flash\\)\\)$`,
           'm',
         ),
       );
