@@ -37,8 +37,11 @@ function kill(p: ChildProcess | undefined, pid?: number): void {
 describe('serial monitor on a real ROM boot (Espressif QEMU, ESP32, UART0 over TCP → socat pty)', function () {
   this.timeout(180_000);
   if (!qemuRuns() || spawnSync('socat', ['-V'], { stdio: 'ignore' }).status !== 0) {
-    it('QEMU, its libraries, socat or the shared corpus missing: skipped', () =>
-      console.log('      ../shared/qemu not runnable (apt-get install libglib2.0-0 libfdt1 libgcrypt20 libpcre2-8-0 socat) or corpus absent: skipped'));
+    // Pending, not passing: nothing was checked.
+    it('QEMU, its libraries, socat or the shared corpus missing: skipped', function () {
+      console.log('      ../shared/qemu not runnable (apt-get install libglib2.0-0 libfdt1 libgcrypt20 libpcre2-8-0 socat) or corpus absent: skipped');
+      this.skip();
+    });
     return;
   }
   let qemu: ChildProcess | undefined;
