@@ -14,7 +14,10 @@ import { socatInstalled } from '../unit/sim/serialport_test_transport';
 describe('direct serial reads and writes (pseudo-terminal, real serialport binding)', function () {
   this.timeout(30_000);
   if (!socatInstalled()) {
-    it('socat not installed: skipped', () => console.log('      socat not installed: direct I/O tests skipped'));
+    it('socat not installed: skipped', function () {
+      console.log('      socat not installed: direct I/O tests skipped');
+      this.skip();
+    });
     return;
   }
   let pair: PtyPair | undefined;

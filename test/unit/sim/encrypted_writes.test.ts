@@ -147,8 +147,9 @@ describe('virtual chip encrypted writes', () => {
 
   describe('against the published ciphertexts (../shared/vectors)', () => {
     if (!shared) {
-      it('shared corpus not present: skipped', () => {
+      it('shared corpus not present: skipped', function () {
         console.log('      shared corpus not present (../shared/vectors): device vector tests skipped');
+        this.skip();
       });
       return;
     }

@@ -9,8 +9,9 @@ const shared = sharedDir();
 
 describe('sim flash-encryption engine: published vectors (../shared/vectors)', () => {
   if (!shared) {
-    it('shared corpus not present: skipped', () => {
+    it('shared corpus not present: skipped', function () {
       console.log('      shared corpus not present (../shared/vectors): vector tests skipped');
+      this.skip();
     });
     return;
   }
