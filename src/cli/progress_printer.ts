@@ -25,10 +25,9 @@ export interface ProgressPrinterOptions {
   offsets?: number[];
 }
 
-/** The core's skip reason, shortened to esptool's wording when it is the usual one. */
-export function skipReason(reason: string): string {
-  const m = /already holds it \(MD5 ([0-9a-f]{32})\)/.exec(reason);
-  return m ? `already on flash, MD5 ${m[1]}` : reason;
+/** Why a segment was skipped, from the event's fields (esptool's wording when the flash already holds it). */
+export function skipReason(e: { reason: string; md5?: string; how?: string }): string {
+  return e.md5 ? `already on flash, MD5 ${e.md5}${e.how ? `; ${e.how}` : ''}` : e.reason;
 }
 
 export function hex8(n: number): string {
@@ -174,7 +173,7 @@ export class ProgressPrinter {
       case 'skipped': {
         const offset = this.starts.get(e.index)?.offset ?? this.options.offsets?.[e.index];
         const at = offset !== undefined ? ` at ${hex8(offset)}` : '';
-        this.line(`Skipped ${e.name}${at} (${skipReason(e.reason)})`);
+        this.line(`Skipped ${e.name}${at} (${skipReason(e)})`);
         break;
       }
       case 'warning':

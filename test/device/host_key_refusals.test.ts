@@ -242,7 +242,7 @@ describe('cli host-key flashing (--encrypt-key-dir, --flash-crypt-conf, release 
         ),
       );
       assert.match(second.out, new RegExp(`^Wrote ${tail} bytes at ${at} in \\d+\\.\\d seconds \\(\\d+ kbit/s\\); 1 of ${sectors} sectors changed$`, 'm'));
-      assert.match(second.out, /^Skipped bootloader at 0x00000000 \(already on flash, MD5 [0-9a-f]{32}\)$/m);
+      assert.match(second.out, /^Skipped bootloader at 0x00000000 \(already on flash, MD5 [0-9a-f]{32}; device cache confirmed by one MD5 of the flash\)$/m);
       await assertDecrypts(rig, build);
 
       const v = await cli('verify', ...args);

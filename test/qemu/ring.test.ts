@@ -118,8 +118,17 @@ if (unavailable) {
       assert.equal(r.code, 0, show(r));
       assert.match(r.out, /app: .*only the changed sectors: 1 of 164 sectors changed/);
       assert.match(r.out, /Skipped bootloader/i);
+      // The previous case left a device-cache record for this chip (same MAC and flash ID); the damage refutes it.
+      assert.match(r.out, /no longer holds what ESP Flasher last wrote there/);
       assert.deepEqual(ws.flashBytes(), plainEsp32Flash);
       await boots('esp32', ws, 40);
+      // Again, unchanged: the device cache is confirmed by the real ROM's stub (one MD5 per segment) and nothing is written.
+      const again = await flash('esp32', ws, ['--stub-dir', STUBS_1, '-b', '921600', C12]);
+      assert.equal(again.code, 0, show(again));
+      assert.doesNotMatch(again.out, /no longer holds/);
+      assert.match(again.out, /Skipped app at 0x00010000 \(already on flash, MD5 [0-9a-f]{32}; device cache confirmed by one MD5 of the flash\)/);
+      assert.doesNotMatch(again.out, /^Wrote /m);
+      assert.deepEqual(ws.flashBytes(), plainEsp32Flash);
     });
 
     it('ESP32 development-mode encryption, --encrypt with default write options: boots and runs the app', async () => {

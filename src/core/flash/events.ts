@@ -42,7 +42,14 @@ export type FlashEvent =
       /** 'ciphertext': host-encrypted data, checked as ciphertext only (the chip's key cannot be read, so not that it decrypts). */
       checked?: 'data' | 'ciphertext';
     }
-  | { kind: 'skipped'; index: number; name: string; reason: string }
+  | {
+      kind: 'skipped';
+      index: number;
+      name: string;
+      reason: string;
+      /** The flash already holds the segment: its MD5, and how that was known (e.g. the device cache). */ md5?: string;
+      how?: string;
+    }
   | {
       kind: 'segment-done';
       index: number;

@@ -205,7 +205,14 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         r.status = 'skipped';
         r.verified = true;
         cache!.verified.push(regionOf(p.offset, p.expected!));
-        emit({ kind: 'skipped', index: p.index, name: p.name, reason: `flash at ${hex(p.offset)} already holds it (MD5 ${p.expectedMd5}); ${fromCache.how}` });
+        emit({
+          kind: 'skipped',
+          index: p.index,
+          name: p.name,
+          reason: `flash at ${hex(p.offset)} already holds it (MD5 ${p.expectedMd5}); ${fromCache.how}`,
+          md5: p.expectedMd5,
+          how: fromCache.how,
+        });
         continue;
       }
       if (fromCache) {
@@ -241,7 +248,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
           r.status = 'skipped';
           r.verified = true;
           cache?.verified.push(regionOf(p.offset, p.expected));
-          emit({ kind: 'skipped', index: p.index, name: p.name, reason: `flash at ${hex(p.offset)} already holds it (MD5 ${p.expectedMd5})` });
+          emit({ kind: 'skipped', index: p.index, name: p.name, reason: `flash at ${hex(p.offset)} already holds it (MD5 ${p.expectedMd5})`, md5: p.expectedMd5 });
           continue;
         }
         // Not identical: write only the 4 KiB sectors that differ.

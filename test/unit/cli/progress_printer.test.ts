@@ -96,9 +96,15 @@ describe('cli progress printer', () => {
   it('names the offset of a skipped segment and shortens the usual reason', () => {
     const lines: string[] = [];
     const p = new ProgressPrinter((l) => lines.push(l), { tty: false, offsets: [0x0, 0x10000] });
-    p.listener({ kind: 'skipped', index: 1, name: 'app', reason: `flash at 0x10000 already holds it (MD5 ${'ab'.repeat(16)})` });
+    const md5 = 'ab'.repeat(16);
+    p.listener({ kind: 'skipped', index: 1, name: 'app', reason: `flash at 0x10000 already holds it (MD5 ${md5})`, md5 });
     p.listener({ kind: 'skipped', index: 0, name: 'bootloader', reason: 'some other reason' });
-    assert.deepEqual(lines, [`Skipped app at 0x00010000 (already on flash, MD5 ${'ab'.repeat(16)})`, 'Skipped bootloader at 0x00000000 (some other reason)']);
+    p.listener({ kind: 'skipped', index: 1, name: 'app', reason: 'ignored: the fields say it', md5, how: 'device cache confirmed by one MD5 of the flash' });
+    assert.deepEqual(lines, [
+      `Skipped app at 0x00010000 (already on flash, MD5 ${md5})`,
+      'Skipped bootloader at 0x00000000 (some other reason)',
+      `Skipped app at 0x00010000 (already on flash, MD5 ${md5}; device cache confirmed by one MD5 of the flash)`,
+    ]);
   });
 
   it('renders connection, chip, stub, baud and warning events', () => {
