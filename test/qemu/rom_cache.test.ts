@@ -1,0 +1,287 @@
+/**
+ * The real-ROM ring, device cache through the ROM loader (no stub): Espressif's QEMU runs the
+ * ESP32 (ECO3) and ESP32-C3 mask ROMs; the core's flash job talks to them through the real
+ * serialport binding (a socat pseudo-terminal), with a device cache of its own (a temporary
+ * folder) and a tap on the wire that decodes every request frame the host sends.
+ *
+ * Per chip: a fresh flash through the ROM loader; the same build again, confirmed by the ROM's
+ * own SPI_FLASH_MD5 — exactly one per segment, over the cached region, and not one write
+ * command; then the app with one sector changed (a padding byte of its last sector and the
+ * appended SHA-256 after it: still a valid image): exactly that sector is written (one BEGIN at
+ * its offset), verified with one more MD5, the flash holds the new bytes and nothing else moved,
+ * and the chip boots it (its bootloader checks the new SHA-256).
+ */
+import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { FlashResult, WriteSegment } from '../../src/core/flash/api';
+import { fileDeviceCache, type DeviceCacheStore } from '../../src/core/flash/device_cache';
+import type { FlashEvent } from '../../src/core/flash/events';
+import { flashSegmentsOver } from '../../src/core/flash/flash_job';
+import { segmentsFromPlan } from '../../src/core/flash/segments_from_plan';
+import { checksumPosition, parseImage } from '../../src/core/formats/image_parse';
+import type { FlashSettings } from '../../src/core/plan/flash_plan';
+import { readProject } from '../../src/core/project/read_project';
+import { FLASH_SECTOR, Op, opName } from '../../src/core/protocol/opcodes';
+import { SlipDecoder } from '../../src/core/protocol/slip';
+import { openDevicePath } from '../../src/core/transport/open_port';
+import type { Transport } from '../../src/core/transport/transport';
+import { CORPUS, QemuDownload, Workspace, bootCheck, ringUnavailable, stopAll, takeQemuLock, type QemuChip } from './qemu_ring';
+
+const unavailable = ringUnavailable();
+const LOCK_WAIT_S = 900;
+const CONFIRMED = 'device cache confirmed by one MD5 of the flash';
+const WRITE_OPS: ReadonlySet<number> = new Set([
+  Op.FLASH_BEGIN,
+  Op.FLASH_DATA,
+  Op.FLASH_END,
+  Op.FLASH_DEFL_BEGIN,
+  Op.FLASH_DEFL_DATA,
+  Op.FLASH_DEFL_END,
+  Op.ERASE_FLASH,
+  Op.ERASE_REGION,
+  Op.FLASH_ENCRYPT_DATA,
+]);
+
+/** One request the host sent: opcode and its first words. */
+interface Request {
+  op: number;
+  words: number[];
+}
+
+/** The serial transport, with every request frame the host writes decoded (SLIP, then §1.2 header). */
+class TappedTransport implements Transport {
+  readonly requests: Request[] = [];
+  private readonly slip = new SlipDecoder();
+
+  constructor(private readonly inner: Transport) {}
+
+  get name(): string {
+    return this.inner.name;
+  }
+  get baudRate(): number {
+    return this.inner.baudRate;
+  }
+  get usb(): { vendorId: number; productId: number } | undefined {
+    return this.inner.usb;
+  }
+  async write(data: Uint8Array): Promise<void> {
+    this.slip.push(data);
+    for (let item = this.slip.take(); item; item = this.slip.take()) {
+      if (item.kind !== 'frame' || item.data.length < 8 || item.data[0] !== 0x00) continue;
+      const body = Buffer.from(item.data.subarray(8));
+      const words: number[] = [];
+      for (let at = 0; at + 4 <= Math.min(body.length, 20); at += 4) words.push(body.readUInt32LE(at));
+      this.requests.push({ op: item.data[1], words });
+    }
+    await this.inner.write(data);
+  }
+  read(timeoutMs: number): Promise<Uint8Array> {
+    return this.inner.read(timeoutMs);
+  }
+  flushInput(): Promise<void> {
+    return this.inner.flushInput();
+  }
+  setSignals(s: { dtr?: boolean; rts?: boolean }): Promise<void> {
+    return this.inner.setSignals(s);
+  }
+  setBaudRate(baud: number): Promise<void> {
+    return this.inner.setBaudRate(baud);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+interface RomRun {
+  result: FlashResult;
+  events: FlashEvent[];
+  requests: Request[];
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
+
+/** What a run did, for failure messages. */
+function show(r: RomRun): string {
+  const events = r.events
+    .filter((e) => e.kind !== 'progress')
+    .map((e) => JSON.stringify(e))
+    .join('\n');
+  const ops = new Map<string, number>();
+  for (const q of r.requests) ops.set(opName(q.op), (ops.get(opName(q.op)) ?? 0) + 1);
+  return `${r.result.error ?? 'ok'}\n--- events\n${events}\n--- requests\n${[...ops].map(([k, n]) => `${k} ×${n}`).join(', ')}`;
+}
+
+/**
+ * The same app image with one byte of its footer padding changed (between the last segment and
+ * the checksum byte; the checksum does not cover it, the appended SHA-256 does) and the SHA-256
+ * recomputed: a valid image that differs only in its last 4 KiB sector.
+ */
+function withChangedLastSector(app: Uint8Array): { bytes: Uint8Array; at: number } {
+  const info = parseImage(app).info;
+  assert.ok(info?.hashAppended, 'the corpus app has an appended SHA-256');
+  const last = info.segments[info.segments.length - 1];
+  const end = last.dataOffset + last.length;
+  const cs = checksumPosition(end);
+  assert.ok(cs > end, `the corpus app has footer padding before its checksum (segments end at ${hex(end)})`);
+  const bytes = Uint8Array.from(app);
+  bytes[end] ^= 0xa5;
+  bytes.set(
+    createHash('sha256')
+      .update(bytes.subarray(0, cs + 1))
+      .digest(),
+    cs + 1,
+  );
+  const check = parseImage(bytes).info!;
+  assert.ok(check.checksum.ok && check.sha256?.ok, 'the changed app is still a valid image');
+  assert.equal(Math.floor(end / FLASH_SECTOR), Math.floor((cs + 32) / FLASH_SECTOR), 'padding and digest share the last sector');
+  return { bytes, at: end };
+}
+
+interface Case {
+  chip: QemuChip;
+  build: string;
+  efuse: string;
+  appName: string;
+}
+
+const CASES: Case[] = [
+  { chip: 'esp32', build: path.join(CORPUS, '12-esp32-idf4.1-stub-TRUE'), efuse: 'efuse-esp32-eco3-mac.bin', appName: 'app' },
+  { chip: 'esp32c3', build: path.join(CORPUS, '11-esp32c3-storage'), efuse: 'efuse-esp32c3-v04-mac.bin', appName: 'app' },
+];
+
+if (unavailable) {
+  describe('real-ROM ring (QEMU): device cache through the ROM loader', () => {
+    it(`skipped: ${unavailable}`, function () {
+      console.log(`      real-ROM ring skipped: ${unavailable}`);
+      this.skip();
+    });
+  });
+} else {
+  describe('real-ROM ring (QEMU): device cache through the ROM loader', function () {
+    this.timeout(900_000);
+    let release: (() => Promise<void>) | undefined;
+    const cleanup: (() => void)[] = [];
+    let t0 = 0;
+
+    beforeEach(async function () {
+      this.timeout((LOCK_WAIT_S + 10) * 1000);
+      release = await takeQemuLock(LOCK_WAIT_S);
+      t0 = Date.now();
+    });
+
+    afterEach(async () => {
+      await stopAll();
+      await release?.();
+      release = undefined;
+      console.log(`      (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    });
+
+    after(() => {
+      for (const c of cleanup) c();
+    });
+
+    /** Start the chip in download mode, run one flash job through its ROM loader (115200, no stub), stop the chip. */
+    async function romFlash(chip: QemuChip, ws: Workspace, segments: WriteSegment[], settings: FlashSettings, cache: DeviceCacheStore): Promise<RomRun> {
+      const dev = await QemuDownload.start(chip, ws);
+      try {
+        const tap = new TappedTransport(await openDevicePath(dev.tty, 115200));
+        const events: FlashEvent[] = [];
+        const result = await flashSegmentsOver({ transport: tap, close: () => tap.close() }, segments, {
+          port: dev.tty,
+          baud: 115200,
+          before: 'no-reset',
+          after: 'no-reset',
+          stub: false,
+          settings,
+          deviceCache: cache,
+          onEvent: (e) => events.push(e),
+        });
+        return { result, events, requests: tap.requests };
+      } finally {
+        await dev.stop();
+      }
+    }
+
+    for (const c of CASES) {
+      it(`${c.chip}: a re-flash through the ROM loader is confirmed by the ROM's SPI_FLASH_MD5 (one per segment, nothing written); one changed app sector is all that is written, and it boots`, async () => {
+        const ws = new Workspace(c.efuse);
+        const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-rom-cache-'));
+        cleanup.push(
+          () => ws.remove(),
+          () => fs.rmSync(cacheDir, { recursive: true, force: true }),
+        );
+        const cache = fileDeviceCache(cacheDir);
+        const { plan } = await readProject(c.build);
+        assert.ok(plan.segments.length >= 3, `${c.build}: ${plan.segments.length} segments`);
+        const segments = segmentsFromPlan(plan, 'plain', 'device');
+        const settings = plan.settings;
+
+        // 1. A fresh flash through the ROM loader: every segment written and verified, the cache recorded.
+        const first = await romFlash(c.chip, ws, segments, settings, cache);
+        assert.ok(first.result.ok, show(first));
+        assert.ok(
+          first.events.some((e) => e.kind === 'stub' && !e.running),
+          show(first),
+        );
+        assert.ok(!first.requests.some((q) => q.op === Op.MEM_BEGIN || q.op === Op.MEM_DATA), `no stub was uploaded\n${show(first)}`);
+        for (const s of first.result.segments) assert.ok(s.status === 'written' && s.verified, `${s.name}: ${s.status}\n${show(first)}`);
+        const records = fs.readdirSync(cacheDir).filter((f) => f.endsWith('.json'));
+        assert.equal(records.length, 1, `one device record in ${cacheDir}: ${records.join(', ')}`);
+        const flashed = ws.flashBytes();
+
+        // 2. Unchanged, through the ROM loader again: one SPI_FLASH_MD5 per segment over exactly
+        // the cached region, every segment skipped as confirmed by the cache, no write command.
+        const again = await romFlash(c.chip, ws, segments, settings, cache);
+        assert.ok(again.result.ok, show(again));
+        for (const s of again.result.segments) assert.equal(s.status, 'skipped', `${s.name}\n${show(again)}`);
+        const skipped = again.events.filter((e) => e.kind === 'skipped');
+        assert.equal(skipped.length, segments.length, show(again));
+        for (const e of skipped) assert.equal(e.kind === 'skipped' && e.how, CONFIRMED, show(again));
+        assert.ok(!again.events.some((e) => e.kind === 'cache'), `the cache was used as it was\n${show(again)}`);
+        const md5s = again.requests.filter((q) => q.op === Op.SPI_FLASH_MD5).map((q) => `${hex(q.words[0])}+${hex(q.words[1])}`);
+        const regions = segments.map((s) => `${hex(s.offset)}+${hex(s.bytes.length)}`);
+        assert.deepEqual([...md5s].sort(), [...regions].sort(), show(again));
+        const writes = again.requests.filter((q) => WRITE_OPS.has(q.op)).map((q) => opName(q.op));
+        assert.deepEqual(writes, [], show(again));
+        assert.ok(ws.flashBytes().equals(flashed), 'the flash is unchanged');
+
+        // 3. One sector of the app changed: only that sector is written (one BEGIN at its offset,
+        // of its length), verified by one more MD5 of that range; nothing else on flash moves.
+        const appIndex = segments.findIndex((s) => s.name === c.appName);
+        assert.ok(appIndex >= 0, `segments: ${segments.map((s) => s.name).join(', ')}`);
+        const app = segments[appIndex];
+        const changed = withChangedLastSector(app.bytes);
+        const next = segments.map((s, i) => (i === appIndex ? { ...s, bytes: changed.bytes } : s));
+        const sector = Math.floor((app.offset + changed.at) / FLASH_SECTOR) * FLASH_SECTOR;
+        const sectorEnd = Math.min(sector + FLASH_SECTOR, app.offset + app.bytes.length);
+        const third = await romFlash(c.chip, ws, next, settings, cache);
+        assert.ok(third.result.ok, show(third));
+        const appResult = third.result.segments[appIndex];
+        assert.equal(appResult.status, 'written', show(third));
+        assert.ok(appResult.verified, show(third));
+        assert.equal(appResult.changedSectors, 1, show(third));
+        assert.equal(appResult.totalSectors, Math.ceil(app.bytes.length / FLASH_SECTOR), show(third));
+        for (const s of third.result.segments) if (s !== appResult) assert.equal(s.status, 'skipped', `${s.name}\n${show(third)}`);
+        const begins = third.requests.filter((q) => q.op === Op.FLASH_BEGIN || q.op === Op.FLASH_DEFL_BEGIN);
+        assert.equal(begins.length, 1, show(third));
+        assert.equal(begins[0].words[3], sector, `BEGIN offset\n${show(third)}`);
+        // FLASH_BEGIN: bytes to erase; the ROM's FLASH_DEFL_BEGIN: the uncompressed size in whole 1 KiB blocks.
+        assert.ok(begins[0].words[0] >= sectorEnd - sector && begins[0].words[0] <= FLASH_SECTOR, `BEGIN size ${hex(begins[0].words[0])}\n${show(third)}`);
+        const md5sThird = third.requests.filter((q) => q.op === Op.SPI_FLASH_MD5).map((q) => `${hex(q.words[0])}+${hex(q.words[1])}`);
+        assert.deepEqual([...md5sThird].sort(), [...regions, `${hex(sector)}+${hex(sectorEnd - sector)}`].sort(), show(third));
+        const want = Buffer.from(flashed);
+        want.set(changed.bytes.subarray(sector - app.offset, sectorEnd - app.offset), sector);
+        const now = ws.flashBytes();
+        assert.equal(md5(now.subarray(sector, sectorEnd)), md5(changed.bytes.subarray(sector - app.offset, sectorEnd - app.offset)), 'the sector holds the new bytes');
+        assert.ok(now.equals(want), 'nothing but that sector changed on flash');
+
+        const boot = await bootCheck(c.chip, ws, 40);
+        assert.ok(boot.ok, `boot check: ${boot.verdict}\n${boot.log}`);
+      });
+    }
+  });
+}
