@@ -26,8 +26,7 @@ import {
   type DeviceIdentityKey,
   type DeviceRecord,
 } from './device_cache';
-import { deflateAhead, dropAhead, finishWireLayout, padToSectorEnd, prepareSegment, segmentPart, type PreparedSegment } from './prepare_segments';
-import { FLASH_SECTOR } from '../protocol/opcodes';
+import { deflateAhead, dropAhead, finishWireLayout, prepareSegment, segmentPart, type PreparedSegment } from './prepare_segments';
 import { safetyRefusals, type Refusal } from '../rules/device_rules';
 import { layoutFromDevice, layoutWithoutDevice } from '../rules/device_layout';
 import type { FlashLayout } from '../rules/encrypted_regions';
@@ -147,10 +146,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       segments.forEach((x, i) => {
         if (x.encrypt !== 'off') return;
         let padded = x.bytes;
-        if (opts.stub === false && x.offset % FLASH_SECTOR === 0) {
-          // The ROM loader's compressed writes end on a sector boundary (padToSectorEnd).
-          padded = padToSectorEnd(x.bytes, x.offset);
-        } else if (padded.length % 4) {
+        if (padded.length % 4) {
           padded = new Uint8Array(x.bytes.length + 4 - (x.bytes.length % 4)).fill(0xff);
           padded.set(x.bytes);
         }

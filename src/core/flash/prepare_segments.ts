@@ -147,7 +147,6 @@ export function wireLayout(
     data = new Uint8Array(image.length + (offset - writeOffset)).fill(0xff);
     data.set(image, offset - writeOffset);
   }
-  if (wanted.compressed && wanted.sectorAlignedStart) data = padToSectorEnd(data, writeOffset);
   if (wanted.compressed) {
     // Deferred: finishWireLayout() compresses right before the write (never for a skipped segment).
     if (defer) return result(wanted, { writeOffset, data, compressionPending: true });
@@ -156,22 +155,6 @@ export function wireLayout(
     return result(chooseWireMethod(encrypt, l, false), { writeOffset, data });
   }
   return result(wanted, { writeOffset, data });
-}
-
-/**
- * `data` written at `writeOffset`, with 0xFF up to the end of its last 4 KiB sector. A ROM
- * compressed write is sent this way: the ESP32 ROM writes the whole last sector it inflates
- * into, and what lies past the inflated bytes is whatever its buffer held (seen on Espressif's
- * QEMU with the real ROM: a 0x2AC0-byte write left 0x540 bytes of garbage after it, where an
- * uncompressed write leaves 0xFF). The ROM erased that sector anyway, so the 0xFF writes nothing.
- */
-export function padToSectorEnd(data: Uint8Array, writeOffset: number): Uint8Array {
-  const end = writeOffset + data.length;
-  const tail = (FLASH_SECTOR - (end % FLASH_SECTOR)) % FLASH_SECTOR;
-  if (tail === 0) return data;
-  const out = new Uint8Array(data.length + tail).fill(0xff);
-  out.set(data);
-  return out;
 }
 
 /** Compressions started early (deflateAhead), by the exact bytes object a job asked for. */

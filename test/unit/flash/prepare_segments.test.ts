@@ -38,31 +38,11 @@ describe('preparing segments for the wire', () => {
 
   it('ROM: aligns an unaligned start down to 4 KiB with 0xFF in front, verifying only the segment', () => {
     const bytes = new Uint8Array(16).fill(0x22);
-    const p = prepareSegment({ name: 'x', offset: 0x8100, bytes, encrypt: 'off' }, 0, ctx({ stub: false, compress: false }));
-    assert.equal(p.method, 'plain');
+    const p = prepareSegment({ name: 'x', offset: 0x8100, bytes, encrypt: 'off' }, 0, ctx({ stub: false }));
     assert.equal(p.writeOffset, 0x8000);
     assert.equal(p.data.length, 0x100 + 16);
     assert.ok(p.data.subarray(0, 0x100).every((b) => b === 0xff));
     assert.equal(p.expectedMd5, md5(bytes));
-  });
-
-  it('ROM, compressed: the data also runs to the end of its last sector in 0xFF (the ESP32 ROM writes that sector whole), verifying only the segment', () => {
-    for (const chip of [esp32, c3]) {
-      const bytes = new Uint8Array(0x2ac0).fill(0x22);
-      const p = prepareSegment({ name: 'x', offset: 0x8100, bytes, encrypt: 'off' }, 0, ctx({ stub: false, loader: { chip, stub: undefined, secureDownloadMode: false } }));
-      assert.equal(p.method, 'compressed');
-      assert.equal(p.writeOffset, 0x8000);
-      assert.equal(p.data.length, 0x3000);
-      assert.ok(p.data.subarray(0, 0x100).every((b) => b === 0xff));
-      assert.ok(p.data.subarray(0x100, 0x100 + 0x2ac0).every((b) => b === 0x22));
-      assert.ok(p.data.subarray(0x100 + 0x2ac0).every((b) => b === 0xff));
-      assert.deepEqual(Buffer.from(pako.inflate(p.compressed!)), Buffer.from(p.data));
-      assert.equal(p.expectedMd5, md5(bytes));
-    }
-    // A stub's compressed write ends with the data (padded to 4).
-    const s = prepareSegment({ name: 'x', offset: 0x10000, bytes: new Uint8Array(0x2ac1).fill(0x22), encrypt: 'off' }, 0, ctx());
-    assert.equal(s.method, 'compressed');
-    assert.equal(s.data.length, 0x2ac4);
   });
 
   it('device encryption: pads to 32 on ESP32; the legacy stub v1.11.1 gets FLASH_DEFL_BEGIN with the encrypt flag (compressed + encrypted, proven on the real ROM)', () => {

@@ -213,13 +213,13 @@ describe('segment writer', () => {
     );
   });
 
-  it('ROM: FLASH_DEFL_BEGIN announces the size to the end of the last sector (0xFF after the data) and re-sends a block rejected with a checksum error', async () => {
+  it('ROM: FLASH_DEFL_BEGIN announces the size rounded up to 0x400 and re-sends a block rejected with a checksum error', async () => {
     let n = 0;
     const t = new FakeTransport((req) => [resp(req.op, { status: req.op === Op.FLASH_DEFL_DATA && n++ === 0 ? [1, 7, 0, 0] : [0, 0, 0, 0] })]);
     const p = prep(data(3000), false);
     assert.equal(p.method, 'compressed');
     await writeSegment(session(t, false), p);
-    assert.equal(Buffer.from(t.requests[0].data).readUInt32LE(0), 0x1000);
+    assert.equal(Buffer.from(t.requests[0].data).readUInt32LE(0), 0xc00);
     const dataReqs = t.requests.filter((r) => r.op === Op.FLASH_DEFL_DATA);
     assert.equal(seqOf(dataReqs[0]), 0);
     assert.equal(seqOf(dataReqs[1]), 0);
