@@ -149,6 +149,17 @@ export interface ChipFacts {
    * switching to 921600, so the stub is uploaded at 115200 there.
    */
   romBaudChangeUnproven?: boolean;
+  /**
+   * The ROM loader's compressed write (FLASH_DEFL_*) writes past the end of its data, in windows
+   * of this many bytes counted from the write's start: on Espressif's QEMU with the real ESP32
+   * (ECO3) ROM, the flash after the data up to the next 32 KiB window boundary — a whole window
+   * more when the data ends on one — got bytes of the ROM's output buffer, written without
+   * erasing (ANDed into what was there). So a compressed ROM write on such a chip covers whole
+   * windows only and leaves at least one window at its end to an uncompressed write, which erases
+   * and writes exactly the range the overrun touched (prepare_segments.ts, romDeflateWindows).
+   * The ESP32-C3 ROM does not do this (same probe); undefined: no overrun known.
+   */
+  romDeflateOverrun?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -214,6 +225,7 @@ const CHIPS: Record<ChipName, ChipFacts> = {
     name: 'esp32',
     displayName: 'ESP32',
     romBaudChangeUnproven: true,
+    romDeflateOverrun: 0x8000,
     imageChipId: 0,
     magicValues: [0x00f01d83],
     securityInfo: 'none',

@@ -26,7 +26,7 @@ import {
   type DeviceIdentityKey,
   type DeviceRecord,
 } from './device_cache';
-import { deflateAhead, dropAhead, finishWireLayout, prepareSegment, segmentPart, type PreparedSegment } from './prepare_segments';
+import { deflateAhead, dropAhead, finishWireLayout, prepareSegment, romDeflateWindows, segmentPart, type PreparedSegment } from './prepare_segments';
 import { safetyRefusals, type Refusal } from '../rules/device_rules';
 import { layoutFromDevice, layoutWithoutDevice } from '../rules/device_layout';
 import type { FlashLayout } from '../rules/encrypted_regions';
@@ -257,13 +257,19 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         r.changedSectors = changed.changed;
         r.totalSectors = changed.total;
       }
-      if (parts.length === 1 && parts[0] === p) parts = [await finishWireLayout(p, s.caps)];
+      // The ESP32 ROM's compressed write overruns its end (romDeflateWindows): its tail goes uncompressed.
+      const windows = parts.map((x) => romDeflateWindows(x, s.caps));
+      const romTail = windows.some(Boolean)
+        ? `${hex(overrunTail(windows))} bytes at the end sent uncompressed (the ${s.chip.displayName} ROM's compressed write overruns its end)`
+        : undefined;
+      if (romTail) parts = parts.flatMap((x, i) => windows[i] ?? [x]);
+      else if (parts.length === 1 && parts[0] === p) parts = [await finishWireLayout(p, s.caps)];
       const writeBytes = parts.reduce((n, x) => n + x.image.length, 0);
       const total = parts.reduce((n, x) => n + x.data.length, 0);
       const incremental =
         changed && changed.changed < changed.total ? `only the changed sectors: ${changedText(changed)}${rangesText(changed)}${cacheNote ? ` (${cacheNote})` : ''}` : undefined;
       const uncompressed = s.session.compressedWritesOff && isCompressed(p.method) ? `sent uncompressed: ${s.session.compressedWritesOff}` : undefined;
-      const method = [p.methodText, uncompressed, p.patchNote, incremental].filter(Boolean).join('; ');
+      const method = [p.methodText, uncompressed, romTail, p.patchNote, incremental].filter(Boolean).join('; ');
       emit({ kind: 'segment-start', index: p.index, name: p.name, offset: parts[0].offset, size: writeBytes, method });
       const start = Date.now();
       let sentBytes = 0;
@@ -521,6 +527,11 @@ async function saveJobCache(c: JobCache | undefined, emit: (e: FlashEvent) => vo
   } catch (e) {
     emit({ kind: 'warning', message: `The device cache ${c.store.where(c.key)} could not be written: ${(e as Error).message}` });
   }
+}
+
+/** Bytes the ROM overrun rule (romDeflateWindows) sends uncompressed, over all parts it split. */
+function overrunTail(windows: (PreparedSegment[] | undefined)[]): number {
+  return windows.reduce((n, w) => n + (w ? w.filter((x) => !x.wire.compressed).reduce((k, x) => k + x.image.length, 0) : 0), 0);
 }
 
 /** ", in 0x4f000–0x50000" for the first few changed ranges of a segment. */

@@ -197,11 +197,28 @@ export async function finishWireLayout(p: PreparedSegment, l: LoaderCaps): Promi
  * changed sectors): same encryption and name, its own wire layout. Compressed only when the
  * whole segment was chosen to be compressed.
  */
-export function segmentPart(p: PreparedSegment, start: number, end: number, l: LoaderCaps): PreparedSegment {
+export function segmentPart(p: PreparedSegment, start: number, end: number, l: LoaderCaps, compress = p.wire.compressed): PreparedSegment {
   if (start < p.offset || end > p.offset + p.image.length || start >= end) {
     throw new InternalError(`Internal error: part 0x${start.toString(16)}–0x${end.toString(16)} is outside segment "${p.name}".`);
   }
   const image = p.image.subarray(start - p.offset, end - p.offset);
   const { compressed: _whole, expected: _e, expectedMd5: _m, compressionPending: _pending, ...rest } = p;
-  return { ...rest, offset: start, image, ...wireLayout(image, start, l, p.encrypt, p.wire.compressed) };
+  return { ...rest, offset: start, image, ...wireLayout(image, start, l, p.encrypt, compress) };
+}
+
+/**
+ * A compressed ROM write on a chip whose ROM writes past the end of a compressed write
+ * (ChipFacts.romDeflateOverrun, the ESP32): the whole windows from its start but the last go
+ * compressed, the rest (one window or more) uncompressed right after it — that write erases and
+ * rewrites every byte the overrun touched. Shorter than two windows: uncompressed. Undefined
+ * where nothing needs to change (a stub, an uncompressed write, another chip).
+ */
+export function romDeflateWindows(part: PreparedSegment, l: LoaderCaps): PreparedSegment[] | undefined {
+  const win = l.chip.romDeflateOverrun;
+  if (!win || l.stub || !part.wire.compressed) return undefined;
+  const end = part.offset + part.image.length;
+  const whole = Math.floor((end - part.writeOffset) / win) - 1;
+  if (whole < 1) return [segmentPart(part, part.offset, end, l, false)];
+  const split = part.writeOffset + whole * win;
+  return [segmentPart(part, part.offset, split, l, true), segmentPart(part, split, end, l, false)];
 }

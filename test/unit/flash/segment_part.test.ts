@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import pako from 'pako';
 import { chipFacts } from '../../../src/core/chips';
 import { encryptFlashData, keyForChip } from '../../../src/core/crypto/flash_crypto';
-import { prepareSegment, segmentPart, type PrepareContext } from '../../../src/core/flash/prepare_segments';
+import { prepareSegment, romDeflateWindows, segmentPart, type PrepareContext } from '../../../src/core/flash/prepare_segments';
 import type { LoaderCaps } from '../../../src/core/flash/write_method';
 import { ESP_FLASHER_STUB_1_2_2 } from '../../../src/core/protocol/stub_capabilities';
 
@@ -61,5 +61,47 @@ describe('one part of a segment as its own write (changed sectors)', () => {
   it('refuses a range outside the segment', () => {
     const p = prepareSegment({ name: 'app', offset: 0x10000, bytes: data(0x1000), encrypt: 'off' }, 0, ctx(stub));
     assert.throws(() => segmentPart(p, 0xf000, 0x10000, stub), /outside segment "app"/);
+  });
+
+  describe("the ESP32 ROM's compressed write overruns its end (romDeflateOverrun)", () => {
+    const esp32Rom: LoaderCaps = { chip: chipFacts('esp32'), secureDownloadMode: false };
+    const esp32Stub: LoaderCaps = { ...esp32Rom, stub: ESP_FLASHER_STUB_1_2_2 };
+
+    it('whole 32 KiB windows but the last go compressed, the rest (at least one window) uncompressed right after, covering every overrun byte', () => {
+      // Starts 0x100 into a sector: the ROM write starts at the sector, 0xFF in front.
+      const p = prepareSegment({ name: 'app', offset: 0x10100, bytes: data(0x2ac00), encrypt: 'off' }, 0, ctx(esp32Rom));
+      const parts = romDeflateWindows(p, esp32Rom)!;
+      assert.equal(parts.length, 2);
+      const [head, tail] = parts;
+      assert.equal(head.writeOffset, 0x10000);
+      assert.equal(head.method, 'compressed');
+      assert.equal(head.data.length, 4 * 0x8000);
+      assert.deepEqual(Buffer.from(pako.inflate(head.compressed!)), Buffer.from(head.data));
+      assert.equal(tail.method, 'plain');
+      assert.equal(tail.writeOffset, 0x10000 + 4 * 0x8000);
+      assert.equal(tail.compressed, undefined);
+      // The head's overrun [its end, its end + 32 KiB) lies inside what the tail erases and writes.
+      assert.ok(tail.data.length >= 0x8000 && tail.data.length < 0x10000);
+      assert.equal(tail.writeOffset + tail.data.length, 0x10100 + 0x2ac00);
+      assert.deepEqual(Buffer.concat([head.data.subarray(0x100), tail.data]), Buffer.from(p.image));
+    });
+
+    it('a write shorter than two windows goes uncompressed; stubs, other chips and uncompressed writes are left alone', () => {
+      const small = prepareSegment({ name: 'app', offset: 0x20000, bytes: data(0xfff0), encrypt: 'off' }, 0, ctx(esp32Rom));
+      const parts = romDeflateWindows(small, esp32Rom)!;
+      assert.deepEqual(
+        parts.map((x) => [x.writeOffset, x.data.length, x.method]),
+        [[0x20000, 0xfff0, 'plain']],
+      );
+      const sector = romDeflateWindows(segmentPart(small, 0x23000, 0x24000, esp32Rom), esp32Rom)!;
+      assert.deepEqual(
+        sector.map((x) => [x.writeOffset, x.data.length, x.method]),
+        [[0x23000, 0x1000, 'plain']],
+      );
+      assert.equal(romDeflateWindows(prepareSegment({ name: 'app', offset: 0x20000, bytes: data(0x30000), encrypt: 'off' }, 0, ctx(esp32Stub)), esp32Stub), undefined);
+      assert.equal(romDeflateWindows(prepareSegment({ name: 'app', offset: 0x20000, bytes: data(0x30000), encrypt: 'off' }, 0, ctx(rom)), rom), undefined);
+      const plain = prepareSegment({ name: 'app', offset: 0x20000, bytes: data(0x30000), encrypt: 'off' }, 0, ctx(esp32Rom, { compress: false }));
+      assert.equal(romDeflateWindows(plain, esp32Rom), undefined);
+    });
   });
 });
