@@ -9,17 +9,11 @@ import { SerialPort } from 'serialport';
 import { useDirectIo } from '../../src/core/transport/direct_io';
 import { SerialTransport } from '../../src/core/transport/serial_transport';
 import { openPtyPair, type PtyPair } from '../../src/sim/pty_link';
-import { socatInstalled } from '../unit/sim/serialport_test_transport';
+import { socatMissing } from './flash_helpers';
 
 describe('direct serial reads and writes (pseudo-terminal, real serialport binding)', function () {
   this.timeout(30_000);
-  if (!socatInstalled()) {
-    it('socat not installed: skipped', function () {
-      console.log('      socat not installed: direct I/O tests skipped');
-      this.skip();
-    });
-    return;
-  }
+  if (socatMissing('direct I/O tests')) return;
   let pair: PtyPair | undefined;
   let far: SerialPort | undefined;
   let near: SerialTransport | undefined;
