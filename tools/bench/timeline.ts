@@ -1,5 +1,5 @@
 /**
- * `npx tsx tools/bench/timeline.ts [esptool|ours] [fresh|identical|sector]`: one run of a tool on a
+ * `npm run bench:timeline -- [esptool|ours] [fresh|identical|sector] [--rom]`: one run of a tool on a
  * virtual ESP32-C6 (timing model on, as in the bench), printing the chip's trace as a timeline:
  * each request's opcode, when the chip took it and answered, relative to the tool's start.
  * For finding where the time of a whole command goes; not part of `npm run bench`.
