@@ -3,7 +3,8 @@
  *
  * ROM style: the whole range is erased at BEGIN, every block is written as sent (including
  * the 0xFF padding of the last one). Stub style: sectors are erased as data arrives (64 KiB
- * blocks where aligned), the data is trimmed to the size announced at BEGIN. Compressed
+ * blocks where aligned), the data is trimmed to the size announced at BEGIN; how and when the
+ * erases run depends on the stub (StubEraseStyle). Compressed
  * sessions inflate each block as it arrives (pako streaming, sync flush) and write what comes
  * out. Encrypted blocks are stored as ciphertext at their flash address.
  */
@@ -14,6 +15,24 @@ import { FlashCipher } from './sim_crypto';
 
 /** Why a write failed: SPI write/encryption refused, bad deflate stream, more data than announced. */
 export type WriteFault = 'spi' | 'inflate' | 'too-much';
+
+/**
+ * How a stub erases while it writes, each read from the stub's published source:
+ *  - 'on-demand' (esptool-legacy-flasher-stub, flasher_stub/stub_write_flash.c `handle_flash_data`):
+ *    before each write it issues the erases the write needs (a 64 KiB block erase where aligned,
+ *    else 4 KiB sectors) and waits for them; nothing is erased ahead of the data.
+ *  - 'ahead' (esp-flasher-stub v0.2.0 and later, src/command_handler.c: "Start async erase while
+ *    waiting for new data"): BEGIN starts the first erase without waiting; at the start of each
+ *    data block's work it starts the next erase step if the flash is idle
+ *    (`stub_lib_flash_start_next_erase` returns at once when it is busy), so erases run in the
+ *    flash chip while the CPU inflates or waits for the next block; a write waits only for the
+ *    erases it still needs.
+ *  - 'ahead-skip-blank' (esp-flasher-stub v1.1.0 and later, "skip erase on already-blank
+ *    sectors"): as 'ahead', but until the first sector that is not all 0xFF each erase step
+ *    first reads its 4 KiB sector and skips the erase when it is blank; from the first dirty
+ *    sector on every step erases without reading. A factory-blank chip is never erased.
+ */
+export type StubEraseStyle = 'on-demand' | 'ahead' | 'ahead-skip-blank';
 
 export interface WriteSessionParams {
   offset: number;
@@ -28,6 +47,8 @@ export interface WriteSessionParams {
   style: 'rom' | 'stub';
   /** Address/length granularity the encryption engine needs (chips.ts encryptedWriteAlign). */
   encryptAlign: number;
+  /** Stub style only: how erases are scheduled (default 'on-demand'). */
+  eraseStyle?: StubEraseStyle;
 }
 
 export interface EncryptionAccess {
@@ -47,6 +68,12 @@ export class FlashWriteSession {
   private writeAddr: number;
   private eraseNext: number;
   private readonly eraseEnd: number;
+  /** 'ahead' styles: when the erase running in the flash chip ends (ms on the chip's clock). */
+  private flashFreeAt = 0;
+  /** 'ahead-skip-blank': a sector that was not blank has been seen, erase without reading. */
+  private dirtySeen = false;
+  /** The chip-clock time the work being modelled has reached (ms); set by begin()/feed(). */
+  private clock = 0;
   private inflater?: pako.Inflate;
   private inflated: Uint8Array[] = [];
   private carry = new Uint8Array(0);
@@ -74,14 +101,48 @@ export class FlashWriteSession {
     return ms;
   }
 
+  /**
+   * Stub BEGIN at chip time `now` (ms). 'ahead' styles start the first erase step without waiting
+   * for it; returns the ms of CPU work before the reply (a blank-sector check reads 4 KiB).
+   */
+  begin(now: number): number {
+    if (this.params.style !== 'stub' || !this.ahead) return 0;
+    this.clock = now;
+    this.eraseStep();
+    return this.clock - now;
+  }
+
+  /** When the flash chip is idle again (an erase started ahead may still be running). */
+  flashIdleAt(): number {
+    return this.flashFreeAt;
+  }
+
   get complete(): boolean {
     return this.produced >= this.params.size;
   }
 
-  /** Feed one data block (already checksum-checked). Returns modelled ms of flash work. */
-  feed(block: Uint8Array, encryptBlock: boolean): number {
+  /**
+   * Feed one data block (already checksum-checked), its work starting at chip time `now` (ms).
+   * Returns the modelled ms of work the loader spends on it ('ahead' styles: erases started in
+   * the background are not counted; a write that needs one waits for it).
+   */
+  feed(block: Uint8Array, encryptBlock: boolean, now = 0): number {
     this.blocksReceived++;
     if (this.fault) return 0;
+    if (this.ahead) {
+      this.clock = now;
+      this.eraseStep(); // esp-flasher-stub: an opportunistic erase step as the block's work starts
+      this.feedBlock(block, encryptBlock);
+      return this.clock - now;
+    }
+    return this.feedBlock(block, encryptBlock);
+  }
+
+  private get ahead(): boolean {
+    return this.params.style === 'stub' && (this.params.eraseStyle === 'ahead' || this.params.eraseStyle === 'ahead-skip-blank');
+  }
+
+  private feedBlock(block: Uint8Array, encryptBlock: boolean): number {
     const encrypt = this.params.encrypted || encryptBlock;
     if (!this.inflater) return this.accept(block, encrypt);
     if ((this.inflater as unknown as { ended: boolean }).ended) {
@@ -90,7 +151,10 @@ export class FlashWriteSession {
     this.inflated = [];
     this.inflater.push(block, pako.constants.Z_SYNC_FLUSH);
     let ms = 0;
+    let first = true;
     for (const chunk of this.inflated) {
+      if (this.ahead && !first) this.eraseStep(); // the stub's inflate loop tries an erase step per round
+      first = false;
       ms += this.accept(chunk, encrypt);
       if (this.fault) return ms;
     }
@@ -162,6 +226,7 @@ export class FlashWriteSession {
   private program(addr: number, data: Uint8Array): number {
     if (data.length === 0) return 0;
     if (!this.ops.flash.contains(addr, data.length)) return this.outOfRange(data.length);
+    if (this.ahead) return this.programAhead(addr, data);
     let ms = 0;
     // Stub: erase ahead of the write, 64 KiB blocks where aligned, else 4 KiB sectors.
     const upTo = Math.min(addr + data.length, this.eraseEnd);
@@ -171,6 +236,45 @@ export class FlashWriteSession {
       this.eraseNext += step;
     }
     return ms + this.ops.program(addr, data);
+  }
+
+  /**
+   * 'ahead' styles: erase what the write still needs (waiting for the flash), wait for any erase
+   * still running, program. Advances the session clock; the ms returned are counted there.
+   */
+  private programAhead(addr: number, data: Uint8Array): number {
+    const upTo = Math.min(addr + data.length, this.eraseEnd);
+    while (this.eraseNext < upTo) {
+      if (this.clock < this.flashFreeAt) this.clock = this.flashFreeAt;
+      this.eraseStep();
+    }
+    if (this.clock < this.flashFreeAt) this.clock = this.flashFreeAt;
+    this.clock += this.ops.program(addr, data);
+    this.flashFreeAt = this.clock;
+    return 0;
+  }
+
+  /**
+   * One call of esp-flasher-stub's conditional erase at the session clock: while no dirty sector
+   * was seen ('ahead-skip-blank'), read the next sector and step over it when blank; otherwise
+   * start the next erase step (64 KiB block where aligned and room, else 4 KiB) if the flash is
+   * idle, without waiting for it to finish.
+   */
+  private eraseStep(): void {
+    if (this.eraseNext >= this.eraseEnd) return;
+    if (this.params.eraseStyle === 'ahead-skip-blank' && !this.dirtySeen) {
+      if (this.clock < this.flashFreeAt) this.clock = this.flashFreeAt;
+      this.clock += this.ops.read(SECTOR_SIZE);
+      if (isErased(this.ops.flash.read(this.eraseNext, SECTOR_SIZE))) {
+        this.eraseNext += SECTOR_SIZE;
+        return;
+      }
+      this.dirtySeen = true;
+    }
+    if (this.clock < this.flashFreeAt) return; // busy: try again later
+    const step = this.eraseNext % BLOCK_SIZE === 0 && this.eraseEnd - this.eraseNext >= BLOCK_SIZE ? BLOCK_SIZE : SECTOR_SIZE;
+    this.flashFreeAt = this.clock + this.ops.erase(this.eraseNext, this.eraseNext + step);
+    this.eraseNext += step;
   }
 
   private outOfRange(len: number): number {
@@ -184,4 +288,9 @@ export class FlashWriteSession {
     }
     return 0;
   }
+}
+
+function isErased(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b !== 0xff) return false;
+  return true;
 }

@@ -9,7 +9,7 @@ import { CHIP_MAGIC_REG, ChipFacts } from '../core/chips';
 import { knownStubImages, stubImageHash } from '../core/protocol/stub_capabilities';
 import { Efuses } from './efuses';
 import { FlashOps } from './flash_ops';
-import { FlashWriteSession, WriteFault } from './flash_write_session';
+import { FlashWriteSession, StubEraseStyle, WriteFault } from './flash_write_session';
 import { SECTOR_SIZE } from './flash_memory';
 import { buildResponse, LoaderRequest, OP, parseRequest, ROM_SYNC_VALUE, SYNC_BODY, u32, u32Words, xorChecksum } from './loader_packets';
 import { failStatus, LoaderKind, okStatus, ROM_ERR, STUB_ERR } from './loader_status';
@@ -30,15 +30,32 @@ import { SpiFlashRegisters } from './spi_flash_regs';
  */
 export type StubGeneration = 'legacy' | 'legacy-1.10' | 'current';
 
+/**
+ * How a known release erases while writing (see StubEraseStyle): the legacy stub on demand;
+ * esp-flasher-stub ahead of the data since v0.2.0, skipping blank sectors since v1.1.0 (v0.7.0 is
+ * esptool 4.12's set 2, v1.2.2 the build esptool-js 0.7 ships).
+ */
+function eraseStyleOf(releaseName: string): StubEraseStyle {
+  if (releaseName.startsWith('esptool-legacy-flasher-stub')) return 'on-demand';
+  const v = /v(\d+)\.(\d+)/.exec(releaseName);
+  const newer = v !== null && (Number(v[1]) > 1 || (Number(v[1]) === 1 && Number(v[2]) >= 1));
+  return newer ? 'ahead-skip-blank' : 'ahead';
+}
+
 /** The model of a stub image this chip recognises by its hash (the images esptool-js 0.7 and esptool 4.12 upload). */
-const KNOWN_STUB_MODELS = new Map<string, StubGeneration>(
-  knownStubImages().map((k) => [k.hash, k.release.name.startsWith('esptool-legacy-flasher-stub') ? 'legacy-1.10' : 'current']),
+const KNOWN_STUB_MODELS = new Map<string, { model: StubGeneration; erase: StubEraseStyle }>(
+  knownStubImages().map((k) => [k.hash, { model: k.release.name.startsWith('esptool-legacy-flasher-stub') ? 'legacy-1.10' : 'current', erase: eraseStyleOf(k.release.name) }]),
 );
 
+/** Erase style of an unrecognised stub: esp-flasher-stub's oldest behaviour for 'current', else on demand. */
+function unknownEraseStyle(model: StubGeneration): StubEraseStyle {
+  return model === 'current' ? 'ahead' : 'on-demand';
+}
+
 /** The model for an uploaded image: by identity, else the chip's setting for unrecognised code. */
-export function stubModelFor(image: Uint8Array, unknownModel: StubGeneration): { model: StubGeneration; known: boolean } {
+export function stubModelFor(image: Uint8Array, unknownModel: StubGeneration): { model: StubGeneration; known: boolean; erase: StubEraseStyle } {
   const known = KNOWN_STUB_MODELS.get(stubImageHash(image));
-  return known ? { model: known, known: true } : { model: unknownModel, known: false };
+  return known ? { ...known, known: true } : { model: unknownModel, known: false, erase: unknownEraseStyle(unknownModel) };
 }
 
 /** What the chip does once the replies are out. */
@@ -78,6 +95,8 @@ export interface LoaderDeps {
   registers: Map<number, number>;
   /** The chip's UART baud rate now (its UART clock divider register follows it). */
   uartBaud?: () => number;
+  /** The chip's clock in ms (performance.now() on the virtual chip); times background flash work. */
+  now?: () => number;
 }
 
 interface MemSession {
@@ -99,6 +118,10 @@ export class LoaderCommands {
   private ramImageBytes = 0;
   /** The model of the stub now running. */
   private stubModel: StubGeneration;
+  /** How the running stub schedules erases while writing. */
+  private stubErase: StubEraseStyle;
+  /** Chip time (ms) when an erase the stub started ahead of its data ends. */
+  private flashIdleAt = 0;
   /** The running stub was recognised by its image. */
   stubKnown = false;
   /** Every stub started since power-on, in order (kept across resets, for tests and logs). */
@@ -112,6 +135,7 @@ export class LoaderCommands {
 
   constructor(private readonly d: LoaderDeps) {
     this.stubModel = d.unknownStub;
+    this.stubErase = unknownEraseStyle(d.unknownStub);
     this.handlers = {
       [OP.FLASH_BEGIN]: (r) => this.flashBegin(r, false),
       [OP.FLASH_DEFL_BEGIN]: (r) => this.flashBegin(r, true),
@@ -166,10 +190,11 @@ export class LoaderCommands {
   /** The stub has started (after MEM_END with an entry point): it runs what was uploaded. */
   enterStub(): void {
     const image = Buffer.concat(this.ramImage);
-    const { model, known } = stubModelFor(image, this.d.unknownStub);
+    const { model, known, erase } = stubModelFor(image, this.d.unknownStub);
     this.reset();
     this.kind = 'stub';
     this.stubModel = model;
+    this.stubErase = erase;
     this.stubKnown = known;
     this.stubsStarted.push({ model, known });
   }
@@ -223,6 +248,15 @@ export class LoaderCommands {
   /** A reply with a failure status for `op` (fault injection uses it too). */
   failureReply(op: number, romCode: number, stubCode: number, value = 0): Uint8Array {
     return buildResponse(op, value, new Uint8Array(0), this.fail(romCode, stubCode));
+  }
+
+  private now(): number {
+    return this.d.now ? this.d.now() : 0;
+  }
+
+  /** Ms until an erase a stub started ahead of its data has finished (reads and hashes wait for it). */
+  private flashBusyMs(): number {
+    return Math.max(0, this.flashIdleAt - this.now());
   }
 
   private ok(): Uint8Array {
@@ -363,7 +397,7 @@ export class LoaderCommands {
       return this.failed(req.op, ROM_ERR.INVALID_PARAM, STUB_ERR.BAD_DATA_LEN);
     }
     this.session = new FlashWriteSession(
-      { offset, size, blockSize, numBlocks, compressed, encrypted, style: this.kind, encryptAlign: Math.max(16, c.encryptedWriteAlign) },
+      { offset, size, blockSize, numBlocks, compressed, encrypted, style: this.kind, encryptAlign: Math.max(16, c.encryptedWriteAlign), eraseStyle: this.stubErase },
       this.d.ops,
       { cipher: () => this.d.efuses.cipher(), allowed: () => !this.d.efuses.downloadEncryptDisabled },
     );
@@ -371,7 +405,9 @@ export class LoaderCommands {
       const ms = this.session.eraseAll();
       return { ...this.reply(req.op, this.ok()), workMs: ms, replyAfterWork: true };
     }
-    return this.reply(req.op, this.ok());
+    const ms = this.session.begin(this.now());
+    this.flashIdleAt = this.session.flashIdleAt();
+    return { ...this.reply(req.op, this.ok()), workMs: ms, replyAfterWork: true };
   }
 
   /** Parse the 16-byte data header + payload and check length and checksum. */
@@ -401,7 +437,8 @@ export class LoaderCommands {
       return this.reply(req.op, this.fail(0, this.pendingError));
     }
     const hadFault = s.fault !== undefined;
-    const ms = s.feed(block.payload, encryptBlock);
+    const ms = s.feed(block.payload, encryptBlock, this.now());
+    this.flashIdleAt = Math.max(this.flashIdleAt, s.flashIdleAt());
     if (rom) {
       if (s.fault && !hadFault) {
         this.lastFaultDetail = s.faultDetail;
@@ -467,8 +504,8 @@ export class LoaderCommands {
       .update(this.d.ops.flash.bytes.subarray(addr, addr + size))
       .digest();
     const payload = this.kind === 'rom' ? new TextEncoder().encode(digest.toString('hex')) : new Uint8Array(digest);
-    // The loader reads and hashes the whole region before it answers.
-    return { ...this.reply(req.op, this.ok(), payload), workMs: this.d.ops.md5(size), replyAfterWork: true };
+    // The loader reads and hashes the whole region before it answers (after an erase still running).
+    return { ...this.reply(req.op, this.ok(), payload), workMs: this.flashBusyMs() + this.d.ops.md5(size), replyAfterWork: true };
   }
 
   private securityInfo(req: LoaderRequest): HandlerResult {

@@ -181,6 +181,7 @@ export class VirtualChip {
       unknownStub: this.unknownStub,
       registers: new Map(),
       uartBaud: () => this.chipBaud,
+      now: () => performance.now(),
     });
     this.rxLine = new DelayLine((x) => this.onWireIn(x.bytes, x.hostBaud));
     this.txLine = new DelayLine((x) => {

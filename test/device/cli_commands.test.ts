@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { cli } from './cli_run';
 import { writeSampleIdfBuildDetailed, type SampleBuild } from '../fixtures/sample_build';
 import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
+import { ptyChipsPerTest } from './flash_helpers';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 
@@ -122,6 +123,7 @@ describe('cli on a virtual chip (plain flash)', function () {
 
 describe('cli on a virtual chip with flash encryption', function () {
   this.timeout(60_000);
+  const chips = ptyChipsPerTest();
   let tmp: string;
   let build: SampleBuild;
 
@@ -135,40 +137,32 @@ describe('cli on a virtual chip with flash encryption', function () {
   });
 
   it('refuses a plaintext write onto an encrypted device, names the segment and writes nothing', async () => {
-    const pty = await startPtyChip({ chip: 'esp32c3', encryption: 'development' });
-    try {
-      const r = await cli('flash', '--port', pty.path, build.buildDir);
-      assert.equal(r.code, 1);
-      assert.match(
-        r.err,
-        /^Error: Nothing was written\. Refused:\n  \[plaintext-in-encrypted-region\] Refusing to write segment "bootloader" at 0x0 as plaintext: flash encryption is on .*\(--force overrides this check\.\)/,
-      );
-      assert.match(r.err, /Written: nothing\./);
-      const app = await imageBytes(build, 'app');
-      assert.ok(pty.chip.readFlash(app.offset, 256).every((b) => b === 0xff));
-    } finally {
-      await pty.close();
-    }
+    const pty = await chips.start({ chip: 'esp32c3', encryption: 'development' });
+    const r = await cli('flash', '--port', pty.path, build.buildDir);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.err,
+      /^Error: Nothing was written\. Refused:\n  \[plaintext-in-encrypted-region\] Refusing to write segment "bootloader" at 0x0 as plaintext: flash encryption is on .*\(--force overrides this check\.\)/,
+    );
+    assert.match(r.err, /Written: nothing\./);
+    const app = await imageBytes(build, 'app');
+    assert.ok(pty.chip.readFlash(app.offset, 256).every((b) => b === 0xff));
   });
 
   it('--encrypt writes the marked segments encrypted by the chip; the chip decrypts them to the build', async () => {
-    const pty = await startPtyChip({ chip: 'esp32c3', encryption: 'development' });
-    try {
-      const r = await cli('flash', '--port', pty.path, '--encrypt', build.buildDir);
-      assert.equal(r.code, 0, r.err);
-      assert.match(r.out, /^ +app +0x00010000 +\d+ bytes +encrypted by the chip$/m);
-      for (const img of build.images) {
-        const { offset, bytes } = await imageBytes(build, img.name);
-        const raw = pty.chip.readFlash(offset, bytes.length);
-        if (img.encrypted) {
-          assert.notDeepEqual(raw, bytes, `${img.name} is ciphertext`);
-          assert.deepEqual(pty.chip.decryptFlash(offset, Math.ceil(bytes.length / 16) * 16).subarray(0, bytes.length), bytes, `${img.name} decrypts to the file`);
-        } else {
-          assert.deepEqual(raw, bytes, `${img.name} is plain`);
-        }
+    const pty = await chips.start({ chip: 'esp32c3', encryption: 'development' });
+    const r = await cli('flash', '--port', pty.path, '--encrypt', build.buildDir);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^ +app +0x00010000 +\d+ bytes +encrypted by the chip$/m);
+    for (const img of build.images) {
+      const { offset, bytes } = await imageBytes(build, img.name);
+      const raw = pty.chip.readFlash(offset, bytes.length);
+      if (img.encrypted) {
+        assert.notDeepEqual(raw, bytes, `${img.name} is ciphertext`);
+        assert.deepEqual(pty.chip.decryptFlash(offset, Math.ceil(bytes.length / 16) * 16).subarray(0, bytes.length), bytes, `${img.name} decrypts to the file`);
+      } else {
+        assert.deepEqual(raw, bytes, `${img.name} is plain`);
       }
-    } finally {
-      await pty.close();
     }
   });
 
@@ -176,19 +170,15 @@ describe('cli on a virtual chip with flash encryption', function () {
     const key = randomBytes(32);
     const keyFile = path.join(tmp, 'key.bin');
     await writeFile(keyFile, key);
-    const pty = await startPtyChip({ chip: 'esp32c3', encryption: 'development', key: new Uint8Array(key) });
-    try {
-      const r = await cli('flash', '--port', pty.path, '--encrypt', '--encrypt-key', keyFile, build.buildDir);
-      assert.equal(r.code, 0, r.err);
-      assert.match(r.out, /^ +app +0x00010000 +\d+ bytes +encrypted on the host$/m);
-      const app = await imageBytes(build, 'app');
-      assert.deepEqual(pty.chip.decryptFlash(app.offset, Math.ceil(app.bytes.length / 16) * 16).subarray(0, app.bytes.length), app.bytes);
-      const v = await cli('verify', '--port', pty.path, '--encrypt', '--encrypt-key', keyFile, build.buildDir);
-      assert.equal(v.code, 0, v.err + v.out);
-      assert.match(v.out, /All \d+ segment\(s\) match\./);
-    } finally {
-      await pty.close();
-    }
+    const pty = await chips.start({ chip: 'esp32c3', encryption: 'development', key: new Uint8Array(key) });
+    const r = await cli('flash', '--port', pty.path, '--encrypt', '--encrypt-key', keyFile, build.buildDir);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^ +app +0x00010000 +\d+ bytes +encrypted on the host$/m);
+    const app = await imageBytes(build, 'app');
+    assert.deepEqual(pty.chip.decryptFlash(app.offset, Math.ceil(app.bytes.length / 16) * 16).subarray(0, app.bytes.length), app.bytes);
+    const v = await cli('verify', '--port', pty.path, '--encrypt', '--encrypt-key', keyFile, build.buildDir);
+    assert.equal(v.code, 0, v.err + v.out);
+    assert.match(v.out, /All \d+ segment\(s\) match\./);
   });
 });
 

@@ -6,21 +6,14 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
-import { socatInstalled } from '../unit/sim/serialport_test_transport';
+import type { PtyChip } from '../../src/sim/pty_chip';
 import { cli } from './cli_run';
-import { generatedImage } from './flash_helpers';
+import { generatedImage, ptyChipsPerTest, socatMissing } from './flash_helpers';
 
 describe('esp-flasher flash: the device cache', function () {
   this.timeout(60_000);
-  if (!socatInstalled()) {
-    it('socat not installed: skipped', function () {
-      console.log('      socat not installed: CLI device cache tests skipped');
-      this.skip();
-    });
-    return;
-  }
-  let pty: PtyChip | undefined;
+  if (socatMissing('CLI device cache tests')) return;
+  const chips = ptyChipsPerTest();
   let home: string;
   let saved: string | undefined;
   beforeEach(() => {
@@ -29,8 +22,6 @@ describe('esp-flasher flash: the device cache', function () {
     process.env.XDG_CACHE_HOME = home;
   });
   afterEach(async () => {
-    await pty?.close();
-    pty = undefined;
     process.env.XDG_CACHE_HOME = saved;
     fs.rmSync(home, { recursive: true, force: true });
   });
@@ -47,7 +38,7 @@ describe('esp-flasher flash: the device cache', function () {
   };
 
   it('remembers the device in $XDG_CACHE_HOME/esp-flasher; the identical re-flash is one MD5; --no-cache compares with the flash and leaves the file alone', async () => {
-    pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+    const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
     const file = path.join(home, 'app.bin');
     fs.writeFileSync(file, generatedImage('esp32c3', 160 * 1024, 'cli-cache'));
     const flash = (...extra: string[]) =>

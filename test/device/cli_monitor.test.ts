@@ -3,19 +3,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeSampleIdfBuildDetailed } from '../fixtures/sample_build';
-import { socatInstalled } from '../unit/sim/serialport_test_transport';
 import { cli } from './cli_run';
 import { REAL_ELF, realElfPresent } from './monitor_helpers';
+import { socatMissing } from './flash_helpers';
 
 describe('esp-flasher monitor, flash --monitor, decode (command line, virtual chip)', function () {
   this.timeout(60000);
-  if (!socatInstalled()) {
-    it('socat not installed: skipped', function () {
-      console.log('      socat not installed: CLI monitor tests skipped');
-      this.skip();
-    });
-    return;
-  }
+  if (socatMissing('CLI monitor tests')) return;
   let tmp: string;
   before(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-monitor-'));

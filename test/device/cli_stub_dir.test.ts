@@ -11,18 +11,12 @@ import * as path from 'node:path';
 import { chipFacts } from '../../src/core/chips';
 import { loadStub } from '../../src/core/protocol/stub_images';
 import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
-import { socatInstalled } from '../unit/sim/serialport_test_transport';
 import { cli } from './cli_run';
+import { socatMissing } from './flash_helpers';
 
 describe('cli --stub-dir', function () {
   this.timeout(60_000);
-  if (!socatInstalled()) {
-    it('socat not installed: skipped', function () {
-      console.log('      socat not installed: --stub-dir cli tests skipped');
-      this.skip();
-    });
-    return;
-  }
+  if (socatMissing('--stub-dir cli tests')) return;
   let pty: PtyChip;
   let tmp = '';
   let app = '';

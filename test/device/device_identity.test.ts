@@ -7,18 +7,14 @@ import type { DeviceInfo } from '../../src/core/flash/api';
 import { readDeviceInfo } from '../../src/core/flash/device_ops';
 import { flashSegments } from '../../src/core/flash/flash_job';
 import type { FlashEvent } from '../../src/core/flash/events';
-import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
+import { ptyChipsPerTest } from './flash_helpers';
 
 describe('device identity and eFuse summary (read only)', function () {
   this.timeout(30_000);
-  let pty: PtyChip | undefined;
-  afterEach(async () => {
-    await pty?.close();
-    pty = undefined;
-  });
+  const chips = ptyChipsPerTest();
 
   it('ESP32-S3 in development mode: revision, fixed 40 MHz crystal, KEY0 an XTS key read- and write-protected, read only', async () => {
-    pty = await startPtyChip({ chip: 'esp32s3', encryption: 'development' });
+    const pty = await chips.start({ chip: 'esp32s3', encryption: 'development' });
     const info = await readDeviceInfo({ port: pty.path });
     const id = info.identity!;
     assert.ok(id, 'no identity in the device info');
@@ -55,7 +51,7 @@ describe('device identity and eFuse summary (read only)', function () {
   });
 
   it('a flash reports the same device facts as a "device" event (the Device view fills after any connection)', async () => {
-    pty = await startPtyChip({ chip: 'esp32c6' });
+    const pty = await chips.start({ chip: 'esp32c6' });
     let device: DeviceInfo | undefined;
     const events: FlashEvent['kind'][] = [];
     const r = await flashSegments([{ name: 'data', offset: 0x10000, bytes: new Uint8Array(4096).fill(7), encrypt: 'off' }], {

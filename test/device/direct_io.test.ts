@@ -11,9 +11,8 @@ import { SerialPort } from 'serialport';
 import { segmentsFromPlan } from '../../src/core/flash/segments_from_plan';
 import { setUnixIoResolver, useDirectIo } from '../../src/core/transport/direct_io';
 import { SerialTransport } from '../../src/core/transport/serial_transport';
-import { eventText, flashVirtual, planFor } from './flash_helpers';
+import { eventText, flashVirtual, planFor, socatMissing } from './flash_helpers';
 import { openPtyPair, type PtyPair } from '../../src/sim/pty_link';
-import { socatInstalled } from '../unit/sim/serialport_test_transport';
 
 const MODES = [
   { name: 'direct serial reads and writes', fallback: false },
@@ -23,13 +22,7 @@ const MODES = [
 for (const mode of MODES)
   describe(`${mode.name} (pseudo-terminal, real serialport binding)`, function () {
     this.timeout(30_000);
-    if (!socatInstalled()) {
-      it('socat not installed: skipped', function () {
-        console.log('      socat not installed: direct I/O tests skipped');
-        this.skip();
-      });
-      return;
-    }
+    if (socatMissing('direct I/O tests')) return;
     let pair: PtyPair | undefined;
     let far: SerialPort | undefined;
     let near: SerialTransport | undefined;

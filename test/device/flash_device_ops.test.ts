@@ -12,19 +12,16 @@ import type { FlashEvent } from '../../src/core/flash/events';
 import { eraseFlash, eraseRegion, readDeviceInfo, readFlash, verifySegments } from '../../src/core/flash/device_ops';
 import { flashSegments } from '../../src/core/flash/flash_job';
 import { Op } from '../../src/core/protocol/opcodes';
-import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
-import { eventText, flashVirtual, generatedImage, pseudoRandom } from './flash_helpers';
+import { eventText, flashVirtual, generatedImage, pseudoRandom, ptyChipsPerTest } from './flash_helpers';
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff);
 
 describe('device operations through a pseudo-terminal', function () {
   this.timeout(30_000);
-  let pty: PtyChip | undefined;
+  const chips = ptyChipsPerTest();
   let tmp: string | undefined;
 
   afterEach(async () => {
-    await pty?.close();
-    pty = undefined;
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     tmp = undefined;
   });
@@ -47,7 +44,7 @@ describe('device operations through a pseudo-terminal', function () {
   });
 
   it('reads flash through the stub and through the ROM (READ_FLASH_SLOW)', async () => {
-    pty = await startPtyChip({ chip: 'esp32c6' });
+    const pty = await chips.start({ chip: 'esp32c6' });
     const data = pseudoRandom(0x3000 + 123, 'read');
     pty.chip.preloadFlash(0x20000, data);
     assert.deepEqual(Buffer.from(await readFlash({ port: pty.path }, 0x20000, data.length)), Buffer.from(data));
@@ -55,7 +52,7 @@ describe('device operations through a pseudo-terminal', function () {
   });
 
   it('erases a region (stub and ROM) and the whole flash; refuses unaligned regions', async () => {
-    pty = await startPtyChip({ chip: 'esp32h2' });
+    const pty = await chips.start({ chip: 'esp32h2' });
     pty.chip.preloadFlash(0x10000, new Uint8Array(0x6000).fill(0x55));
     await eraseRegion({ port: pty.path }, 0x11000, 0x2000);
     const after = pty.chip.readFlash(0x10000, 0x6000);
@@ -71,7 +68,7 @@ describe('device operations through a pseudo-terminal', function () {
   });
 
   it('skips segments the flash already holds, and verifySegments sees a changed byte', async () => {
-    pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+    const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
     const segs: WriteSegment[] = [
       { name: 'bootloader', offset: 0x0, bytes: generatedImage('esp32c3', 12_000, 'b'), encrypt: 'off' },
       { name: 'app', offset: 0x10000, bytes: generatedImage('esp32c3', 100_000, 'a'), encrypt: 'off' },
@@ -144,7 +141,7 @@ describe('device operations through a pseudo-terminal', function () {
   });
 
   it('recovers from a corrupted data frame: the stub and the ROM get the rejected block again, nothing else', async () => {
-    pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+    const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
     const seg: WriteSegment = { name: 'app', offset: 0x10000, bytes: generatedImage('esp32c3', 150_000, 'f'), encrypt: 'off' };
     pty.chip.faults.corruptFrame({ direction: 'in', opcode: Op.FLASH_DEFL_DATA, nth: 2 });
     const warnings: string[] = [];
@@ -165,7 +162,7 @@ describe('device operations through a pseudo-terminal', function () {
   });
 
   it('a lost ACK of a compressed stub block restarts the segment uncompressed and writes each byte once', async () => {
-    pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+    const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
     const seg: WriteSegment = { name: 'app', offset: 0x10000, bytes: generatedImage('esp32c3', 150_000, 'g'), encrypt: 'off' };
     const seg2: WriteSegment = { name: 'data', offset: 0x60000, bytes: generatedImage('esp32c3', 40_000, 'h'), encrypt: 'off' };
     pty.chip.faults.dropFrame({ direction: 'out', opcode: Op.FLASH_DEFL_DATA, nth: 2 });

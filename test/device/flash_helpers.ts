@@ -9,7 +9,9 @@ import { flashSegments } from '../../src/core/flash/flash_job';
 import { buildImage } from '../../src/core/formats/image_build';
 import type { FlashPlan } from '../../src/core/plan/flash_plan';
 import { readProject } from '../../src/core/project/read_project';
-import type { VirtualChip } from '../../src/sim/virtual_chip';
+import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
+import type { VirtualChip, VirtualChipOptions } from '../../src/sim/virtual_chip';
+import { socatInstalled } from '../unit/sim/serialport_test_transport';
 
 /** ../shared beside the repository; read in place. */
 export const SHARED = path.resolve(__dirname, '../..', '../shared');
@@ -107,4 +109,68 @@ export function eventText(events: FlashEvent[]): string {
     .filter((e) => e.kind !== 'progress')
     .map((e) => JSON.stringify(e))
     .join('\n');
+}
+
+/**
+ * Inside a describe, before its tests: without socat the block is one pending test that says
+ * which tests were skipped, and this returns true (`if (socatMissing('…')) return;`).
+ */
+export function socatMissing(what: string): boolean {
+  if (socatInstalled()) return false;
+  it('socat not installed: skipped', function () {
+    console.log(`      socat not installed: ${what} skipped`);
+    this.skip();
+  });
+  return true;
+}
+
+/** Pty virtual chips (real serialport path → socat → VirtualChip) started by the running test. */
+export interface PtyChips {
+  /** Start a chip for the running test; it is closed after the test. */
+  start(opts: VirtualChipOptions): Promise<PtyChip>;
+  /** The chip the running test started last (for helpers written beside the tests). */
+  readonly pty: PtyChip;
+  /** Close `x` (a port, a transport) after the running test, before the chips it was opened on. */
+  closeAfter<T extends { close(): unknown }>(x: T): T;
+}
+
+/**
+ * Call inside a describe: every chip a test starts with `start`, and whatever it hands to
+ * `closeAfter`, is closed after that test, last opened first. The closing hook is an afterEach
+ * registered here, so it runs after the block's afterEach hooks registered before this call
+ * (close a monitor before the chip behind it by registering that hook first).
+ */
+export function ptyChipsPerTest(): PtyChips {
+  let open: { close(): unknown }[] = [];
+  let last: PtyChip | undefined;
+  afterEach(async () => {
+    const closing = open.reverse();
+    open = [];
+    last = undefined;
+    let failed: unknown;
+    for (const x of closing) {
+      try {
+        await x.close();
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+    if (failed !== undefined) throw failed;
+  });
+  return {
+    async start(opts) {
+      const pty = await startPtyChip(opts);
+      open.push(pty);
+      last = pty;
+      return pty;
+    },
+    get pty() {
+      if (!last) throw new Error('this test started no pty chip');
+      return last;
+    },
+    closeAfter(x) {
+      open.push(x);
+      return x;
+    },
+  };
 }

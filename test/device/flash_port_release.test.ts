@@ -7,21 +7,15 @@ import { SerialPort } from 'serialport';
 import type { WriteSegment } from '../../src/core/flash/api';
 import { readDeviceInfo } from '../../src/core/flash/device_ops';
 import { flashSegments } from '../../src/core/flash/flash_job';
-import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
 import { openPtyPair } from '../../src/sim/pty_link';
-import { generatedImage, pseudoRandom } from './flash_helpers';
+import { generatedImage, pseudoRandom, ptyChipsPerTest } from './flash_helpers';
 
 describe('port release, cancellation and connection failures', function () {
   this.timeout(30_000);
-  let pty: PtyChip | undefined;
-
-  afterEach(async () => {
-    await pty?.close();
-    pty = undefined;
-  });
+  const chips = ptyChipsPerTest();
 
   it('cancelling midway stops, says what was and was not written, and frees the port', async () => {
-    pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+    const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
     const segs: WriteSegment[] = [
       { name: 'bootloader', offset: 0x0, bytes: generatedImage('esp32c3', 16_000, 'b'), encrypt: 'off' },
       { name: 'app', offset: 0x10000, bytes: pseudoRandom(400_000, 'cancel'), encrypt: 'off' },
@@ -57,7 +51,7 @@ describe('port release, cancellation and connection failures', function () {
   });
 
   it('a device that disappears mid-write: a prompt failure naming the cause, port released', async () => {
-    pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+    const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
     pty.chip.faults.disconnectAtByte(60_000, 'in');
     const t0 = Date.now();
     const result = await flashSegments([{ name: 'app', offset: 0x10000, bytes: pseudoRandom(200_000, 'gone'), encrypt: 'off' }], { port: pty.path });
@@ -88,7 +82,7 @@ describe('port release, cancellation and connection failures', function () {
   });
 
   it('a busy port and a missing port are named as such', async () => {
-    pty = await startPtyChip({ chip: 'esp32c3' });
+    const pty = await chips.start({ chip: 'esp32c3' });
     const holder = new SerialPort({ path: pty.path, baudRate: 115200, autoOpen: false });
     await new Promise<void>((res, rej) => holder.open((e) => (e ? rej(e) : res())));
     try {

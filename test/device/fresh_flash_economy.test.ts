@@ -7,33 +7,22 @@ import { strict as assert } from 'node:assert';
 import { flashSegments } from '../../src/core/flash/flash_job';
 import type { FlashOptions } from '../../src/core/flash/api';
 import { Op } from '../../src/core/protocol/opcodes';
-import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
-import { socatInstalled } from '../unit/sim/serialport_test_transport';
-import { generatedImage } from './flash_helpers';
+import type { PtyChip } from '../../src/sim/pty_chip';
+import { generatedImage, ptyChipsPerTest, socatMissing } from './flash_helpers';
 
 const KiB = 1024;
 
 describe('fresh flash: requests before the first write (virtual chip, real serialport)', function () {
   this.timeout(60_000);
-  if (!socatInstalled()) {
-    it('socat not installed: skipped', function () {
-      console.log('      socat not installed: fresh flash economy tests skipped');
-      this.skip();
-    });
-    return;
-  }
-  let pty: PtyChip | undefined;
-  afterEach(async () => {
-    await pty?.close();
-    pty = undefined;
-  });
+  if (socatMissing('fresh flash economy tests')) return;
+  const chips = ptyChipsPerTest();
 
   const opts = (port: string, extra: Partial<FlashOptions> = {}): FlashOptions => ({ port, baud: 921600, before: 'no-reset', after: 'no-reset', chip: 'esp32c3', ...extra });
   const count = (p: PtyChip, op: number) => p.chip.stats.perOpcode[op] ?? 0;
 
   for (const loader of ['stub', 'rom'] as const) {
     it(`${loader}: a blank chip gets one SPI_FLASH_MD5 per segment to compare and one to verify`, async () => {
-      pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+      const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
       const app = generatedImage('esp32c3', 400 * KiB, `fresh-${loader}`);
       const table = generatedImage('esp32c3', 3 * KiB, `fresh-table-${loader}`);
       const r = await flashSegments(
@@ -56,7 +45,7 @@ describe('fresh flash: requests before the first write (virtual chip, real seria
   }
 
   it('first 64 KiB erased, the rest already holding the image: the whole segment is written and verified', async () => {
-    pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+    const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
     const app = generatedImage('esp32c3', 300 * KiB, 'fresh-partly');
     const stale = Uint8Array.from(app);
     stale[200 * KiB] ^= 0x55; // a byte the shortcut never asked about

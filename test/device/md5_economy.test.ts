@@ -11,40 +11,28 @@ import { flashSegments } from '../../src/core/flash/flash_job';
 import type { FlashOptions } from '../../src/core/flash/api';
 import { fileDeviceCache, type DeviceCacheStore } from '../../src/core/flash/device_cache';
 import type { FlashEvent } from '../../src/core/flash/events';
-import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
-import { socatInstalled } from '../unit/sim/serialport_test_transport';
-import { generatedImage } from './flash_helpers';
+import { generatedImage, ptyChipsPerTest, socatMissing } from './flash_helpers';
 
 const KiB = 1024;
 
 describe('MD5 economy of the flash job (virtual chip, real serialport)', function () {
   this.timeout(60_000);
-  if (!socatInstalled()) {
-    it('socat not installed: skipped', function () {
-      console.log('      socat not installed: md5 economy tests skipped');
-      this.skip();
-    });
-    return;
-  }
-  let pty: PtyChip | undefined;
-  afterEach(async () => {
-    await pty?.close();
-    pty = undefined;
-  });
+  if (socatMissing('md5 economy tests')) return;
+  const chips = ptyChipsPerTest();
 
   const opts = (port: string, extra: Partial<FlashOptions> = {}): FlashOptions => ({ port, baud: 921600, before: 'no-reset', after: 'no-reset', chip: 'esp32c3', ...extra });
 
   for (const loader of ['stub', 'rom'] as const) {
     it(`${loader}: fresh flash hashes 64 KiB to compare (a blank chip) and the segment to verify; one sector changed hashes it once plus 64 KiB and 4 KiB; identical once`, async () => {
-      pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+      const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
       const app = generatedImage('esp32c3', 300 * KiB, `economy-${loader}`);
       const size = app.length;
       const stub = loader === 'stub';
       const run = async (bytes: Uint8Array) => {
-        const before = pty!.chip.stats.md5Bytes;
-        const r = await flashSegments([{ name: 'app', offset: 0x10000, bytes, encrypt: 'off' }], opts(pty!.path, { stub }));
+        const before = pty.chip.stats.md5Bytes;
+        const r = await flashSegments([{ name: 'app', offset: 0x10000, bytes, encrypt: 'off' }], opts(pty.path, { stub }));
         assert.equal(r.ok, true, r.error);
-        return { r, hashed: pty!.chip.stats.md5Bytes - before };
+        return { r, hashed: pty.chip.stats.md5Bytes - before };
       };
       const fresh = await run(app);
       assert.equal(fresh.hashed, 64 * KiB + size);
@@ -61,7 +49,7 @@ describe('MD5 economy of the flash job (virtual chip, real serialport)', functio
   }
 
   it('verify of the rewritten sectors still catches a sector the flash did not take', async () => {
-    pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+    const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
     const app = generatedImage('esp32c3', 200 * KiB, 'economy-bad');
     const r1 = await flashSegments([{ name: 'app', offset: 0x10000, bytes: app, encrypt: 'off' }], opts(pty.path));
     assert.equal(r1.ok, true, r1.error);
@@ -90,9 +78,10 @@ describe('MD5 economy of the flash job (virtual chip, real serialport)', functio
 
     /** One job through the cache: MD5 requests the chip answered, sectors written, the cache notes. */
     const flash = async (bytes: Uint8Array, extra: Partial<FlashOptions> = {}) => {
+      const pty = chips.pty;
       let md5s = 0;
       let dataBlocks = 0;
-      const off = pty!.chip.onTrace((e) => {
+      const off = pty.chip.onTrace((e) => {
         if (e.op === SPI_FLASH_MD5) md5s++;
         if (e.op === 0x03 || e.op === 0x11) dataBlocks++;
       });
@@ -100,10 +89,10 @@ describe('MD5 economy of the flash job (virtual chip, real serialport)', functio
       const onEvent = (e: FlashEvent) => {
         if (e.kind === 'cache') notes.push(e.message);
       };
-      const r = await flashSegments([{ name: 'app', offset: 0x10000, bytes, encrypt: 'off' }], opts(pty!.path, { deviceCache: store, onEvent, ...extra }));
+      const r = await flashSegments([{ name: 'app', offset: 0x10000, bytes, encrypt: 'off' }], opts(pty.path, { deviceCache: store, onEvent, ...extra }));
       off();
       assert.equal(r.ok, true, r.error);
-      assert.ok(Buffer.from(pty!.chip.readFlash(0x10000, bytes.length)).equals(Buffer.from(bytes)), 'the flash does not hold the image');
+      assert.ok(Buffer.from(pty.chip.readFlash(0x10000, bytes.length)).equals(Buffer.from(bytes)), 'the flash does not hold the image');
       return { r, md5s, dataBlocks, notes };
     };
     const recordFile = () => {
@@ -114,7 +103,7 @@ describe('MD5 economy of the flash job (virtual chip, real serialport)', functio
 
     for (const loader of ['stub', 'rom'] as const) {
       it(`${loader}: a re-flash confirms the cache with one MD5, writes only the changed sector and verifies only it; identical: one MD5 in all`, async () => {
-        pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+        await chips.start({ chip: 'esp32c3', stub: 'current' });
         const stub = loader === 'stub';
         const app = generatedImage('esp32c3', 300 * KiB, `cache-${loader}`);
         const fresh = await flash(app, { stub });
@@ -141,7 +130,7 @@ describe('MD5 economy of the flash job (virtual chip, real serialport)', functio
     }
 
     it('flash changed behind its back: the confirming MD5 refutes the cache, the job compares with the flash and writes what differs', async () => {
-      pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+      const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
       const app = generatedImage('esp32c3', 200 * KiB, 'cache-refuted');
       await flash(app);
       // Another tool wrote the sector at 0x20000, and erased the one at 0x40000.
@@ -161,7 +150,7 @@ describe('MD5 economy of the flash job (virtual chip, real serialport)', functio
     });
 
     it('a chip flashed with the same bytes by another tool: the refuting MD5 is the identical one, nothing written', async () => {
-      pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+      const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
       const old = generatedImage('esp32c3', 100 * KiB, 'cache-other-old');
       const next = generatedImage('esp32c3', 100 * KiB, 'cache-other-new');
       await flash(old);
@@ -173,7 +162,7 @@ describe('MD5 economy of the flash job (virtual chip, real serialport)', functio
     });
 
     it('an unreadable cache file is reported and ignored, the job compares with the flash and writes the file afresh', async () => {
-      pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+      await chips.start({ chip: 'esp32c3', stub: 'current' });
       const app = generatedImage('esp32c3', 150 * KiB, 'cache-corrupt');
       await flash(app);
       const file = recordFile();
@@ -191,7 +180,7 @@ describe('MD5 economy of the flash job (virtual chip, real serialport)', functio
     });
 
     it('a region the cache knows but whose sectors it does not (grown segment): the new sectors are written, the known ones compared locally', async () => {
-      pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+      await chips.start({ chip: 'esp32c3', stub: 'current' });
       const app = generatedImage('esp32c3', 64 * KiB, 'cache-grown');
       await flash(app);
       const grown = new Uint8Array(app.length + 8 * KiB).fill(0x33);

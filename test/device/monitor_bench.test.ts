@@ -1,17 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { benchMonitor } from '../../tools/bench/bench_monitor';
-import { socatInstalled } from '../unit/sim/serialport_test_transport';
+import { socatMissing } from './flash_helpers';
 
 // Speed is reported by `npm run bench`; this only checks that the bench's flood arrives whole.
 describe('monitor bench (short run): every line of a 2,000,000 baud flood arrives once, in order, intact', function () {
   this.timeout(60000);
-  if (!socatInstalled()) {
-    it('socat not installed: skipped', function () {
-      console.log('      socat not installed: monitor bench test skipped');
-      this.skip();
-    });
-    return;
-  }
+  if (socatMissing('monitor bench test')) return;
   it('2 s at 2,000,000 baud through the real serialport binding', async () => {
     const r = await benchMonitor(2, 2_000_000);
     assert.ok(r.linesSent > 1000, `${r.linesSent} lines sent`);

@@ -7,18 +7,12 @@ import { heldPorts, PortBusyError } from '../../src/core/transport/port_owners';
 import { bootText } from '../../src/sim/app_firmware';
 import { startPtyChip } from '../../src/sim/pty_chip';
 import type { VirtualChip } from '../../src/sim/virtual_chip';
-import { socatInstalled } from '../unit/sim/serialport_test_transport';
 import { bootableSegments, Screen, ticks } from './monitor_helpers';
+import { socatMissing } from './flash_helpers';
 
 describe('serial monitor and flasher share one port (virtual chip, real serialport on a pty)', function () {
   this.timeout(60000);
-  if (!socatInstalled()) {
-    it('socat not installed: skipped', function () {
-      console.log('      socat not installed: monitor device tests skipped');
-      this.skip();
-    });
-    return;
-  }
+  if (socatMissing('monitor device tests')) return;
   let monitor: SerialMonitor | undefined;
   afterEach(async () => {
     await monitor?.close();

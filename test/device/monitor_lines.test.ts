@@ -5,20 +5,14 @@ import * as path from 'node:path';
 import { CrashDecoder } from '../../src/core/monitor/crash_decoder';
 import { SerialMonitor } from '../../src/core/monitor/monitor';
 import { openPtyEndpoint, openPtyPair, type PtyEndpoint, type PtyPair } from '../../src/sim/pty_link';
-import { socatInstalled } from '../unit/sim/serialport_test_transport';
 import { Screen } from './monitor_helpers';
+import { socatMissing } from './flash_helpers';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('serial monitor lines: a line the device pauses in is shown at once and stays one line', function () {
   this.timeout(30000);
-  if (!socatInstalled()) {
-    it('socat not installed: skipped', function () {
-      console.log('      socat not installed: monitor line tests skipped');
-      this.skip();
-    });
-    return;
-  }
+  if (socatMissing('monitor line tests')) return;
   let pair: PtyPair | undefined;
   let dev: PtyEndpoint | undefined;
   let monitor: SerialMonitor | undefined;

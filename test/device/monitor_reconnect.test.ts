@@ -6,18 +6,12 @@ import { flashSegments } from '../../src/core/flash/flash_job';
 import { SerialMonitor } from '../../src/core/monitor/monitor';
 import { heldPorts } from '../../src/core/transport/port_owners';
 import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
-import { socatInstalled } from '../unit/sim/serialport_test_transport';
 import { bootableSegments, Screen, ticks } from './monitor_helpers';
+import { socatMissing } from './flash_helpers';
 
 describe('serial monitor follows the device when it goes away and comes back (virtual chip on a pty)', function () {
   this.timeout(60000);
-  if (!socatInstalled()) {
-    it('socat not installed: skipped', function () {
-      console.log('      socat not installed: monitor reconnect tests skipped');
-      this.skip();
-    });
-    return;
-  }
+  if (socatMissing('monitor reconnect tests')) return;
   let monitor: SerialMonitor | undefined;
   let pty: PtyChip | undefined;
   afterEach(async () => {

@@ -4,29 +4,19 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ControlLinesUnsupportedError } from '../../src/core/transport/transport';
-import { startPtyChip, PtyChip } from '../../src/sim/pty_chip';
 import { xtsEncrypt } from '../../src/sim/sim_crypto';
-import { alive, openSerialTestTransport, socatInstalled } from '../unit/sim/serialport_test_transport';
+import { alive, openSerialTestTransport } from '../unit/sim/serialport_test_transport';
 import { dataRequest, enterStub, hex, parseReply, sync, TestHost, words } from '../unit/sim/sim_test_helpers';
+import { ptyChipsPerTest, socatMissing } from './flash_helpers';
 
 describe('virtual chip behind a pseudo-terminal (real serialport binding on the host end)', function () {
   this.timeout(30000);
-  if (!socatInstalled()) {
-    it('socat not installed: skipped', function () {
-      console.log('      socat not installed: pty chip tests skipped');
-      this.skip();
-    });
-    return;
-  }
-  let pty: PtyChip | undefined;
-  afterEach(async () => {
-    await pty?.close();
-    pty = undefined;
-  });
+  if (socatMissing('pty chip tests')) return;
+  const chips = ptyChipsPerTest();
 
   for (const name of ['esp32', 'esp32c3', 'esp32s3'] as const) {
     it(`${name}: starts in download mode; SYNC, READ_REG, stub upload and an MD5 work through the pty`, async () => {
-      pty = await startPtyChip({ chip: name });
+      const pty = await chips.start({ chip: name });
       const t = await openSerialTestTransport(pty.path);
       try {
         const h = new TestHost(t);
@@ -45,7 +35,7 @@ describe('virtual chip behind a pseudo-terminal (real serialport binding on the 
   }
 
   it('esp32c3 ROM encrypted write through the pty stores XTS ciphertext', async () => {
-    pty = await startPtyChip({ chip: 'esp32c3', encryption: 'development' });
+    const pty = await chips.start({ chip: 'esp32c3', encryption: 'development' });
     const t = await openSerialTestTransport(pty.path);
     try {
       const h = new TestHost(t);
@@ -63,7 +53,7 @@ describe('virtual chip behind a pseudo-terminal (real serialport binding on the 
   });
 
   it('the host end has no reset lines, and reconnecting after close works', async () => {
-    pty = await startPtyChip({ chip: 'esp32c6' });
+    const pty = await chips.start({ chip: 'esp32c6' });
     let t = await openSerialTestTransport(pty.path);
     await assert.rejects(t.setSignals({ dtr: false, rts: true }), /Inappropriate ioctl/);
     await t.close();
@@ -77,7 +67,7 @@ describe('virtual chip behind a pseudo-terminal (real serialport binding on the 
   });
 
   it('a disconnect fault takes the link down: socat is stopped', async () => {
-    pty = await startPtyChip({ chip: 'esp32h2' });
+    const pty = await chips.start({ chip: 'esp32h2' });
     const t = await openSerialTestTransport(pty.path);
     try {
       const h = new TestHost(t);

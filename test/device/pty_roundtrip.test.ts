@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import { SerialPort } from 'serialport';
 import { liveSocatPids, openPtyEndpoint, openPtyPair, PtyPair } from '../../src/sim/pty_link';
-import { alive, openSerialTestTransport, socatInstalled } from '../unit/sim/serialport_test_transport';
+import { alive, openSerialTestTransport } from '../unit/sim/serialport_test_transport';
+import { socatMissing } from './flash_helpers';
 
 async function collect(port: SerialPort, n: number, timeoutMs: number): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -35,13 +36,7 @@ async function closePort(p: SerialPort): Promise<void> {
 
 describe('pseudo-terminal link (socat) with the real serialport binding', function () {
   this.timeout(20000);
-  if (!socatInstalled()) {
-    it('socat not installed: skipped', function () {
-      console.log('      socat not installed: pty tests skipped');
-      this.skip();
-    });
-    return;
-  }
+  if (socatMissing('pty tests')) return;
 
   let pair: PtyPair;
   let chipEnd: SerialPort;

@@ -9,19 +9,14 @@ import type { WriteSegment } from '../../src/core/flash/api';
 import type { FlashEvent } from '../../src/core/flash/events';
 import { flashSegments } from '../../src/core/flash/flash_job';
 import { Op } from '../../src/core/protocol/opcodes';
-import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
-import { eventText, generatedImage } from './flash_helpers';
+import { eventText, generatedImage, ptyChipsPerTest } from './flash_helpers';
 
 describe('issue 12 defects on the wire (pty → virtual chip)', function () {
   this.timeout(60_000);
-  let pty: PtyChip | undefined;
-  afterEach(async () => {
-    await pty?.close();
-    pty = undefined;
-  });
+  const chips = ptyChipsPerTest();
 
   it('a lost compressed data frame (never reaches the stub) is recovered, not fatal: written once and verified', async () => {
-    pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+    const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
     const seg: WriteSegment = { name: 'app', offset: 0x10000, bytes: generatedImage('esp32c3', 150_000, 'lost-in'), encrypt: 'off' };
     pty.chip.faults.dropFrame({ direction: 'in', opcode: Op.FLASH_DEFL_DATA, nth: 2 });
     const events: FlashEvent[] = [];
@@ -32,7 +27,7 @@ describe('issue 12 defects on the wire (pty → virtual chip)', function () {
   });
 
   it('after a retried segment the summary does not add both attempts up as "compressed"', async () => {
-    pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+    const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
     const seg: WriteSegment = { name: 'app', offset: 0x10000, bytes: generatedImage('esp32c3', 150_000, 'retry'), encrypt: 'off' };
     pty.chip.faults.dropFrame({ direction: 'out', opcode: Op.FLASH_DEFL_DATA, nth: 2 });
     const lines: string[] = [];
@@ -61,7 +56,7 @@ describe('issue 12 defects on the wire (pty → virtual chip)', function () {
   // flash_verify_failure.test.ts covers an MD5 the chip answers with an error; these the two ways of the issue.
   for (const how of ['the chip hangs', 'the port is unplugged'] as const) {
     it(`${how} during a segment's verify: the failure names the segment and offset, and it is not "Written"`, async () => {
-      pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+      const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
       const chip = pty.chip;
       const segs: WriteSegment[] = [
         { name: 'first', offset: 0x10000, bytes: generatedImage('esp32c3', 6000, 'vf1'), encrypt: 'off' },

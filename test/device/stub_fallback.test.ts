@@ -11,17 +11,12 @@ import type { WriteSegment } from '../../src/core/flash/api';
 import type { FlashEvent } from '../../src/core/flash/events';
 import { flashSegments } from '../../src/core/flash/flash_job';
 import { Op } from '../../src/core/protocol/opcodes';
-import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
-import { eventText, generatedImage } from './flash_helpers';
+import type { PtyChip } from '../../src/sim/pty_chip';
+import { eventText, generatedImage, ptyChipsPerTest } from './flash_helpers';
 
 describe('stub that does not start: fallback to the ROM loader', function () {
   this.timeout(60_000);
-  let pty: PtyChip | undefined;
-
-  afterEach(async () => {
-    await pty?.close();
-    pty = undefined;
-  });
+  const chips = ptyChipsPerTest();
 
   /** Events of a flash job; on the "by hand" warning the virtual chip is reset into download mode. */
   async function flashWithHandReset(p: PtyChip, segs: WriteSegment[], extra: Partial<Parameters<typeof flashSegments>[1]> = {}) {
@@ -42,7 +37,7 @@ describe('stub that does not start: fallback to the ROM loader', function () {
   }
 
   it('no OHAI: warns why (not blaming Secure Boot on a chip without it), resets, writes through the ROM', async () => {
-    pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+    const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
     pty.chip.faults.stall(undefined, { opcode: Op.MEM_END });
     const seg: WriteSegment = { name: 'app', offset: 0x10000, bytes: generatedImage('esp32c3', 30_000, 'fb'), encrypt: 'off' };
     const run = await flashWithHandReset(pty, [seg]);
@@ -61,7 +56,7 @@ describe('stub that does not start: fallback to the ROM loader', function () {
   });
 
   it('silent right after OHAI: the same fallback', async () => {
-    pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+    const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
     // The stub greets, then hangs: its first command (a READ_REG that confirms it answers) gets nothing.
     pty.chip.faults.stall(undefined, { opcode: Op.READ_REG, inStub: true });
     const seg: WriteSegment = { name: 'app', offset: 0x20000, bytes: generatedImage('esp32c3', 20_000, 'fb2'), encrypt: 'off' };
@@ -77,7 +72,7 @@ describe('stub that does not start: fallback to the ROM loader', function () {
   });
 
   it('ESP32 with device encryption: refused after the fallback, nothing written', async () => {
-    pty = await startPtyChip({ chip: 'esp32', stub: 'current', encryption: 'development' });
+    const pty = await chips.start({ chip: 'esp32', stub: 'current', encryption: 'development' });
     pty.chip.faults.stall(undefined, { opcode: Op.MEM_END });
     const before = Buffer.from(pty.chip.readFlash(0x10000, 0x10000));
     const seg: WriteSegment = { name: 'app', offset: 0x10000, bytes: generatedImage('esp32', 30_000, 'fb3'), encrypt: 'device' };
@@ -92,7 +87,7 @@ describe('stub that does not start: fallback to the ROM loader', function () {
   });
 
   it('the stub insisted on: no fallback, the error says why', async () => {
-    pty = await startPtyChip({ chip: 'esp32c3', stub: 'current' });
+    const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
     pty.chip.faults.stall(undefined, { opcode: Op.MEM_END });
     const seg: WriteSegment = { name: 'app', offset: 0x10000, bytes: generatedImage('esp32c3', 10_000, 'fb4'), encrypt: 'off' };
     const run = await flashWithHandReset(pty, [seg], { stubRequired: true });

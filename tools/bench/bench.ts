@@ -14,7 +14,8 @@
  *   npm run bench -- --section wire --json           as JSON
  *   npm run bench -- --section wire --baud 921600    only these rows (also --loader stub|rom, --mode compressed|encrypted)
  *
- * The full bench ends with the production-line section (bench_line.ts, also `npm run bench:line`).
+ * The full bench ends with the production-line section (bench_line.ts, also `npm run bench:line`)
+ * and the monitor bench (bench_monitor.ts, also `npm run bench:monitor`); not when sections are picked.
  *
  * Bytes on the wire are the virtual chip's own count of bytes received between the segment's
  * start and end events (SLIP framing, headers and all); seconds are the flasher's write time
@@ -317,7 +318,11 @@ async function runWireTable(o: Options, out: (l: string) => void): Promise<numbe
 
 if (require.main === module) {
   const out = (l: string): void => void process.stdout.write(l + '\n');
-  // Then the production-line section (bench_line.ts: 8 devices at once vs 1).
-  const all = runBench(process.argv.slice(2), out).then(async (code) => Math.max(code, await (await import('./bench_line')).benchLineSection(process.argv.slice(2), out)));
+  const argv = process.argv.slice(2);
+  // Then the production-line section (bench_line.ts: 8 devices at once vs 1) and the monitor
+  // (bench_monitor.ts), unless the run picked sections.
+  const all = runBench(argv, out)
+    .then(async (code) => Math.max(code, await (await import('./bench_line')).benchLineSection(argv, out)))
+    .then(async (code) => Math.max(code, await (await import('./bench_monitor')).benchMonitorSection(argv, out)));
   runAsScript(all);
 }

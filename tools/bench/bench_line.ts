@@ -210,7 +210,7 @@ if (require.main === module) {
  * filters, no --help); with --json, one more JSON document {"productionLine": …}.
  */
 export async function benchLineSection(benchArgs: string[], out: (l: string) => void): Promise<number> {
-  const filters = ['--baud', '--mode', '--loader', '--size', '--sim-stub', '--help', '-h'];
+  const filters = ['--section', '--baud', '--mode', '--loader', '--size', '--sim-stub', '--help', '-h'];
   if (benchArgs.some((a) => filters.some((f) => a === f || a.startsWith(`${f}=`)))) return 0;
   const json = benchArgs.includes('--json');
   if (!json) out('');

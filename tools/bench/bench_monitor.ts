@@ -245,4 +245,14 @@ async function main(argv: string[]): Promise<number> {
   return r.lost + r.outOfOrder + r.corrupt === 0 ? 0 : 1;
 }
 
+/** The monitor section at the end of `npm run bench` (not when the run picks sections or filters). */
+export async function benchMonitorSection(benchArgs: string[], out: (l: string) => void): Promise<number> {
+  const picks = ['--section', '--baud', '--mode', '--loader', '--size', '--sim-stub', '--help', '-h'];
+  if (benchArgs.some((a) => picks.some((f) => a === f || a.startsWith(`${f}=`)))) return 0;
+  const r = await benchMonitor();
+  if (benchArgs.includes('--json')) out(JSON.stringify({ monitor: r }, null, 2));
+  else for (const l of ['', ...formatMonitorBench(r)]) out(l);
+  return r.lost + r.outOfOrder + r.corrupt === 0 ? 0 : 1;
+}
+
 if (require.main === module) runAsScript(main(process.argv.slice(2)));

@@ -13,19 +13,7 @@ import type { FlashEvent } from './events';
 import { isVirtualPort, type OpenedPort } from '../transport/open_port';
 import { openSession, type OpenSession } from './open_session';
 import { blankChipShortcut, changedText, compareSegment, MD5_BLOCK, type ChangedSectors, type FlashMd5Many } from './changed_sectors';
-import {
-  deviceKey,
-  diffWithRegion,
-  formatRecord,
-  parseRecord,
-  regionAt,
-  regionOf,
-  updatedRecord,
-  type CachedRegion,
-  type DeviceCacheStore,
-  type DeviceIdentityKey,
-  type DeviceRecord,
-} from './device_cache';
+import { openJobCache, type JobCache } from './cache_confirm';
 import { deflateAhead, dropAhead, finishWireLayout, prepareSegment, romDeflateWindows, segmentPart, type PreparedSegment } from './prepare_segments';
 import { safetyRefusals, type Refusal } from '../rules/device_rules';
 import { layoutFromDevice, layoutWithoutDevice } from '../rules/device_layout';
@@ -166,7 +154,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
     cache = isVirtualPort(opts.port) ? undefined : await openJobCache(opts.deviceCache, s, emit);
     // The chip hashes the first cached region while the host checks and prepares (no other
     // command goes out until its reply is in: see settleEarly).
-    if (cache && skipUnchanged && canMd5(s.caps) && segments.length && (segments[0].encrypt !== 'device' || key)) startEarlyConfirm(s, cache, segments[0].offset);
+    if (cache && skipUnchanged && canMd5(s.caps) && segments.length && (segments[0].encrypt !== 'device' || key)) cache.startEarlyConfirm(segments[0].offset);
     const { refusals, overridden, warnings } = safetyRefusals(
       segments,
       {
@@ -193,18 +181,18 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
 
     const verify = opts.verify ?? true;
     for (const p of prepared) {
-      await settleEarly(cache);
+      await cache?.settleEarly();
       if (opts.signal?.aborted) throw new CancelledError();
       const r = results[p.index];
       let parts: PreparedSegment[] = [p];
       let changed: ChangedSectors | undefined;
       let cacheNote: string | undefined;
-      const fromCache = skipUnchanged && p.expected && p.expectedMd5 && cache ? await compareWithCache(s, cache, p, emit) : undefined;
+      const fromCache = skipUnchanged && p.expected && p.expectedMd5 && cache ? await cache.compare(p) : undefined;
       if (fromCache?.identical) {
         dropAhead([early.get(p.index)!].filter(Boolean));
         r.status = 'skipped';
         r.verified = true;
-        cache!.verified.push(regionOf(p.offset, p.expected!));
+        cache!.noteVerified(p.offset, p.expected!);
         emit({
           kind: 'skipped',
           index: p.index,
@@ -247,7 +235,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
           dropAhead([early.get(p.index)!].filter(Boolean));
           r.status = 'skipped';
           r.verified = true;
-          cache?.verified.push(regionOf(p.offset, p.expected));
+          cache?.noteVerified(p.offset, p.expected);
           emit({ kind: 'skipped', index: p.index, name: p.name, reason: `flash at ${hex(p.offset)} already holds it (MD5 ${p.expectedMd5})`, md5: p.expectedMd5 });
           continue;
         }
@@ -275,7 +263,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       let sentBytes = 0;
       let done = 0;
       for (const part of parts) {
-        cache?.touched.push({ start: part.writeOffset, end: part.writeOffset + part.data.length });
+        cache?.noteTouched(part.writeOffset, part.writeOffset + part.data.length);
         current = { index: p.index, at: part.writeOffset, acked: 0, size: part.data.length };
         const cur = current;
         if (opts.signal?.aborted) throw new CancelledError();
@@ -312,7 +300,7 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         }
         r.verified = true;
         verifying = undefined;
-        if (p.expected) cache?.verified.push(regionOf(p.offset, p.expected));
+        if (p.expected) cache?.noteVerified(p.offset, p.expected);
         emit({ kind: 'verified', index: p.index, name: p.name, md5: p.expectedMd5, ...(p.encrypt === 'host' ? { checked: 'ciphertext' as const } : {}) });
       }
       r.status = 'written';
@@ -320,14 +308,14 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
       if (changed && changed.changed < changed.total) doneEvent.detail = changedText(changed);
       emit(doneEvent);
     }
-    await settleEarly(cache);
-    await saveJobCache(cache, emit);
+    await cache?.settleEarly();
+    await cache?.save();
     await s.after(opts.after ?? 'hard-reset');
     const seconds = (Date.now() - t0) / 1000;
     emit({ kind: 'done', seconds, written: names(results, 'written'), skipped: names(results, 'skipped') });
     return { ok: true, chip: s.chip.name, segments: results, seconds, wireBytesOut: s.transport.bytesOut, wireBytesIn: s.transport.bytesIn, device: s.deviceInfo() };
   } catch (e) {
-    await saveJobCache(cache, emit);
+    await cache?.save();
     const cancelled = isCancelled(e);
     let segment: string | undefined;
     let offset: number | undefined;
@@ -421,112 +409,6 @@ async function verifyRanges(s: OpenSession, p: PreparedSegment, ranges: { start:
     if (have[i] !== want) return { at: ranges[i].start, actual: have[i], expected: want, what: ` for the rewritten range ${hex(ranges[i].start)}–${hex(ranges[i].end)}` };
   }
   return undefined;
-}
-
-/** The job's view of the device cache: the record read at the start, what the job verified and touched. */
-interface JobCache {
-  store: DeviceCacheStore;
-  key: string;
-  device: DeviceIdentityKey;
-  record: DeviceRecord | undefined;
-  /** The stored text as read (not written again when the job leaves it unchanged). */
-  text?: string;
-  /** Regions the flash holds as verified by this job (written and verified, or found identical). */
-  verified: CachedRegion[];
-  /** Ranges this job wrote (erased sectors and all), verified or not. */
-  touched: { start: number; end: number }[];
-  saved?: boolean;
-  /** The confirming MD5 sent before the segment loop (startEarlyConfirm), until a segment takes it. */
-  early?: { offset: number; md5: Promise<string>; settled: Promise<unknown> };
-}
-
-function confirmMd5(s: OpenSession, region: CachedRegion): Promise<string> {
-  return s.session.flashMd5(region.offset, region.length, `confirming the device cache for the region at ${hex(region.offset)}`);
-}
-
-/** Send the confirming MD5 of the cached region at `offset` now (the first segment's), if there is one. */
-function startEarlyConfirm(s: OpenSession, c: JobCache, offset: number): void {
-  const region = regionAt(c.record, offset);
-  if (!region) return;
-  const md5 = confirmMd5(s, region);
-  // Failures surface where the segment awaits it; never as an unhandled rejection.
-  c.early = { offset, md5, settled: md5.catch(() => undefined) };
-}
-
-/**
- * Before any other command: the early MD5's reply must be in (one request at a time). Its result
- * stays for the segment that takes it; one no segment took is dropped.
- */
-async function settleEarly(c: JobCache | undefined): Promise<void> {
-  await c?.early?.settled;
-}
-
-/** Read this device's record (chip, MAC and flash ID known); an unreadable one is reported and ignored. */
-async function openJobCache(store: DeviceCacheStore | undefined, s: OpenSession, emit: (e: FlashEvent) => void): Promise<JobCache | undefined> {
-  if (!store || !s.mac || s.flashId === undefined) return undefined;
-  const device: DeviceIdentityKey = { chip: s.chip.name, mac: s.mac, flashId: s.flashId };
-  const key = deviceKey(device);
-  const c: JobCache = { store, key, device, record: undefined, verified: [], touched: [] };
-  let text: string | undefined;
-  try {
-    text = await store.read(key);
-  } catch (e) {
-    emit({ kind: 'cache', message: `The device cache ${store.where(key)} cannot be read (${(e as Error).message}): comparing with the flash instead.` });
-    return c;
-  }
-  if (text === undefined) return c;
-  c.text = text;
-  const parsed = parseRecord(text, device);
-  if ('problem' in parsed) {
-    emit({ kind: 'cache', message: `The device cache ${store.where(key)} is unusable (${parsed.problem}): comparing with the flash instead; it is written afresh.` });
-  } else {
-    c.record = parsed.record;
-  }
-  return c;
-}
-
-/**
- * The cache's answer for one segment, or undefined (no cached region at its offset, or the flash
- * refuted the cache: then the caller compares with the flash as without a cache). ONE
- * SPI_FLASH_MD5 over the cached region confirms it; the sectors are then compared locally.
- */
-async function compareWithCache(
-  s: OpenSession,
-  c: JobCache,
-  p: PreparedSegment,
-  emit: (e: FlashEvent) => void,
-): Promise<(ChangedSectors & { identical: boolean; how: string }) | undefined> {
-  const region = regionAt(c.record, p.offset);
-  if (!region) return undefined;
-  const early = c.early?.offset === region.offset ? c.early : undefined;
-  c.early = undefined;
-  const have = early ? await early.md5 : await confirmMd5(s, region);
-  if (have !== region.md5) {
-    if (region.length === p.expected!.length && have === p.expectedMd5) {
-      // Written since by something else, with exactly these bytes: nothing to do.
-      return { identical: true, ranges: [], changed: 0, total: 0, md5Queries: 1, wholeSegment: false, how: 'the device cache was out of date, but one MD5 of the flash matched' };
-    }
-    c.record = { ...c.record!, regions: c.record!.regions.filter((r) => r !== region) };
-    emit({
-      kind: 'cache',
-      message: `The flash at ${hex(region.offset)}–${hex(region.offset + region.length)} no longer holds what ESP Flasher last wrote there (erased or written since, by another tool or command): comparing segment "${p.name}" with the flash.`,
-    });
-    return undefined;
-  }
-  return { ...diffWithRegion(region, p.offset, p.expected!), how: 'device cache confirmed by one MD5 of the flash' };
-}
-
-/** Store the record as this job leaves the flash (never fails the job). */
-async function saveJobCache(c: JobCache | undefined, emit: (e: FlashEvent) => void): Promise<void> {
-  if (!c || c.saved) return;
-  c.saved = true;
-  const text = formatRecord(updatedRecord(c.record, c.device, c.verified, c.touched));
-  if (text === c.text) return;
-  try {
-    await c.store.write(c.key, text);
-  } catch (e) {
-    emit({ kind: 'warning', message: `The device cache ${c.store.where(c.key)} could not be written: ${(e as Error).message}` });
-  }
 }
 
 /** Bytes the ROM overrun rule (romDeflateWindows) sends uncompressed, over all parts it split. */

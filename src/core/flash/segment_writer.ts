@@ -56,20 +56,34 @@ export interface WriteOptions {
  * produced it (pako otherwise hands output over in 64 KiB lumps).
  */
 export function inflatedBlockSizes(zlib: Uint8Array, blockSize: number): number[] {
+  const cover = blockCovers(zlib, blockSize);
+  const n = Math.ceil(zlib.length / blockSize);
+  return Array.from({ length: n }, (_, i) => cover(i));
+}
+
+/**
+ * What each compressed block covers, inflated on demand: block i's size is made when it is first
+ * asked for (the send loops ask in order, while the block before is on the wire), so a write
+ * does not wait for a whole inflate of the stream before its BEGIN.
+ */
+function blockCovers(zlib: Uint8Array, blockSize: number): (i: number) => number {
   const sizes: number[] = [];
   const inf = new pako.Inflate({ chunkSize: 0x10000 });
   let produced = 0;
   inf.onData = (chunk: Uint8Array) => {
     produced += chunk.length;
   };
-  for (let at = 0; at < zlib.length; at += blockSize) {
-    const before = produced;
-    const last = at + blockSize >= zlib.length;
-    inf.push(zlib.subarray(at, at + blockSize), last ? pako.constants.Z_FINISH : pako.constants.Z_SYNC_FLUSH);
-    if (inf.err) throw new InternalError(`Internal error: the compressed data does not inflate (${inf.msg || inf.err}).`);
-    sizes.push(produced - before);
-  }
-  return sizes;
+  return (i: number) => {
+    while (sizes.length <= i && sizes.length * blockSize < zlib.length) {
+      const at = sizes.length * blockSize;
+      const before = produced;
+      const last = at + blockSize >= zlib.length;
+      inf.push(zlib.subarray(at, at + blockSize), last ? pako.constants.Z_FINISH : pako.constants.Z_SYNC_FLUSH);
+      if (inf.err) throw new InternalError(`Internal error: the compressed data does not inflate (${inf.msg || inf.err}).`);
+      sizes.push(produced - before);
+    }
+    return sizes[i] ?? 0;
+  };
 }
 
 function split(data: Uint8Array, blockSize: number, padLast: boolean): Uint8Array[] {
@@ -91,15 +105,16 @@ interface Plan {
   dataOp: FlashDataOp;
   endOp: typeof Op.FLASH_END | typeof Op.FLASH_DEFL_END;
   blocks: Uint8Array[];
-  /** Uncompressed bytes per block (what each block covers in flash). */
-  covers: number[];
+  /** Uncompressed bytes block i covers in flash (compressed: inflated when first asked, in order). */
+  cover: (i: number) => number;
   compressed: boolean;
   beginSize: number;
   /** BEGIN's 5th word, as the write method decided. */
   encryptWord?: 0 | 1;
   blockSize: number;
   sendsEnd: boolean;
-  timeouts: number[];
+  /** How long to wait for block i's reply. */
+  timeout: (i: number) => number;
 }
 
 /**
@@ -117,29 +132,29 @@ function planWrite(session: LoaderSession, p: PreparedSegment, allowCompressed: 
   // The stub ACKs a block when it starts on it, so the wait for block n covers the work of
   // block n−1 (its inflated size; the erase allowance also covers a stub writing earlier
   // output late, e.g. the legacy stub's 32 KiB output buffer).
-  const stubTimeouts = (covers: number[]) => covers.map((_, i) => stubBlockTimeout(i > 0 ? covers[i - 1] : 0));
+  const stubTimeout = (cover: (i: number) => number) => (i: number) => stubBlockTimeout(i > 0 ? cover(i - 1) : 0);
   if (w.compressed && p.compressed) {
     const blocks = split(p.compressed, bs, false);
-    const covers = inflatedBlockSizes(p.compressed, bs);
+    const cover = blockCovers(p.compressed, bs);
     return {
       ...fromWire,
       blocks,
-      covers,
+      cover,
       compressed: true,
       // The stub takes the exact size; the ROM a multiple of its block size (§2).
       beginSize: session.isStub ? p.data.length : Math.ceil(p.data.length / bs) * bs,
-      timeouts: session.isStub ? stubTimeouts(covers) : covers.map((n) => scaledTimeout(WRITE_MS_PER_MB, n)),
+      timeout: session.isStub ? stubTimeout(cover) : (i) => scaledTimeout(WRITE_MS_PER_MB, cover(i)),
     };
   }
   const blocks = split(p.data, bs, true);
-  const covers = blocks.map((_, i) => Math.min(bs, p.data.length - i * bs));
+  const cover = (i: number) => Math.max(0, Math.min(bs, p.data.length - i * bs));
   return {
     ...fromWire,
     blocks,
-    covers,
+    cover,
     compressed: false,
     beginSize: p.data.length,
-    timeouts: session.isStub ? stubTimeouts(covers) : covers.map(() => DEFAULT_TIMEOUT_MS),
+    timeout: session.isStub ? stubTimeout(cover) : () => DEFAULT_TIMEOUT_MS,
   };
 }
 
@@ -164,7 +179,7 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
     const plan = planWrite(session, p, session.compressedWritesOff === undefined);
     acked = { written: 0, sent: 0 };
     const ack = (seq: number) => {
-      acked = { written: acked.written + plan.covers[seq], sent: acked.sent + plan.blocks[seq].length };
+      acked = { written: acked.written + plan.cover(seq), sent: acked.sent + plan.blocks[seq].length };
       opts.onProgress?.(acked);
     };
     try {
@@ -214,8 +229,9 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
           next++;
           ahead = next < plan.blocks.length ? session.dataFrame(plan.dataOp, next, plan.blocks[next]) : undefined;
         }
+        plan.cover(seq); // made while the block is on the wire, not after its reply
         try {
-          await session.waitData(plan.dataOp, plan.timeouts[seq], context(seq));
+          await session.waitData(plan.dataOp, plan.timeout(seq), context(seq));
         } catch (e) {
           // With nothing else in flight, a block rejected unread (checksum, length) is re-sent
           // once; the stub took nothing from it. Anything else restarts the segment below.
@@ -227,7 +243,7 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
       }
       if (plan.sendsEnd) {
         // The stub ACKs before writing: its last write result arrives with END (§1.6).
-        const last = plan.covers.length ? plan.covers[plan.covers.length - 1] : 0;
+        const last = plan.blocks.length ? plan.cover(plan.blocks.length - 1) : 0;
         await session.flashEnd(plan.endOp, true, stubBlockTimeout(last), `finishing segment "${p.name}" at ${hex(p.offset)}`);
       }
       return { sentBytes, ackedBytes: acked.written };
@@ -244,7 +260,7 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
       }
       opts.onWarning?.(`${(e as Error).message.replace(/\.$/, '')} — restarting segment "${p.name}" ${how} (attempt ${attempt + 1} of ${ATTEMPTS}).`);
       // Let the stub finish what it still holds (at most one block behind the ACKs) before BEGIN.
-      await session.conn.drain(Math.min(2000, plan.timeouts[Math.min(plan.timeouts.length - 1, 1)] ?? 500));
+      await session.conn.drain(Math.min(2000, plan.blocks.length ? plan.timeout(Math.min(plan.blocks.length - 1, 1)) : 500));
     }
   }
 }
@@ -265,7 +281,7 @@ async function sendStopAndWait(
       await session.sendFrame(frame ?? session.dataFrame(plan.dataOp, seq, plan.blocks[seq]));
       sent += plan.blocks[seq].length;
       if (attempt === 1) whileWaiting?.();
-      await session.waitData(plan.dataOp, plan.timeouts[seq], context);
+      await session.waitData(plan.dataOp, plan.timeout(seq), context);
       return sent;
     } catch (e) {
       const again = attempt < ATTEMPTS && (blockRejected(e) || (resendOnTimeout && e instanceof LoaderTimeoutError));
