@@ -15,6 +15,7 @@ import { SHARED } from '../device/flash_helpers';
 import { Screen } from '../device/monitor_helpers';
 import { cli } from '../device/cli_run';
 import { freePort, QemuDownload, stopAll, takeQemuLock, Workspace } from './qemu_ring';
+import { QEMU_CHARDEV_NODELAY } from '../../tools/qemu/start_env';
 
 const QEMU = path.join(SHARED, 'qemu');
 const CORPUS = path.join(SHARED, 'corpus', '12-esp32-idf4.1-stub-TRUE');
@@ -103,7 +104,7 @@ describe('serial monitor on a real ROM boot (Espressif QEMU, ESP32, UART0 over T
       `driver=${gpioDrv},property=strap_mode,value=${strap}`,
       // wait=on: the CPU starts when the bridge connects, so the ROM banner is not missed.
       '-chardev',
-      `socket,id=ser0,host=127.0.0.1,port=${tcp},server=on,wait=on`,
+      `socket,id=ser0,host=127.0.0.1,port=${tcp},server=on,wait=on,${QEMU_CHARDEV_NODELAY}`,
       '-serial',
       'chardev:ser0',
     ];

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { QEMU_START_ENV } from '../../tools/qemu/start_env';
 
 export const SHARED = path.resolve(__dirname, '../..', '../shared');
 /** ../shared/qemu, or $ESP_QEMU_DIR (another copy of the same layout). */
@@ -160,7 +161,7 @@ export class QemuDownload {
     const monitor = path.join(ws.dir, 'monitor.sock');
     const r = await run('nice', [...QEMU_NICE, path.join(QEMU_DIR, 'start-download.sh'), chip, ws.flash, ws.efuse, String(port)], {
       timeoutMs: 20_000,
-      env: { QEMU_MONITOR: monitor },
+      env: { ...QEMU_START_ENV, QEMU_MONITOR: monitor },
     });
     const pid = Number(r.stdout.trim());
     if (r.code !== 0 || !Number.isInteger(pid) || pid <= 0) throw new Error(`start-download.sh ${chip} failed (exit ${r.code}): ${r.stderr.trim()}`);

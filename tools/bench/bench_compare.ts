@@ -17,6 +17,7 @@ import type { ChipName } from '../../src/core/chips';
 import { startPtyChip } from '../../src/sim/pty_chip';
 import type { TraceEvent, VirtualChipOptions } from '../../src/sim/virtual_chip';
 import { runTool, writeSpan, type Tool, type ToolJob, type ToolRun, type WriteSpan } from './bench_peers';
+import { QEMU_START_ENV } from '../qemu/start_env';
 
 export const COMPARE_SECTIONS = ['stub', 'rom', 'rom-enc', 'qemu'] as const;
 export type CompareSection = (typeof COMPARE_SECTIONS)[number];
@@ -280,7 +281,7 @@ interface QemuDevice {
 /** Start QEMU ESP32 in download mode on `flash`/`efuse` and bridge its UART to a pty. */
 async function startQemu(shared: string, flash: string, efuse: string, dir: string, tcpPort: number): Promise<QemuDevice> {
   const script = path.join(shared, 'qemu', 'start-download.sh');
-  const r = spawnSync(script, ['esp32', flash, efuse, String(tcpPort)], { encoding: 'utf8' });
+  const r = spawnSync(script, ['esp32', flash, efuse, String(tcpPort)], { encoding: 'utf8', env: { ...process.env, ...QEMU_START_ENV } });
   if (r.status !== 0) throw new Error(`start-download.sh failed: ${(r.stderr || r.stdout).trim()}`);
   const qemuPid = Number(r.stdout.trim().split('\n').pop());
   const link = path.join(dir, `tty-${tcpPort}`);

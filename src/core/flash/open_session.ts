@@ -85,7 +85,7 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
     });
     emit({ kind: 'connected', port: opts.port });
     let session = connected.session;
-    const detection = await detectChip(session);
+    const detection = await detectChip(session, opts.chip && opts.chip !== 'auto' ? opts.chip : undefined);
     const chip = detection.chip;
     if (opts.chip && opts.chip !== 'auto' && opts.chip !== chip.name) {
       throw new ChipMismatchError(

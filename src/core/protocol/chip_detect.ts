@@ -1,6 +1,6 @@
 /** Chip detection (esp-serial-protocol.md §3.3): GET_SECURITY_INFO chip id, else the magic register. */
 import { DeviceError } from '../errors';
-import { CHIP_MAGIC_REG, CHIP_NAMES, chipByImageId, chipByMagic, chipFacts, type ChipFacts } from '../chips';
+import { CHIP_MAGIC_REG, CHIP_NAMES, chipByImageId, chipByMagic, chipFacts, type ChipFacts, type ChipName } from '../chips';
 import { CommandFailedError, UnsupportedCommandError, isCancelled } from './loader_errors';
 import type { LoaderSession } from './loader_session';
 import type { SecurityInfo } from './security_info';
@@ -14,7 +14,23 @@ export interface Detection {
   how: string;
 }
 
-export async function detectChip(session: LoaderSession): Promise<Detection> {
+/**
+ * Which chip is on the port. When the caller expects a chip whose ROM has no GET_SECURITY_INFO
+ * (ESP8266, ESP32), its magic register is read first: asking the ROM an unknown command costs the
+ * ~0.2 s drain of its repeated "invalid" replies on every connect (esptool, told the chip, does
+ * not ask either). Any other answer falls back to the full detection below.
+ */
+export async function detectChip(session: LoaderSession, expected?: ChipName): Promise<Detection> {
+  const hoped = expected ? chipFacts(expected) : undefined;
+  if (hoped && hoped.securityInfo === 'none') {
+    try {
+      const magic = await session.readReg(CHIP_MAGIC_REG);
+      if (chipByMagic(magic)?.name === hoped.name) return { chip: hoped, secureDownloadMode: false, how: `magic 0x${magic.toString(16).padStart(8, '0')}` };
+    } catch (e) {
+      if (isCancelled(e)) throw e;
+      await session.conn.drain(50);
+    }
+  }
   let security: SecurityInfo | undefined;
   let securityError: Error | undefined;
   try {
