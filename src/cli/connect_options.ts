@@ -1,7 +1,8 @@
 /**
  * The options every command that talks to a chip shares (--port, --baud, --chip, --before,
- * --after, --no-stub, --stub-dir) and their translation into the core's ConnectOptions.
+ * --after, --no-stub, --stub-dir, --trace) and their translation into the core's ConnectOptions.
  */
+import { appendFileSync } from 'node:fs';
 import { CHIP_NAMES, normalizeChipName, type ChipName } from '../core/chips';
 import type { AfterReset, BeforeReset, ConnectOptions } from '../core/flash/api';
 import { Options, UsageError, type OptionSpec } from './args';
@@ -26,6 +27,7 @@ export const CONNECT_OPTIONS: OptionSpec[] = [
   { name: 'after', kind: 'value', valueName: 'HOW', help: `Reset afterwards: ${AFTER_CHOICES.join(', ')}` },
   { name: 'no-stub', kind: 'flag', help: 'Talk to the ROM loader; do not upload the flasher stub' },
   { name: 'stub-dir', kind: 'value', valueName: 'DIR', help: 'Folder of stub JSON files (esptool format) to use instead of the bundled ones (esp-flasher-stub from esptool-js)' },
+  { name: 'trace', kind: 'value', valueName: 'FILE', help: 'Append every loader frame sent and received to FILE, with ms since the port opened (as esptool --trace)' },
   { name: 'debug', kind: 'flag', help: 'Print stack traces on errors' },
 ];
 
@@ -56,5 +58,17 @@ export function connectOptionsFrom(o: Options, env: NodeJS.ProcessEnv = process.
   if (o.has('no-stub')) options.stub = false;
   const stubDir = o.string('stub-dir');
   if (stubDir) options.stubDir = stubDir;
+  const trace = o.string('trace');
+  if (trace) options.trace = traceToFile(trace, o.command);
   return options;
+}
+
+/** --trace FILE: checked writable now (a usage error, not a failure mid-job), then one line per call. */
+function traceToFile(file: string, command: string | undefined): (line: string) => void {
+  try {
+    appendFileSync(file, '');
+  } catch (e) {
+    throw new UsageError(`--trace: cannot write ${file}: ${(e as Error).message}. Give a file in a folder that exists and is writable.`, command);
+  }
+  return (line) => appendFileSync(file, line + '\n');
 }

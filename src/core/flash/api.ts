@@ -39,6 +39,11 @@ export interface ConnectOptions {
    * runs, e.g. so a demo or test can read its flash back. Typed loosely to keep core free of sim types.
    */
   onVirtualChip?: (chip: unknown) => void;
+  /**
+   * Called with one line per loader frame sent or received: ms since the port opened, the port,
+   * the direction and the opcode (esptool's --trace). For diagnosing a link and timing a job.
+   */
+  trace?: (line: string) => void;
 }
 
 /** One segment as the flasher writes it. */

@@ -77,7 +77,7 @@ export async function openSession(opts: ConnectOptions, wants: SessionWants, emi
     await opened.close();
   };
   try {
-    const conn = new LoaderConnection(transport, opts.signal);
+    const conn = new LoaderConnection(transport, opts.signal, opts.trace);
     const connected = await connectLoader(conn, opts.before ?? 'default-reset', {
       attempts: opts.connectAttempts,
       onAttempt: (attempt, strategy) => emit({ kind: 'connecting', port: opts.port, attempt, strategy }),

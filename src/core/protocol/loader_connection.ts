@@ -44,13 +44,25 @@ export class LoaderConnection {
   /** Frames that failed SLIP unescaping, for diagnostics. */
   badFrames = 0;
 
+  private readonly opened = performance.now();
+
   constructor(
     readonly transport: Transport,
     private readonly signal?: AbortSignal,
+    /** One line per frame sent or received (ConnectOptions.trace). */
+    private readonly trace?: (line: string) => void,
   ) {}
 
   get port(): string {
     return this.transport.name;
+  }
+
+  private traceLine(text: string): void {
+    try {
+      this.trace!(`${(performance.now() - this.opened).toFixed(1).padStart(9)} ms  ${this.port}  ${text}`);
+    } catch {
+      // a broken trace sink must not break the job
+    }
   }
 
   /** Send one SLIP-framed packet (no waiting for an answer). */
@@ -61,6 +73,8 @@ export class LoaderConnection {
   /** Send bytes already SLIP-framed (slipEncode). */
   async writeEncoded(frame: Uint8Array): Promise<void> {
     throwIfAborted(this.signal);
+    // A request frame starts C0 00 <op> (neither byte needs SLIP escaping).
+    if (this.trace) this.traceLine(`→ ${frame.length > 2 ? opName(frame[2]) : 'frame'} (${frame.length} bytes on the wire)`);
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -96,7 +110,10 @@ export class LoaderConnection {
     for (;;) {
       const item = this.decoder.take();
       if (item) {
-        if (item.kind === 'frame') return item.data;
+        if (item.kind === 'frame') {
+          if (this.trace) this.traceLine(`← ${describeFrame(item.data)}`);
+          return item.data;
+        }
         this.badFrames++;
         continue;
       }
@@ -199,4 +216,13 @@ function pickPayloadLength(want: number | number[], dataLen: number): number {
   if (typeof want === 'number') return want;
   const sorted = [...want].sort((a, b) => b - a);
   return sorted.find((p) => dataLen >= p + 2) ?? sorted[sorted.length - 1];
+}
+
+/** A received frame for the trace: the reply's opcode, value and last data bytes (the status), or its size. */
+function describeFrame(frame: Uint8Array): string {
+  const r = decodeResponse(frame);
+  if (!r) return `frame (${frame.length} bytes)`;
+  // The status bytes end the data: 2 from a stub, 4 from a ROM (which loader answered is not known here).
+  const tail = r.data.length ? `, ending ${Array.from(r.data.subarray(Math.max(0, r.data.length - 4)), (b) => b.toString(16).padStart(2, '0')).join(' ')}` : '';
+  return `${opName(r.op)} reply, value 0x${r.value.toString(16)}, ${r.data.length} data bytes${tail}`;
 }
