@@ -31,15 +31,18 @@ import { SpiFlashRegisters } from './spi_flash_regs';
 export type StubGeneration = 'legacy' | 'legacy-1.10' | 'current';
 
 /**
- * How a known release erases while writing (see StubEraseStyle): the legacy stub on demand;
- * esp-flasher-stub ahead of the data since v0.2.0, skipping blank sectors since v1.1.0 (v0.7.0 is
- * esptool 4.12's set 2, v1.2.2 the build esptool-js 0.7 ships).
+ * How each known release erases while writing (see StubEraseStyle), from its source: the legacy
+ * stub on demand; esp-flasher-stub ahead of the data since v0.2.0, skipping blank sectors since
+ * v1.1.0 (v0.7.0 is esptool 4.12's set 2, v1.2.2 the build esptool-js 0.7 ships).
  */
+const ERASE_STYLES: Readonly<Record<string, StubEraseStyle>> = {
+  'esptool-legacy-flasher-stub v1.11.1': 'on-demand',
+  'esp-flasher-stub v0.7.0': 'ahead',
+  'esp-flasher-stub v1.2.2': 'ahead-skip-blank',
+};
+
 function eraseStyleOf(releaseName: string): StubEraseStyle {
-  if (releaseName.startsWith('esptool-legacy-flasher-stub')) return 'on-demand';
-  const v = /v(\d+)\.(\d+)/.exec(releaseName);
-  const newer = v !== null && (Number(v[1]) > 1 || (Number(v[1]) === 1 && Number(v[2]) >= 1));
-  return newer ? 'ahead-skip-blank' : 'ahead';
+  return ERASE_STYLES[releaseName] ?? (releaseName.startsWith('esptool-legacy-flasher-stub') ? 'on-demand' : 'ahead');
 }
 
 /** The model of a stub image this chip recognises by its hash (the images esptool-js 0.7 and esptool 4.12 upload). */
