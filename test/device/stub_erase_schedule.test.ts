@@ -8,34 +8,29 @@ import { strict as assert } from 'node:assert';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
 import { cli } from './cli_run';
-import { SHARED, pseudoRandom } from './flash_helpers';
+import { SHARED, ptyChipsPerTest, pseudoRandom, socatMissing } from './flash_helpers';
 
 const AT = 0x100000;
 const SIZE = 3 * 0x10000;
 
 describe('erase schedule of the stub the chip was sent (virtual chip through a pty)', function () {
   this.timeout(120_000);
+  if (socatMissing('erase schedule tests')) return;
+  const chips = ptyChipsPerTest();
   let dir: string;
-  let pty: PtyChip | undefined;
   before(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'esp-flasher-erase-'));
-  });
-  afterEach(async () => {
-    await pty?.close();
-    pty = undefined;
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   async function flash(file: string, ...extra: string[]): Promise<void> {
-    const r = await cli('flash', '--port', pty!.path, '--chip', 'esp32c3', '--after', 'no-reset', '--no-cache', ...extra, `0x${AT.toString(16)}`, file);
+    const r = await cli('flash', '--port', chips.pty!.path, '--chip', 'esp32c3', '--after', 'no-reset', '--no-cache', ...extra, `0x${AT.toString(16)}`, file);
     assert.equal(r.code, 0, `${r.out}\n${r.err}`);
   }
 
   it('esp-flasher-stub v1.2.2: a blank chip is written without one erase; written-over flash is erased', async () => {
-    pty = await startPtyChip({ chip: 'esp32c3' });
-    const chip = pty.chip;
+    const { chip } = await chips.start({ chip: 'esp32c3' });
     const first = pseudoRandom(SIZE, 'erase-schedule-1');
     const second = pseudoRandom(SIZE, 'erase-schedule-2');
     writeFileSync(path.join(dir, 'a.bin'), first);
@@ -56,7 +51,7 @@ describe('erase schedule of the stub the chip was sent (virtual chip through a p
       console.log(`      ${set1} not present: skipped`);
       this.skip();
     }
-    pty = await startPtyChip({ chip: 'esp32c3' });
+    const pty = await chips.start({ chip: 'esp32c3' });
     const data = pseudoRandom(SIZE, 'erase-schedule-legacy');
     writeFileSync(path.join(dir, 'c.bin'), data);
     await flash(path.join(dir, 'c.bin'), '--stub-dir', set1);

@@ -27,7 +27,7 @@ import { readProject } from '../../src/core/project/read_project';
 import { FLASH_SECTOR, Op, opName } from '../../src/core/protocol/opcodes';
 import { SlipDecoder } from '../../src/core/protocol/slip';
 import { openDevicePath } from '../../src/core/transport/open_port';
-import type { Transport } from '../../src/core/transport/transport';
+import { CountingTransport } from '../../src/core/transport/counting_transport';
 import { CORPUS, QemuDownload, Workspace, bootCheck, ringUnavailable, stopAll, takeQemuLock, type QemuChip } from './qemu_ring';
 
 const unavailable = ringUnavailable();
@@ -52,22 +52,11 @@ interface Request {
 }
 
 /** The serial transport, with every request frame the host writes decoded (SLIP, then §1.2 header). */
-class TappedTransport implements Transport {
+class TappedTransport extends CountingTransport {
   readonly requests: Request[] = [];
   private readonly slip = new SlipDecoder();
 
-  constructor(private readonly inner: Transport) {}
-
-  get name(): string {
-    return this.inner.name;
-  }
-  get baudRate(): number {
-    return this.inner.baudRate;
-  }
-  get usb(): { vendorId: number; productId: number } | undefined {
-    return this.inner.usb;
-  }
-  async write(data: Uint8Array): Promise<void> {
+  override async write(data: Uint8Array): Promise<void> {
     this.slip.push(data);
     for (let item = this.slip.take(); item; item = this.slip.take()) {
       if (item.kind !== 'frame' || item.data.length < 8 || item.data[0] !== 0x00) continue;
@@ -76,22 +65,7 @@ class TappedTransport implements Transport {
       for (let at = 0; at + 4 <= Math.min(body.length, 20); at += 4) words.push(body.readUInt32LE(at));
       this.requests.push({ op: item.data[1], words });
     }
-    await this.inner.write(data);
-  }
-  read(timeoutMs: number): Promise<Uint8Array> {
-    return this.inner.read(timeoutMs);
-  }
-  flushInput(): Promise<void> {
-    return this.inner.flushInput();
-  }
-  setSignals(s: { dtr?: boolean; rts?: boolean }): Promise<void> {
-    return this.inner.setSignals(s);
-  }
-  setBaudRate(baud: number): Promise<void> {
-    return this.inner.setBaudRate(baud);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
+    await super.write(data);
   }
 }
 

@@ -9,33 +9,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import '../../src/cli/virtual_ports';
+import { Op, opName } from '../../src/core/protocol/opcodes';
 import { startPtyChip } from '../../src/sim/pty_chip';
 import type { TraceEvent } from '../../src/sim/virtual_chip';
 import { sharedDir } from '../demo/demo';
 import { buildCli, runTool, type Tool } from './bench_peers';
 import { BENCH_APP } from './bench';
 import { withSectorChanged } from './bench_compare';
-
-const OP_NAMES: Record<number, string> = {
-  0x02: 'FLASH_BEGIN',
-  0x03: 'FLASH_DATA',
-  0x04: 'FLASH_END',
-  0x05: 'MEM_BEGIN',
-  0x06: 'MEM_END',
-  0x07: 'MEM_DATA',
-  0x08: 'SYNC',
-  0x09: 'WRITE_REG',
-  0x0a: 'READ_REG',
-  0x0b: 'SPI_SET_PARAMS',
-  0x0d: 'SPI_ATTACH',
-  0x0f: 'CHANGE_BAUD',
-  0x10: 'DEFL_BEGIN',
-  0x11: 'DEFL_DATA',
-  0x12: 'DEFL_END',
-  0x13: 'MD5',
-  0x14: 'SECURITY_INFO',
-  0xd2: 'READ_FLASH',
-};
 
 async function main(): Promise<void> {
   const tool = (process.argv[2] ?? 'ours') as Tool;
@@ -67,7 +47,7 @@ async function main(): Promise<void> {
         .filter((l) => l.startsWith('T '))
         .join('\n'),
     );
-    const data = trace.filter((e) => e.op === 0x03 || e.op === 0x11);
+    const data = trace.filter((e) => e.op === Op.FLASH_DATA || e.op === Op.FLASH_DEFL_DATA);
     const gaps = data
       .slice(1)
       .map((e, i) => e.takenAt - data[i].repliedAt)
@@ -79,8 +59,8 @@ async function main(): Promise<void> {
     let lastData = -1;
     for (let i = 0; i < trace.length; i++) {
       const e = trace[i];
-      const name = e.op === undefined ? 'ack' : (OP_NAMES[e.op] ?? `0x${e.op.toString(16)}`);
-      const isData = name.endsWith('DATA') && name !== 'MEM_DATA';
+      const name = e.op === undefined ? 'ack' : opName(e.op);
+      const isData = e.op === Op.FLASH_DATA || e.op === Op.FLASH_DEFL_DATA || e.op === Op.FLASH_ENCRYPT_DATA;
       if (isData && trace[i + 1] && trace[i + 1].op === e.op && lastData >= 0) continue;
       if (isData) lastData = i;
       console.log(`${((e.takenAt - t0) / 1000).toFixed(3).padStart(7)} ${((e.repliedAt - t0) / 1000).toFixed(3).padStart(7)}  ${name}  in=${e.bytesIn}`);
