@@ -14,7 +14,7 @@ import { isVirtualPort, type OpenedPort } from '../transport/open_port';
 import { openSession, type OpenSession } from './open_session';
 import { blankChipShortcut, changedText, compareSegment, MD5_BLOCK, type ChangedSectors, type FlashMd5Many } from './changed_sectors';
 import { openJobCache, type JobCache } from './cache_confirm';
-import { deflateAhead, dropAhead, finishWireLayout, prepareSegment, romDeflateWindows, segmentPart, type PreparedSegment } from './prepare_segments';
+import { deflateAhead, dropAhead, prepareSegment, segmentPart, wireParts, type PreparedSegment } from './prepare_segments';
 import { safetyRefusals, type Refusal } from '../rules/device_rules';
 import { layoutFromDevice, layoutWithoutDevice } from '../rules/device_layout';
 import type { FlashLayout } from '../rules/encrypted_regions';
@@ -245,13 +245,9 @@ export async function flashSegmentsOver(port: OpenedPort | undefined, segments: 
         r.changedSectors = changed.changed;
         r.totalSectors = changed.total;
       }
-      // The ESP32 ROM's compressed write overruns its end (romDeflateWindows): its tail goes uncompressed.
-      const windows = parts.map((x) => romDeflateWindows(x, s.caps));
-      const romTail = windows.some(Boolean)
-        ? `${hex(overrunTail(windows))} bytes at the end sent uncompressed (the ${s.chip.displayName} ROM's compressed write overruns its end)`
-        : undefined;
-      if (romTail) parts = parts.flatMap((x, i) => windows[i] ?? [x]);
-      else if (parts.length === 1 && parts[0] === p) parts = [await finishWireLayout(p, s.caps)];
+      const wire = await wireParts(p, parts, s.caps);
+      parts = wire.parts;
+      const romTail = wire.note;
       const writeBytes = parts.reduce((n, x) => n + x.image.length, 0);
       const total = parts.reduce((n, x) => n + x.data.length, 0);
       const incremental =
@@ -409,11 +405,6 @@ async function verifyRanges(s: OpenSession, p: PreparedSegment, ranges: { start:
     if (have[i] !== want) return { at: ranges[i].start, actual: have[i], expected: want, what: ` for the rewritten range ${hex(ranges[i].start)}–${hex(ranges[i].end)}` };
   }
   return undefined;
-}
-
-/** Bytes the ROM overrun rule (romDeflateWindows) sends uncompressed, over all parts it split. */
-function overrunTail(windows: (PreparedSegment[] | undefined)[]): number {
-  return windows.reduce((n, w) => n + (w ? w.filter((x) => !x.wire.compressed).reduce((k, x) => k + x.image.length, 0) : 0), 0);
 }
 
 /** ", in 0x4f000–0x50000" for the first few changed ranges of a segment. */

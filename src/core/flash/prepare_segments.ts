@@ -222,3 +222,21 @@ export function romDeflateWindows(part: PreparedSegment, l: LoaderCaps): Prepare
   const split = part.writeOffset + whole * win;
   return [segmentPart(part, part.offset, split, l, true), segmentPart(part, split, end, l, false)];
 }
+
+/**
+ * The writes a segment goes on the wire as, once the job knows which of its ranges to write
+ * (`parts`: the whole prepared segment, or the changed-sector parts of it): the whole segment's
+ * deferred compression is done here (finishWireLayout), and on a chip whose ROM overruns its
+ * compressed writes (romDeflateWindows) each compressed part is split, with `note` saying how
+ * many bytes went uncompressed and why.
+ */
+export async function wireParts(p: PreparedSegment, parts: PreparedSegment[], l: LoaderCaps): Promise<{ parts: PreparedSegment[]; note?: string }> {
+  const windows = parts.map((x) => romDeflateWindows(x, l));
+  if (windows.some(Boolean)) {
+    const split = parts.flatMap((x, i) => windows[i] ?? [x]);
+    const tail = windows.reduce((n, w) => n + (w ?? []).filter((x) => !x.wire.compressed).reduce((k, x) => k + x.image.length, 0), 0);
+    return { parts: split, note: `0x${tail.toString(16)} bytes at the end sent uncompressed (the ${l.chip.displayName} ROM's compressed write overruns its end)` };
+  }
+  if (parts.length === 1 && parts[0] === p) return { parts: [await finishWireLayout(p, l)] };
+  return { parts };
+}
