@@ -257,7 +257,7 @@ export class LoaderCommands {
     return this.d.now ? this.d.now() : 0;
   }
 
-  /** Ms until an erase a stub started ahead of its data has finished (reads and hashes wait for it). */
+  /** Ms until an erase a stub started ahead of its data has finished (MD5, READ_FLASH and READ_FLASH_SLOW wait for it). */
   private flashBusyMs(): number {
     return Math.max(0, this.flashIdleAt - this.now());
   }
@@ -495,7 +495,7 @@ export class LoaderCommands {
     if (!this.d.ops.flash.contains(offset, length)) return this.failed(req.op, ROM_ERR.FLASH_READ, 0);
     const payload = new Uint8Array(READ_FLASH_SLOW_BYTES);
     payload.set(this.d.ops.flash.read(offset, length));
-    return { ...this.reply(req.op, this.ok(), payload), workMs: this.d.ops.read(length), replyAfterWork: true };
+    return { ...this.reply(req.op, this.ok(), payload), workMs: this.flashBusyMs() + this.d.ops.read(length), replyAfterWork: true };
   }
 
   private md5(req: LoaderRequest): HandlerResult {
@@ -554,7 +554,7 @@ export class LoaderCommands {
     const res = this.reply(req.op, this.ok());
     res.replies.push(...stream.start());
     if (!stream.done) this.readStream = stream;
-    return { ...res, workMs: this.d.ops.read(stream.sentBytes), replyAfterWork: true };
+    return { ...res, workMs: this.flashBusyMs() + this.d.ops.read(stream.sentBytes), replyAfterWork: true };
   }
 }
 
