@@ -215,3 +215,38 @@ export async function bootCheck(chip: QemuChip, ws: Workspace, seconds: number, 
   const verdict = lines[lines.length - 1] ?? '';
   return { ok: r.code === 0 && verdict.startsWith('BOOT OK'), verdict, log: r.stdout + r.stderr };
 }
+
+/**
+ * A ring suite: skipped (and saying why) when QEMU or the corpus is missing; otherwise each test
+ * holds the machine-wide QEMU lock (waiting up to `lockWaitS`), every QEMU it started is stopped
+ * after it, and its duration is printed.
+ */
+export function describeRing(title: string, timeoutMs: number, body: () => void, lockWaitS = 900): void {
+  const unavailable = ringUnavailable();
+  if (unavailable) {
+    describe(title, () => {
+      it(`skipped: ${unavailable}`, function () {
+        console.log(`      real-ROM ring skipped: ${unavailable}`);
+        this.skip();
+      });
+    });
+    return;
+  }
+  describe(title, function () {
+    this.timeout(timeoutMs);
+    let release: (() => Promise<void>) | undefined;
+    let t0 = 0;
+    beforeEach(async function () {
+      this.timeout((lockWaitS + 10) * 1000);
+      release = await takeQemuLock(lockWaitS);
+      t0 = Date.now();
+    });
+    afterEach(async () => {
+      await stopAll();
+      await release?.();
+      release = undefined;
+      console.log(`      (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    });
+    body();
+  });
+}

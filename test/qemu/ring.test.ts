@@ -11,9 +11,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../../src/cli/main';
 import { cli, type CliRun } from '../device/cli_run';
-import { CORPUS, QEMU_DIR, QemuDownload, Workspace, bootCheck, ringUnavailable, sha256, stopAll, takeQemuLock, type QemuChip } from './qemu_ring';
+import { CORPUS, QEMU_DIR, QemuDownload, Workspace, bootCheck, describeRing, sha256, type QemuChip } from './qemu_ring';
 
-const unavailable = ringUnavailable();
 const C01 = path.join(CORPUS, '01-esp32-idf4.4-flashenc'); // ESP32, IDF 4.4, flash encryption (development)
 const C12 = path.join(CORPUS, '12-esp32-idf4.1-stub-TRUE'); // ESP32, IDF 4.1, plain
 const C11 = path.join(CORPUS, '11-esp32c3-storage'); // ESP32-C3, IDF 5, with a SPIFFS partition
@@ -26,216 +25,189 @@ const EFUSE = {
   c3Enc: 'efuse-esp32c3-flashenc-dev-key20-3f.bin',
 };
 const HELLO = 'Decrypted data: Hello, World!';
-const LOCK_WAIT_S = 900;
 
 /** What one case did, for the failure message. */
 function show(r: CliRun): string {
   return `exit ${r.code}\n--- stdout\n${r.out}\n--- stderr\n${r.err}`;
 }
 
-if (unavailable) {
-  describe('real-ROM ring (QEMU)', () => {
-    it(`skipped: ${unavailable}`, function () {
-      console.log(`      real-ROM ring skipped: ${unavailable}`);
-      this.skip();
-    });
+describeRing('real-ROM ring (QEMU)', 300_000, () => {
+  const spaces: Workspace[] = [];
+
+  after(() => {
+    for (const w of spaces) w.remove();
   });
-} else {
-  describe('real-ROM ring (QEMU)', function () {
-    this.timeout(300_000);
-    let release: (() => Promise<void>) | undefined;
-    const spaces: Workspace[] = [];
-    const started: Record<string, number> = {};
 
-    beforeEach(async function () {
-      this.timeout((LOCK_WAIT_S + 10) * 1000);
-      release = await takeQemuLock(LOCK_WAIT_S);
-      started[this.currentTest!.title] = Date.now();
-    });
+  function workspace(efuse: string, flash?: Uint8Array): Workspace {
+    const w = new Workspace(efuse, flash);
+    spaces.push(w);
+    return w;
+  }
 
-    afterEach(async function () {
-      await stopAll();
-      await release?.();
-      release = undefined;
-      const t0 = started[this.currentTest!.title];
-      if (t0) console.log(`      (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-    });
-
-    after(() => {
-      for (const w of spaces) w.remove();
-    });
-
-    function workspace(efuse: string, flash?: Uint8Array): Workspace {
-      const w = new Workspace(efuse, flash);
-      spaces.push(w);
-      return w;
+  /** Start the chip in download mode, run `esp-flasher flash` on it, stop the chip. */
+  async function flash(chip: QemuChip, ws: Workspace, args: string[], onOutput?: (dev: QemuDownload) => Promise<void>): Promise<CliRun> {
+    const dev = await QemuDownload.start(chip, ws);
+    try {
+      const run = cli('flash', '--port', dev.tty, '--before', 'no-reset', '--after', 'no-reset', ...args);
+      if (onOutput) await onOutput(dev);
+      return await run;
+    } finally {
+      await dev.stop();
     }
+  }
 
-    /** Start the chip in download mode, run `esp-flasher flash` on it, stop the chip. */
-    async function flash(chip: QemuChip, ws: Workspace, args: string[], onOutput?: (dev: QemuDownload) => Promise<void>): Promise<CliRun> {
-      const dev = await QemuDownload.start(chip, ws);
-      try {
-        const run = cli('flash', '--port', dev.tty, '--before', 'no-reset', '--after', 'no-reset', ...args);
-        if (onOutput) await onOutput(dev);
-        return await run;
-      } finally {
-        await dev.stop();
-      }
-    }
+  async function boots(chip: QemuChip, ws: Workspace, seconds: number, okRegex?: string): Promise<string> {
+    const b = await bootCheck(chip, ws, seconds, okRegex);
+    assert.ok(b.ok, `boot check: ${b.verdict}\n${b.log}`);
+    return b.verdict;
+  }
 
-    async function boots(chip: QemuChip, ws: Workspace, seconds: number, okRegex?: string): Promise<string> {
-      const b = await bootCheck(chip, ws, seconds, okRegex);
-      assert.ok(b.ok, `boot check: ${b.verdict}\n${b.log}`);
-      return b.verdict;
-    }
+  let plainEsp32Flash: Buffer | undefined;
+  let deviceEncryptedFlash: Buffer | undefined;
 
-    let plainEsp32Flash: Buffer | undefined;
-    let deviceEncryptedFlash: Buffer | undefined;
-
-    it('ESP32 plain through the ROM loader boots', async () => {
-      const ws = workspace(EFUSE.esp32);
-      const r = await flash('esp32', ws, ['--no-stub', '-b', '115200', C12]);
-      assert.equal(r.code, 0, show(r));
-      assert.match(r.out, /Using ROM loader \(stub not used\)/);
-      await boots('esp32', ws, 40);
-    });
-
-    it("ESP32 plain through esptool 4.12's stub set 1 boots", async () => {
-      const ws = workspace(EFUSE.esp32);
-      const r = await flash('esp32', ws, ['--stub-dir', STUBS_1, '-b', '921600', C12]);
-      assert.equal(r.code, 0, show(r));
-      assert.match(r.out, /Flasher stub running: stub uploaded/);
-      await boots('esp32', ws, 40);
-      plainEsp32Flash = ws.flashBytes();
-    });
-
-    it('ESP32 changed-sector re-flash: only the damaged sector is written, and it boots', async function () {
-      if (!plainEsp32Flash) assert.fail('needs the flash written by "ESP32 plain through esptool 4.12\'s stub set 1 boots"');
-      const damaged = Buffer.from(plainEsp32Flash);
-      for (let i = 0; i < 64; i++) damaged[0x10000 + 0x23000 + i * 16] ^= 0x5a;
-      const ws = workspace(EFUSE.esp32, damaged);
-      const r = await flash('esp32', ws, ['--stub-dir', STUBS_1, '-b', '921600', C12]);
-      assert.equal(r.code, 0, show(r));
-      assert.match(r.out, /app: .*only the changed sectors: 1 of 164 sectors changed/);
-      assert.match(r.out, /Skipped bootloader/i);
-      // The previous case left a device-cache record for this chip (same MAC and flash ID); the damage refutes it.
-      assert.match(r.out, /no longer holds what ESP Flasher last wrote there/);
-      assert.deepEqual(ws.flashBytes(), plainEsp32Flash);
-      await boots('esp32', ws, 40);
-      // Again, unchanged: the device cache is confirmed by the real ROM's stub (one MD5 per segment) and nothing is written.
-      const again = await flash('esp32', ws, ['--stub-dir', STUBS_1, '-b', '921600', C12]);
-      assert.equal(again.code, 0, show(again));
-      assert.doesNotMatch(again.out, /no longer holds/);
-      assert.match(again.out, /Skipped app at 0x00010000 \(already on flash, MD5 [0-9a-f]{32}; device cache confirmed by one MD5 of the flash\)/);
-      assert.doesNotMatch(again.out, /^Wrote /m);
-      assert.deepEqual(ws.flashBytes(), plainEsp32Flash);
-    });
-
-    it('ESP32 development-mode encryption, --encrypt with default write options: boots and runs the app', async () => {
-      const ws = workspace(EFUSE.esp32Enc);
-      const r = await flash('esp32', ws, ['--stub-dir', STUBS_1, '-b', '921600', '--encrypt', C01]);
-      assert.equal(r.code, 0, show(r));
-      assert.match(r.out, /encrypted by the chip/);
-      // Compressed + encrypted, as the stub table allows for the legacy stub v1.11.1: proven here on every run.
-      assert.match(r.out, /device-encrypted, compressed \(esptool-legacy-flasher-stub v1\.11\.1\)/, show(r));
-      assert.doesNotMatch(r.out + r.err, /Warning: .*restarting/);
-      deviceEncryptedFlash = ws.flashBytes();
-      const v = await boots('esp32', ws, 240, HELLO);
-      assert.match(v, /Hello, World!/);
-    });
-
-    it('ESP32 host-key encryption of the same build writes exactly the ciphertext the chip wrote', async () => {
-      if (!deviceEncryptedFlash) assert.fail('needs the flash written by the device-encryption case');
-      const ws = workspace(EFUSE.esp32Enc);
-      const r = await flash('esp32', ws, ['--stub-dir', STUBS_1, '-b', '921600', '--encrypt', '--encrypt-key', path.join(QEMU_DIR, 'efuse', 'key00-1f.bin'), C01]);
-      assert.equal(r.code, 0, show(r));
-      assert.match(r.out, /Hash of ciphertext verified/);
-      assert.equal(sha256(ws.flashBytes()), sha256(deviceEncryptedFlash));
-    });
-
-    it('ESP32 with encrypted eFuses: a plaintext build is refused and the flash file stays untouched', async () => {
-      const ws = workspace(EFUSE.esp32Enc);
-      const before = sha256(ws.flashBytes());
-      const r = await flash('esp32', ws, ['--stub-dir', STUBS_1, '-b', '921600', C12]);
-      assert.notEqual(r.code, 0, show(r));
-      assert.match(r.err, /Refusing to write segment "bootloader" at 0x1000 as plaintext/);
-      assert.equal(sha256(ws.flashBytes()), before);
-    });
-
-    it('ESP32 stub that never says OHAI (esp-flasher-stub on this model): warns, resets, continues on the ROM loader; device encryption refused', async () => {
-      const ws = workspace(EFUSE.esp32);
-      const pt = path.join(C12, 'partition_table', 'partition-table.bin');
-      const pressResetWhenAsked = (getOut: () => string) => async (dev: QemuDownload) => {
-        for (let i = 0; i < 300 && !/by hand now/.test(getOut()); i++) await new Promise((r) => setTimeout(r, 100));
-        await dev.reset();
-      };
-      // The CLI prints as it goes: the test "presses RESET" once the warning asks for it.
-      let seen = '';
-      const dev = await QemuDownload.start('esp32', ws);
-      let code: number;
-      try {
-        const running = runCli(['flash', '--port', dev.tty, '--before', 'no-reset', '--after', 'no-reset', '--stub-dir', STUBS_2, '-b', '115200', '0x8000', pt], {
-          out: (l) => (seen += l + '\n'),
-          err: (l) => (seen += l + '\n'),
-        });
-        await pressResetWhenAsked(() => seen)(dev);
-        code = await running;
-      } finally {
-        await dev.stop();
-      }
-      assert.equal(code, 0, seen);
-      assert.match(
-        seen,
-        /Warning: The flasher stub \(.*stubs-esptool-4\.12\/2\/esp32\.json\) did not start: no "OHAI" within 3 s after MEM_END\. The eFuses just read show neither Secure Boot nor Secure Download Mode/,
-      );
-      assert.match(seen, /Using ROM loader \(the flasher stub did not start\)/);
-      const want = readFileSync(pt);
-      assert.deepEqual(ws.flashBytes().subarray(0x8000, 0x8000 + want.length), want);
-
-      // The same on development-mode eFuses with --encrypt: refused, nothing written.
-      const enc = workspace(EFUSE.esp32Enc);
-      const before = sha256(enc.flashBytes());
-      seen = '';
-      const dev2 = await QemuDownload.start('esp32', enc);
-      try {
-        const running = runCli(['flash', '--port', dev2.tty, '--before', 'no-reset', '--after', 'no-reset', '--stub-dir', STUBS_2, '-b', '115200', '--encrypt', C01], {
-          out: (l) => (seen += l + '\n'),
-          err: (l) => (seen += l + '\n'),
-        });
-        await pressResetWhenAsked(() => seen)(dev2);
-        code = await running;
-      } finally {
-        await dev2.stop();
-      }
-      assert.notEqual(code, 0, seen);
-      assert.match(seen, /Refusing segment "bootloader" at 0x1000: the flasher stub did not start, and the ESP32 ROM loader cannot encrypt while writing/);
-      assert.equal(sha256(enc.flashBytes()), before);
-    });
-
-    it('ESP32-C3 plain through the ROM loader (with its SPIFFS partition) boots', async () => {
-      const ws = workspace(EFUSE.c3);
-      const r = await flash('esp32c3', ws, ['--no-stub', '-b', '115200', C11]);
-      assert.equal(r.code, 0, show(r));
-      assert.match(r.out, /storage: /);
-      await boots('esp32c3', ws, 40);
-    });
-
-    it("ESP32-C3 device encryption through the ROM loader's encrypted flag boots", async () => {
-      const ws = workspace(EFUSE.c3Enc);
-      // The ROM encrypts uncompressed writes only: bootloader, partition table and app (not the
-      // 960 KiB SPIFFS image) keep this case short.
-      const files = [
-        '0x0',
-        path.join(C11, 'bootloader', 'bootloader.bin'),
-        '0x8000',
-        path.join(C11, 'partition_table', 'partition-table.bin'),
-        '0x10000',
-        path.join(C11, 'st7789.bin'),
-      ];
-      const r = await flash('esp32c3', ws, ['--no-stub', '-b', '115200', '--encrypt', ...files]);
-      assert.equal(r.code, 0, show(r));
-      assert.match(r.out, /encrypted by the chip/);
-      await boots('esp32c3', ws, 120);
-    });
+  it('ESP32 plain through the ROM loader boots', async () => {
+    const ws = workspace(EFUSE.esp32);
+    const r = await flash('esp32', ws, ['--no-stub', '-b', '115200', C12]);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.out, /Using ROM loader \(stub not used\)/);
+    await boots('esp32', ws, 40);
   });
-}
+
+  it("ESP32 plain through esptool 4.12's stub set 1 boots", async () => {
+    const ws = workspace(EFUSE.esp32);
+    const r = await flash('esp32', ws, ['--stub-dir', STUBS_1, '-b', '921600', C12]);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.out, /Flasher stub running: stub uploaded/);
+    await boots('esp32', ws, 40);
+    plainEsp32Flash = ws.flashBytes();
+  });
+
+  it('ESP32 changed-sector re-flash: only the damaged sector is written, and it boots', async function () {
+    if (!plainEsp32Flash) assert.fail('needs the flash written by "ESP32 plain through esptool 4.12\'s stub set 1 boots"');
+    const damaged = Buffer.from(plainEsp32Flash);
+    for (let i = 0; i < 64; i++) damaged[0x10000 + 0x23000 + i * 16] ^= 0x5a;
+    const ws = workspace(EFUSE.esp32, damaged);
+    const r = await flash('esp32', ws, ['--stub-dir', STUBS_1, '-b', '921600', C12]);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.out, /app: .*only the changed sectors: 1 of 164 sectors changed/);
+    assert.match(r.out, /Skipped bootloader/i);
+    // The previous case left a device-cache record for this chip (same MAC and flash ID); the damage refutes it.
+    assert.match(r.out, /no longer holds what ESP Flasher last wrote there/);
+    assert.deepEqual(ws.flashBytes(), plainEsp32Flash);
+    await boots('esp32', ws, 40);
+    // Again, unchanged: the device cache is confirmed by the real ROM's stub (one MD5 per segment) and nothing is written.
+    const again = await flash('esp32', ws, ['--stub-dir', STUBS_1, '-b', '921600', C12]);
+    assert.equal(again.code, 0, show(again));
+    assert.doesNotMatch(again.out, /no longer holds/);
+    assert.match(again.out, /Skipped app at 0x00010000 \(already on flash, MD5 [0-9a-f]{32}; device cache confirmed by one MD5 of the flash\)/);
+    assert.doesNotMatch(again.out, /^Wrote /m);
+    assert.deepEqual(ws.flashBytes(), plainEsp32Flash);
+  });
+
+  it('ESP32 development-mode encryption, --encrypt with default write options: boots and runs the app', async () => {
+    const ws = workspace(EFUSE.esp32Enc);
+    const r = await flash('esp32', ws, ['--stub-dir', STUBS_1, '-b', '921600', '--encrypt', C01]);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.out, /encrypted by the chip/);
+    // Compressed + encrypted, as the stub table allows for the legacy stub v1.11.1: proven here on every run.
+    assert.match(r.out, /device-encrypted, compressed \(esptool-legacy-flasher-stub v1\.11\.1\)/, show(r));
+    assert.doesNotMatch(r.out + r.err, /Warning: .*restarting/);
+    deviceEncryptedFlash = ws.flashBytes();
+    const v = await boots('esp32', ws, 240, HELLO);
+    assert.match(v, /Hello, World!/);
+  });
+
+  it('ESP32 host-key encryption of the same build writes exactly the ciphertext the chip wrote', async () => {
+    if (!deviceEncryptedFlash) assert.fail('needs the flash written by the device-encryption case');
+    const ws = workspace(EFUSE.esp32Enc);
+    const r = await flash('esp32', ws, ['--stub-dir', STUBS_1, '-b', '921600', '--encrypt', '--encrypt-key', path.join(QEMU_DIR, 'efuse', 'key00-1f.bin'), C01]);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.out, /Hash of ciphertext verified/);
+    assert.equal(sha256(ws.flashBytes()), sha256(deviceEncryptedFlash));
+  });
+
+  it('ESP32 with encrypted eFuses: a plaintext build is refused and the flash file stays untouched', async () => {
+    const ws = workspace(EFUSE.esp32Enc);
+    const before = sha256(ws.flashBytes());
+    const r = await flash('esp32', ws, ['--stub-dir', STUBS_1, '-b', '921600', C12]);
+    assert.notEqual(r.code, 0, show(r));
+    assert.match(r.err, /Refusing to write segment "bootloader" at 0x1000 as plaintext/);
+    assert.equal(sha256(ws.flashBytes()), before);
+  });
+
+  it('ESP32 stub that never says OHAI (esp-flasher-stub on this model): warns, resets, continues on the ROM loader; device encryption refused', async () => {
+    const ws = workspace(EFUSE.esp32);
+    const pt = path.join(C12, 'partition_table', 'partition-table.bin');
+    const pressResetWhenAsked = (getOut: () => string) => async (dev: QemuDownload) => {
+      for (let i = 0; i < 300 && !/by hand now/.test(getOut()); i++) await new Promise((r) => setTimeout(r, 100));
+      await dev.reset();
+    };
+    // The CLI prints as it goes: the test "presses RESET" once the warning asks for it.
+    let seen = '';
+    const dev = await QemuDownload.start('esp32', ws);
+    let code: number;
+    try {
+      const running = runCli(['flash', '--port', dev.tty, '--before', 'no-reset', '--after', 'no-reset', '--stub-dir', STUBS_2, '-b', '115200', '0x8000', pt], {
+        out: (l) => (seen += l + '\n'),
+        err: (l) => (seen += l + '\n'),
+      });
+      await pressResetWhenAsked(() => seen)(dev);
+      code = await running;
+    } finally {
+      await dev.stop();
+    }
+    assert.equal(code, 0, seen);
+    assert.match(
+      seen,
+      /Warning: The flasher stub \(.*stubs-esptool-4\.12\/2\/esp32\.json\) did not start: no "OHAI" within 3 s after MEM_END\. The eFuses just read show neither Secure Boot nor Secure Download Mode/,
+    );
+    assert.match(seen, /Using ROM loader \(the flasher stub did not start\)/);
+    const want = readFileSync(pt);
+    assert.deepEqual(ws.flashBytes().subarray(0x8000, 0x8000 + want.length), want);
+
+    // The same on development-mode eFuses with --encrypt: refused, nothing written.
+    const enc = workspace(EFUSE.esp32Enc);
+    const before = sha256(enc.flashBytes());
+    seen = '';
+    const dev2 = await QemuDownload.start('esp32', enc);
+    try {
+      const running = runCli(['flash', '--port', dev2.tty, '--before', 'no-reset', '--after', 'no-reset', '--stub-dir', STUBS_2, '-b', '115200', '--encrypt', C01], {
+        out: (l) => (seen += l + '\n'),
+        err: (l) => (seen += l + '\n'),
+      });
+      await pressResetWhenAsked(() => seen)(dev2);
+      code = await running;
+    } finally {
+      await dev2.stop();
+    }
+    assert.notEqual(code, 0, seen);
+    assert.match(seen, /Refusing segment "bootloader" at 0x1000: the flasher stub did not start, and the ESP32 ROM loader cannot encrypt while writing/);
+    assert.equal(sha256(enc.flashBytes()), before);
+  });
+
+  it('ESP32-C3 plain through the ROM loader (with its SPIFFS partition) boots', async () => {
+    const ws = workspace(EFUSE.c3);
+    const r = await flash('esp32c3', ws, ['--no-stub', '-b', '115200', C11]);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.out, /storage: /);
+    await boots('esp32c3', ws, 40);
+  });
+
+  it("ESP32-C3 device encryption through the ROM loader's encrypted flag boots", async () => {
+    const ws = workspace(EFUSE.c3Enc);
+    // The ROM encrypts uncompressed writes only: bootloader, partition table and app (not the
+    // 960 KiB SPIFFS image) keep this case short.
+    const files = [
+      '0x0',
+      path.join(C11, 'bootloader', 'bootloader.bin'),
+      '0x8000',
+      path.join(C11, 'partition_table', 'partition-table.bin'),
+      '0x10000',
+      path.join(C11, 'st7789.bin'),
+    ];
+    const r = await flash('esp32c3', ws, ['--no-stub', '-b', '115200', '--encrypt', ...files]);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.out, /encrypted by the chip/);
+    await boots('esp32c3', ws, 120);
+  });
+});

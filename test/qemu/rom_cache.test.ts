@@ -28,10 +28,8 @@ import { FLASH_SECTOR, Op, opName } from '../../src/core/protocol/opcodes';
 import { SlipDecoder } from '../../src/core/protocol/slip';
 import { openDevicePath } from '../../src/core/transport/open_port';
 import { CountingTransport } from '../../src/core/transport/counting_transport';
-import { CORPUS, QemuDownload, Workspace, bootCheck, ringUnavailable, stopAll, takeQemuLock, type QemuChip } from './qemu_ring';
+import { CORPUS, QemuDownload, Workspace, bootCheck, describeRing, type QemuChip } from './qemu_ring';
 
-const unavailable = ringUnavailable();
-const LOCK_WAIT_S = 900;
 const CONFIRMED = 'device cache confirmed by one MD5 of the flash';
 const WRITE_OPS: ReadonlySet<number> = new Set([
   Op.FLASH_BEGIN,
@@ -164,135 +162,110 @@ const CASES: Case[] = [
   { chip: 'esp32c3', build: path.join(CORPUS, '11-esp32c3-storage'), efuse: 'efuse-esp32c3-v04-mac.bin', appName: 'app' },
 ];
 
-if (unavailable) {
-  describe('real-ROM ring (QEMU): device cache through the ROM loader', () => {
-    it(`skipped: ${unavailable}`, function () {
-      console.log(`      real-ROM ring skipped: ${unavailable}`);
-      this.skip();
-    });
+describeRing('real-ROM ring (QEMU): device cache through the ROM loader', 900_000, () => {
+  const cleanup: (() => void)[] = [];
+
+  after(() => {
+    for (const c of cleanup) c();
   });
-} else {
-  describe('real-ROM ring (QEMU): device cache through the ROM loader', function () {
-    this.timeout(900_000);
-    let release: (() => Promise<void>) | undefined;
-    const cleanup: (() => void)[] = [];
-    let t0 = 0;
 
-    beforeEach(async function () {
-      this.timeout((LOCK_WAIT_S + 10) * 1000);
-      release = await takeQemuLock(LOCK_WAIT_S);
-      t0 = Date.now();
-    });
-
-    afterEach(async () => {
-      await stopAll();
-      await release?.();
-      release = undefined;
-      console.log(`      (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-    });
-
-    after(() => {
-      for (const c of cleanup) c();
-    });
-
-    /** Start the chip in download mode, run one flash job through its ROM loader (115200, no stub), stop the chip. */
-    async function romFlash(chip: QemuChip, ws: Workspace, segments: WriteSegment[], settings: FlashSettings, cache: DeviceCacheStore): Promise<RomRun> {
-      const dev = await QemuDownload.start(chip, ws);
-      try {
-        const tap = new TappedTransport(await openDevicePath(dev.tty, 115200));
-        const events: FlashEvent[] = [];
-        const result = await flashSegmentsOver({ transport: tap, close: () => tap.close() }, segments, {
-          port: dev.tty,
-          baud: 115200,
-          before: 'no-reset',
-          after: 'no-reset',
-          stub: false,
-          settings,
-          deviceCache: cache,
-          onEvent: (e) => events.push(e),
-        });
-        return { result, events, requests: tap.requests };
-      } finally {
-        await dev.stop();
-      }
-    }
-
-    for (const c of CASES) {
-      it(`${c.chip}: a re-flash through the ROM loader is confirmed by the ROM's SPI_FLASH_MD5 (one per segment, nothing written); one changed app sector is all that is written, and it boots`, async () => {
-        const ws = new Workspace(c.efuse);
-        const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-rom-cache-'));
-        cleanup.push(
-          () => ws.remove(),
-          () => fs.rmSync(cacheDir, { recursive: true, force: true }),
-        );
-        const cache = fileDeviceCache(cacheDir);
-        const { plan } = await readProject(c.build);
-        assert.ok(plan.segments.length >= 3, `${c.build}: ${plan.segments.length} segments`);
-        const segments = segmentsFromPlan(plan, 'plain', 'device');
-        const settings = plan.settings;
-
-        // 1. A fresh flash through the ROM loader: every segment written and verified, the cache recorded.
-        const first = await romFlash(c.chip, ws, segments, settings, cache);
-        assert.ok(first.result.ok, show(first));
-        onRom(first);
-        for (const s of first.result.segments) assert.ok(s.status === 'written' && s.verified, `${s.name}: ${s.status}\n${show(first)}`);
-        const records = fs.readdirSync(cacheDir).filter((f) => f.endsWith('.json'));
-        assert.equal(records.length, 1, `one device record in ${cacheDir}: ${records.join(', ')}`);
-        const flashed = ws.flashBytes();
-        // Nothing but the segments was written (the ESP32 ROM's compressed write overruns its end: romDeflateOverrun).
-        assert.deepEqual(notBlankOutside(flashed, segments), [], show(first));
-
-        // 2. Unchanged, through the ROM loader again: one SPI_FLASH_MD5 per segment over exactly
-        // the cached region, every segment skipped as confirmed by the cache, no write command.
-        const again = await romFlash(c.chip, ws, segments, settings, cache);
-        assert.ok(again.result.ok, show(again));
-        onRom(again);
-        for (const s of again.result.segments) assert.equal(s.status, 'skipped', `${s.name}\n${show(again)}`);
-        const skipped = again.events.filter((e) => e.kind === 'skipped');
-        assert.equal(skipped.length, segments.length, show(again));
-        for (const e of skipped) assert.equal(e.kind === 'skipped' && e.how, CONFIRMED, show(again));
-        assert.ok(!again.events.some((e) => e.kind === 'cache'), `the cache was used as it was\n${show(again)}`);
-        const md5s = again.requests.filter((q) => q.op === Op.SPI_FLASH_MD5).map((q) => `${hex(q.words[0])}+${hex(q.words[1])}`);
-        const regions = segments.map((s) => `${hex(s.offset)}+${hex(s.bytes.length)}`);
-        assert.deepEqual([...md5s].sort(), [...regions].sort(), show(again));
-        const writes = again.requests.filter((q) => WRITE_OPS.has(q.op)).map((q) => opName(q.op));
-        assert.deepEqual(writes, [], show(again));
-        assert.ok(ws.flashBytes().equals(flashed), 'the flash is unchanged');
-
-        // 3. One sector of the app changed: only that sector is written (one BEGIN at its offset,
-        // of its length), verified by one more MD5 of that range; nothing else on flash moves.
-        const appIndex = segments.findIndex((s) => s.name === c.appName);
-        assert.ok(appIndex >= 0, `segments: ${segments.map((s) => s.name).join(', ')}`);
-        const app = segments[appIndex];
-        const changed = withChangedLastSector(app.bytes);
-        const next = segments.map((s, i) => (i === appIndex ? { ...s, bytes: changed.bytes } : s));
-        const sector = Math.floor((app.offset + changed.at) / FLASH_SECTOR) * FLASH_SECTOR;
-        const sectorEnd = Math.min(sector + FLASH_SECTOR, app.offset + app.bytes.length);
-        const third = await romFlash(c.chip, ws, next, settings, cache);
-        assert.ok(third.result.ok, show(third));
-        onRom(third);
-        const appResult = third.result.segments[appIndex];
-        assert.equal(appResult.status, 'written', show(third));
-        assert.ok(appResult.verified, show(third));
-        assert.equal(appResult.changedSectors, 1, show(third));
-        assert.equal(appResult.totalSectors, Math.ceil(app.bytes.length / FLASH_SECTOR), show(third));
-        for (const s of third.result.segments) if (s !== appResult) assert.equal(s.status, 'skipped', `${s.name}\n${show(third)}`);
-        const begins = third.requests.filter((q) => q.op === Op.FLASH_BEGIN || q.op === Op.FLASH_DEFL_BEGIN);
-        assert.equal(begins.length, 1, show(third));
-        assert.equal(begins[0].words[3], sector, `BEGIN offset\n${show(third)}`);
-        // FLASH_BEGIN: bytes to erase; the ROM's FLASH_DEFL_BEGIN: the uncompressed size in whole 1 KiB blocks.
-        assert.ok(begins[0].words[0] >= sectorEnd - sector && begins[0].words[0] <= FLASH_SECTOR, `BEGIN size ${hex(begins[0].words[0])}\n${show(third)}`);
-        const md5sThird = third.requests.filter((q) => q.op === Op.SPI_FLASH_MD5).map((q) => `${hex(q.words[0])}+${hex(q.words[1])}`);
-        assert.deepEqual([...md5sThird].sort(), [...regions, `${hex(sector)}+${hex(sectorEnd - sector)}`].sort(), show(third));
-        const want = Buffer.from(flashed);
-        want.set(changed.bytes.subarray(sector - app.offset, sectorEnd - app.offset), sector);
-        const now = ws.flashBytes();
-        assert.equal(md5(now.subarray(sector, sectorEnd)), md5(changed.bytes.subarray(sector - app.offset, sectorEnd - app.offset)), 'the sector holds the new bytes');
-        assert.deepEqual(differences(now, want), [], `nothing but ${hex(sector)}–${hex(sectorEnd)} changed on flash\n${show(third)}`);
-
-        const boot = await bootCheck(c.chip, ws, 40);
-        assert.ok(boot.ok, `boot check: ${boot.verdict}\n${boot.log}`);
+  /** Start the chip in download mode, run one flash job through its ROM loader (115200, no stub), stop the chip. */
+  async function romFlash(chip: QemuChip, ws: Workspace, segments: WriteSegment[], settings: FlashSettings, cache: DeviceCacheStore): Promise<RomRun> {
+    const dev = await QemuDownload.start(chip, ws);
+    try {
+      const tap = new TappedTransport(await openDevicePath(dev.tty, 115200));
+      const events: FlashEvent[] = [];
+      const result = await flashSegmentsOver({ transport: tap, close: () => tap.close() }, segments, {
+        port: dev.tty,
+        baud: 115200,
+        before: 'no-reset',
+        after: 'no-reset',
+        stub: false,
+        settings,
+        deviceCache: cache,
+        onEvent: (e) => events.push(e),
       });
+      return { result, events, requests: tap.requests };
+    } finally {
+      await dev.stop();
     }
-  });
-}
+  }
+
+  for (const c of CASES) {
+    it(`${c.chip}: a re-flash through the ROM loader is confirmed by the ROM's SPI_FLASH_MD5 (one per segment, nothing written); one changed app sector is all that is written, and it boots`, async () => {
+      const ws = new Workspace(c.efuse);
+      const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'esp-rom-cache-'));
+      cleanup.push(
+        () => ws.remove(),
+        () => fs.rmSync(cacheDir, { recursive: true, force: true }),
+      );
+      const cache = fileDeviceCache(cacheDir);
+      const { plan } = await readProject(c.build);
+      assert.ok(plan.segments.length >= 3, `${c.build}: ${plan.segments.length} segments`);
+      const segments = segmentsFromPlan(plan, 'plain', 'device');
+      const settings = plan.settings;
+
+      // 1. A fresh flash through the ROM loader: every segment written and verified, the cache recorded.
+      const first = await romFlash(c.chip, ws, segments, settings, cache);
+      assert.ok(first.result.ok, show(first));
+      onRom(first);
+      for (const s of first.result.segments) assert.ok(s.status === 'written' && s.verified, `${s.name}: ${s.status}\n${show(first)}`);
+      const records = fs.readdirSync(cacheDir).filter((f) => f.endsWith('.json'));
+      assert.equal(records.length, 1, `one device record in ${cacheDir}: ${records.join(', ')}`);
+      const flashed = ws.flashBytes();
+      // Nothing but the segments was written (the ESP32 ROM's compressed write overruns its end: romDeflateOverrun).
+      assert.deepEqual(notBlankOutside(flashed, segments), [], show(first));
+
+      // 2. Unchanged, through the ROM loader again: one SPI_FLASH_MD5 per segment over exactly
+      // the cached region, every segment skipped as confirmed by the cache, no write command.
+      const again = await romFlash(c.chip, ws, segments, settings, cache);
+      assert.ok(again.result.ok, show(again));
+      onRom(again);
+      for (const s of again.result.segments) assert.equal(s.status, 'skipped', `${s.name}\n${show(again)}`);
+      const skipped = again.events.filter((e) => e.kind === 'skipped');
+      assert.equal(skipped.length, segments.length, show(again));
+      for (const e of skipped) assert.equal(e.kind === 'skipped' && e.how, CONFIRMED, show(again));
+      assert.ok(!again.events.some((e) => e.kind === 'cache'), `the cache was used as it was\n${show(again)}`);
+      const md5s = again.requests.filter((q) => q.op === Op.SPI_FLASH_MD5).map((q) => `${hex(q.words[0])}+${hex(q.words[1])}`);
+      const regions = segments.map((s) => `${hex(s.offset)}+${hex(s.bytes.length)}`);
+      assert.deepEqual([...md5s].sort(), [...regions].sort(), show(again));
+      const writes = again.requests.filter((q) => WRITE_OPS.has(q.op)).map((q) => opName(q.op));
+      assert.deepEqual(writes, [], show(again));
+      assert.ok(ws.flashBytes().equals(flashed), 'the flash is unchanged');
+
+      // 3. One sector of the app changed: only that sector is written (one BEGIN at its offset,
+      // of its length), verified by one more MD5 of that range; nothing else on flash moves.
+      const appIndex = segments.findIndex((s) => s.name === c.appName);
+      assert.ok(appIndex >= 0, `segments: ${segments.map((s) => s.name).join(', ')}`);
+      const app = segments[appIndex];
+      const changed = withChangedLastSector(app.bytes);
+      const next = segments.map((s, i) => (i === appIndex ? { ...s, bytes: changed.bytes } : s));
+      const sector = Math.floor((app.offset + changed.at) / FLASH_SECTOR) * FLASH_SECTOR;
+      const sectorEnd = Math.min(sector + FLASH_SECTOR, app.offset + app.bytes.length);
+      const third = await romFlash(c.chip, ws, next, settings, cache);
+      assert.ok(third.result.ok, show(third));
+      onRom(third);
+      const appResult = third.result.segments[appIndex];
+      assert.equal(appResult.status, 'written', show(third));
+      assert.ok(appResult.verified, show(third));
+      assert.equal(appResult.changedSectors, 1, show(third));
+      assert.equal(appResult.totalSectors, Math.ceil(app.bytes.length / FLASH_SECTOR), show(third));
+      for (const s of third.result.segments) if (s !== appResult) assert.equal(s.status, 'skipped', `${s.name}\n${show(third)}`);
+      const begins = third.requests.filter((q) => q.op === Op.FLASH_BEGIN || q.op === Op.FLASH_DEFL_BEGIN);
+      assert.equal(begins.length, 1, show(third));
+      assert.equal(begins[0].words[3], sector, `BEGIN offset\n${show(third)}`);
+      // FLASH_BEGIN: bytes to erase; the ROM's FLASH_DEFL_BEGIN: the uncompressed size in whole 1 KiB blocks.
+      assert.ok(begins[0].words[0] >= sectorEnd - sector && begins[0].words[0] <= FLASH_SECTOR, `BEGIN size ${hex(begins[0].words[0])}\n${show(third)}`);
+      const md5sThird = third.requests.filter((q) => q.op === Op.SPI_FLASH_MD5).map((q) => `${hex(q.words[0])}+${hex(q.words[1])}`);
+      assert.deepEqual([...md5sThird].sort(), [...regions, `${hex(sector)}+${hex(sectorEnd - sector)}`].sort(), show(third));
+      const want = Buffer.from(flashed);
+      want.set(changed.bytes.subarray(sector - app.offset, sectorEnd - app.offset), sector);
+      const now = ws.flashBytes();
+      assert.equal(md5(now.subarray(sector, sectorEnd)), md5(changed.bytes.subarray(sector - app.offset, sectorEnd - app.offset)), 'the sector holds the new bytes');
+      assert.deepEqual(differences(now, want), [], `nothing but ${hex(sector)}–${hex(sectorEnd)} changed on flash\n${show(third)}`);
+
+      const boot = await bootCheck(c.chip, ws, 40);
+      assert.ok(boot.ok, `boot check: ${boot.verdict}\n${boot.log}`);
+    });
+  }
+});
