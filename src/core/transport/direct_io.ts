@@ -39,8 +39,8 @@ export interface UnixIoHelpers {
   unixWrite(o: { binding: unknown; buffer: Buffer; offset?: number; fsWriteAsync?: WriteFn }): Promise<void>;
 }
 
-/** Finds the helpers: returns what it found (checked by the caller), or throws. */
-export type UnixIoResolver = () => { unixRead?: unknown; unixWrite?: unknown } | undefined;
+/** Finds the helpers: returns what it found (checked by the caller), why they could not be loaded, or throws. */
+export type UnixIoResolver = () => { unixRead?: unknown; unixWrite?: unknown; loadError?: string } | undefined;
 
 const UNIX_READ = '@serialport/bindings-cpp/dist/unix-read';
 const UNIX_WRITE = '@serialport/bindings-cpp/dist/unix-write';
@@ -59,7 +59,7 @@ const bindingsResolver: UnixIoResolver = () => {
     w = require('@serialport/bindings-cpp/dist/unix-write') as typeof w;
     /* eslint-enable @typescript-eslint/no-require-imports */
   } catch (e) {
-    throw new Error(`${(e as Error)?.message ?? String(e)}`.split('\n')[0]);
+    return { loadError: `${(e as Error)?.message ?? String(e)}`.split('\n')[0] };
   }
   return { unixRead: r?.unixRead, unixWrite: w?.unixWrite };
 };
@@ -85,14 +85,19 @@ function lookUp(): { helpers: UnixIoHelpers } | { problem: string } {
   if (found) return found;
   try {
     const m = resolver();
+    if (m?.loadError) return (found = { problem: loadProblem(m.loadError) });
     const missing = [typeof m?.unixRead !== 'function' ? `unixRead (${UNIX_READ})` : '', typeof m?.unixWrite !== 'function' ? `unixWrite (${UNIX_WRITE})` : '']
       .filter(Boolean)
       .join(' and ');
     found = missing ? { problem: `@serialport/bindings-cpp has no ${missing} function` } : { helpers: m as UnixIoHelpers };
   } catch (e) {
-    found = { problem: `@serialport/bindings-cpp's read/write helpers cannot be loaded (${(e as Error)?.message ?? String(e)})` };
+    found = { problem: loadProblem((e as Error)?.message ?? String(e)) };
   }
   return found;
+}
+
+function loadProblem(reason: string): string {
+  return `@serialport/bindings-cpp's read/write helpers cannot be loaded (${reason})`;
 }
 
 /**

@@ -39,6 +39,17 @@ describe('transport/direct_io', () => {
     assert.match(directIoUnavailable()!, /cannot be loaded/);
   });
 
+  it('a resolver that reports a load error (as the bundled lookup does when require fails): the same fallback, with its reason', () => {
+    const notes: string[] = [];
+    setUnixIoResolver(
+      () => ({ loadError: "Cannot find module '@serialport/bindings-cpp/dist/unix-write'" }),
+      (m) => notes.push(m),
+    );
+    assert.equal(useDirectIo(fakeBinding()), false);
+    assert.equal(notes.length, 1);
+    assert.match(notes[0], /cannot be loaded \(Cannot find module '@serialport\/bindings-cpp\/dist\/unix-write'\)/);
+  });
+
   it('a module without the expected functions: the same fallback, naming what is missing', () => {
     const notes: string[] = [];
     setUnixIoResolver(
