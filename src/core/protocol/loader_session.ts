@@ -8,7 +8,7 @@ import { LoaderConnection, type CommandReply } from './loader_connection';
 import { CommandFailedError, UnsupportedCommandError } from './loader_errors';
 import { Op, ROM_FLASH_BLOCK, STUB_FLASH_BLOCK, SYNC_PAYLOAD } from './opcodes';
 import { createHash } from 'node:crypto';
-import { dataBlock, dataRequest, u32le } from './packet';
+import { dataRequest, u32le } from './packet';
 import { slipEncode } from './slip';
 import { parseSecurityInfo, type SecurityInfo } from './security_info';
 import type { StubRelease } from './stub_capabilities';
@@ -147,8 +147,7 @@ export class LoaderSession {
 
   /** Send one _DATA block without waiting (pipelined writers). */
   async sendData(op: FlashDataOp, seq: number, block: Uint8Array): Promise<void> {
-    const { data, checksum } = dataBlock(seq, block);
-    await this.conn.send(op, data, checksum);
+    await this.sendFrame(this.dataFrame(op, seq, block));
   }
 
   async waitData(op: FlashDataOp, timeoutMs: number, context?: string): Promise<CommandReply> {

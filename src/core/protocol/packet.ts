@@ -51,15 +51,11 @@ export function readU32le(data: Uint8Array, offset: number): number {
   return new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(offset, true);
 }
 
-/** The 16-byte data header of a _DATA command followed by the data (§2: FLASH_DATA). */
-export function dataBlock(seq: number, block: Uint8Array): { data: Uint8Array; checksum: number } {
-  const data = new Uint8Array(16 + block.length);
-  data.set(u32le(block.length, seq, 0, 0), 0);
-  data.set(block, 16);
-  return { data, checksum: xorChecksum(block) };
-}
-
-/** A whole _DATA request in one allocation: the 8-byte header (with the block's checksum), the 16-byte data header, the block. */
+/**
+ * A whole _DATA request (MEM_DATA, FLASH_DATA, FLASH_DEFL_DATA, FLASH_ENCRYPT_DATA) in one
+ * allocation: the 8-byte header with the block's checksum, the 16-byte data header
+ * {length, seq, 0, 0} (§2: FLASH_DATA), the block.
+ */
 export function dataRequest(op: number, seq: number, block: Uint8Array): Uint8Array {
   const size = 16 + block.length;
   if (size > 0xffff) throw new InternalError(`Command 0x${op.toString(16)} data of ${size} bytes does not fit the 16-bit size field.`);

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { dataBlock, dataRequest, decodeResponse, encodeRequest, xorChecksum } from '../../../src/core/protocol/packet';
+import { dataRequest, decodeResponse, encodeRequest, xorChecksum } from '../../../src/core/protocol/packet';
 import { describeStatus } from '../../../src/core/protocol/loader_errors';
 
 describe('loader packets', () => {
@@ -14,11 +14,11 @@ describe('loader packets', () => {
     assert.equal(xorChecksum(Uint8Array.from([0x01, 0x02, 0x04])), 0xef ^ 0x07);
   });
 
-  it('builds the 16-byte data header {len, seq, 0, 0} and checksums only the data', () => {
-    const { data, checksum } = dataBlock(5, Uint8Array.from([0x10, 0x20]));
-    assert.deepEqual([...data.subarray(0, 16)], [2, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    assert.deepEqual([...data.subarray(16)], [0x10, 0x20]);
-    assert.equal(checksum, 0xef ^ 0x10 ^ 0x20);
+  it('builds a _DATA request: the 16-byte data header {len, seq, 0, 0}, the checksum of the data only', () => {
+    const p = dataRequest(0x03, 5, Uint8Array.from([0x10, 0x20]));
+    assert.deepEqual([...p.subarray(0, 8)], [0x00, 0x03, 18, 0, 0xef ^ 0x10 ^ 0x20, 0, 0, 0]);
+    assert.deepEqual([...p.subarray(8, 24)], [2, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual([...p.subarray(24)], [0x10, 0x20]);
   });
 
   it('decodes a response and rejects requests and short frames', () => {
@@ -37,10 +37,10 @@ describe('loader packets', () => {
     assert.equal(describeStatus(0xc0, 0x00), 'stub error 0xc000: bad data length');
   });
 
-  it('a _DATA request made in one piece (dataRequest) is the same bytes as header + data block', () => {
+  it('a _DATA request is encodeRequest of its data header and block, with the checksum of the block', () => {
     const block = Uint8Array.from({ length: 1024 }, (_, i) => (i * 13 + 5) & 0xff);
-    const { data, checksum } = dataBlock(7, block);
-    assert.deepEqual(dataRequest(0x11, 7, block), encodeRequest(0x11, data, checksum));
-    assert.deepEqual(dataRequest(0x03, 0, new Uint8Array(0)), encodeRequest(0x03, dataBlock(0, new Uint8Array(0)).data, 0xef));
+    const header = Uint8Array.from([0, 4, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(dataRequest(0x11, 7, block), encodeRequest(0x11, Buffer.concat([header, block]), xorChecksum(block)));
+    assert.deepEqual(dataRequest(0x03, 0, new Uint8Array(0)), encodeRequest(0x03, new Uint8Array(16), 0xef));
   });
 });
