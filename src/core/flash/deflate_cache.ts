@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import pako from 'pako';
+import { zlibStream } from './zlib_stream';
 
 const MAX_ENTRIES = 16;
 const MAX_BYTES = 64 * 1024 * 1024;
@@ -24,7 +24,7 @@ export function deflateCached(data: Uint8Array): Uint8Array {
     cache.set(key, hit);
     return hit;
   }
-  const compressed = pako.deflate(data, { level: 9 });
+  const compressed = zlibStream(data);
   remember(key, compressed);
   return compressed;
 }

@@ -4,11 +4,11 @@
  * sources through the TypeScript loader the parent was started with.
  */
 import { parentPort } from 'node:worker_threads';
-import pako from 'pako';
+import { zlibStream } from './zlib_stream';
 
 parentPort?.on('message', (data: Uint8Array) => {
   try {
-    const out = pako.deflate(data, { level: 9 });
+    const out = zlibStream(data);
     parentPort!.postMessage({ ok: true, out }, [out.buffer as ArrayBuffer]);
   } catch (e) {
     parentPort!.postMessage({ ok: false, error: (e as Error).message });

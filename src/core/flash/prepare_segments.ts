@@ -184,8 +184,7 @@ export function dropAhead(datas: Uint8Array[]): void {
 export async function finishWireLayout(p: PreparedSegment, l: LoaderCaps): Promise<PreparedSegment> {
   if (!p.compressionPending) return p;
   const { compressionPending: _pending, ...rest } = p;
-  // pako (deflateAhead, deflateCached), not node:zlib: a node:zlib stream of corpus 12's app made
-  // esptool's stub set 1 end with "not enough data" (0xC800) on the QEMU ESP32.
+  // The stream is zlib_stream.ts's (why pako, not node:zlib, is said there).
   const compressed = await deflateShared(p.data);
   if (compressed.length < p.data.length) return { ...rest, compressed };
   const w = chooseWireMethod(p.encrypt, l, false);
