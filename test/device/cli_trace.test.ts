@@ -47,6 +47,21 @@ describe('esp-flasher --trace (virtual chip through a pty)', function () {
     );
   });
 
+  it('a production-line run traces every device into the one file, each line naming its port', async () => {
+    const a = await chips.start({ chip: 'esp32c3' });
+    const b = await chips.start({ chip: 'esp32c3' });
+    const file = path.join(dir, 'line.bin');
+    const trace = path.join(dir, 'line-trace.txt');
+    writeFileSync(file, Buffer.from('line trace payload '.repeat(200)));
+    const r = await cli('flash', '--port', a.path, '--port', b.path, '--chip', 'esp32c3', '--no-cache', '--trace', trace, '0x100000', file);
+    assert.equal(r.code, 0, `${r.out}\n${r.err}`);
+    const lines = readFileSync(trace, 'utf8').trim().split('\n');
+    for (const port of [a.path, b.path]) {
+      const mine = lines.filter((l) => l.includes(`  ${port}  `));
+      assert.ok(mine.some((l) => l.includes('→ SYNC')) && mine.some((l) => l.includes('→ SPI_FLASH_MD5')), `${port}: ${mine.length} lines`);
+    }
+  });
+
   it('a trace file that cannot be written is a usage error and nothing is sent', async () => {
     const pty = await chips.start({ chip: 'esp32c3' });
     const before = pty.chip.stats.bytesIn;
