@@ -64,6 +64,9 @@ function copyAssets() {
 
 const common = {
   bundle: true,
+  // libdeflate's WebAssembly wrapper is an ES module that reads `import.meta.url` when it loads.
+  define: { 'import.meta.url': 'importMetaUrl' },
+  inject: [path.join(root, 'scripts', 'import_meta_url.js')],
   format: 'cjs',
   platform: 'node',
   target: 'node18',
