@@ -94,6 +94,36 @@ describe('virtual chip loader speed model (MD5, flash reads, RAM loads)', functi
     assert.equal(chip.stats.readMs, size / 64);
   });
 
+  it('an erase the stub started ahead (FLASH_BEGIN) delays SPI_FLASH_MD5 until the flash is idle', async () => {
+    chip = new VirtualChip({ chip: 'esp32c6', resetLines: false, bootLog: false, timing: true, stub: 'current' });
+    const h = new TestHost(chip.transport());
+    await enterStub(h); // an image the chip does not know: esp-flasher-stub's oldest schedule, erase ahead
+    chip.preloadFlash(0x20000, new Uint8Array(crypto.randomBytes(0x10000)));
+    const t = defaultTimings('esp32c6');
+    const md5Of4k = async (): Promise<number> => {
+      const at = now();
+      const r = await h.command(0x13, words(0x40000, 0x1000, 0, 0), 0, 3000);
+      assert.equal(hex(r.data.subarray(0, 16)), crypto.createHash('md5').update(chip!.readFlash(0x40000, 0x1000)).digest('hex'));
+      return now() - at;
+    };
+    const idle = await md5Of4k();
+    assert.ok(idle < t.eraseBlockMs / 2, `MD5 of 4 KiB with the flash idle took ${idle.toFixed(0)} ms`);
+    // BEGIN of 128 KiB at a 64 KiB boundary: the stub starts a 64 KiB block erase and answers at once.
+    const began = now();
+    const begin = await h.command(0x02, words(0x20000, 8, 0x4000, 0x20000), 0, 3000);
+    assert.equal(begin.data[0], 0);
+    assert.ok(now() - began < t.eraseBlockMs / 2, `BEGIN answered after ${(now() - began).toFixed(0)} ms`);
+    const busy = await md5Of4k();
+    assert.ok(now() - began >= t.eraseBlockMs - 5, `MD5 answered ${(now() - began).toFixed(0)} ms after BEGIN, the erase takes ${t.eraseBlockMs} ms`);
+    assert.ok(busy > idle + t.eraseBlockMs / 2, `MD5 right after BEGIN took ${busy.toFixed(0)} ms, ${idle.toFixed(0)} ms when idle`);
+    // The erase has finished: the next MD5 is as fast as before, and the block reads back erased.
+    assert.ok((await md5Of4k()) < t.eraseBlockMs / 2);
+    assert.ok(
+      chip.readFlash(0x20000, 0x10000).every((b) => b === 0xff),
+      'the 64 KiB block was erased',
+    );
+  });
+
   it('MEM_DATA: the checksum and copy into RAM are counted per block', async () => {
     chip = new VirtualChip({ chip: 'esp32', resetLines: false, bootLog: false, timing: true });
     const h = new TestHost(chip.transport());
