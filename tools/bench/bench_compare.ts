@@ -33,6 +33,8 @@ export interface Measure {
   error?: string;
   /** Requests per opcode name the chip saw (virtual chip only). */
   requests?: number;
+  /** CPU steal share while the tool ran (ToolRun.stealShare). */
+  stealShare?: number;
 }
 
 export interface CompareRow {
@@ -102,7 +104,7 @@ function order(run: number): Tool[] {
 }
 
 function measureOf(run: ToolRun, trace: TraceEvent[], baud: number): Measure {
-  const m: Measure = { ok: run.ok, wholeS: run.wholeS, span: writeSpan(trace, baud), requests: trace.length };
+  const m: Measure = { ok: run.ok, wholeS: run.wholeS, span: writeSpan(trace, baud), requests: trace.length, stealShare: run.stealShare };
   if (!run.ok) m.error = lastLines(run.output);
   return m;
 }
@@ -361,7 +363,7 @@ export async function qemuRows(ctx: CompareContext): Promise<CompareRow[]> {
             const dev = await startQemu(ctx.shared, flash, efuse, dir, tcpPort++);
             try {
               const r = await runTool(tool, { port: dev.port, chip: 'esp32', baud: ctx.baud, files, stubSet, timeoutMs: 240_000 }, ctx.shared, env);
-              row[tool].push({ ok: r.ok, wholeS: r.wholeS, ...(r.ok ? {} : { error: lastLines(r.output) }) });
+              row[tool].push({ ok: r.ok, wholeS: r.wholeS, stealShare: r.stealShare, ...(r.ok ? {} : { error: lastLines(r.output) }) });
             } finally {
               await dev.stop();
             }
@@ -386,6 +388,8 @@ function cell(ms: Measure[], withSpan: boolean): string {
   const whole = medianWhole(ms);
   if (whole === undefined) return `FAILED: ${failed[0]?.error ?? ''}`.slice(0, 120);
   let s = `${whole.toFixed(2)} s`;
+  const oks = ms.filter((m) => m.ok).map((m) => m.wholeS);
+  if (oks.length > 1) s += ` [${Math.min(...oks).toFixed(2)}–${Math.max(...oks).toFixed(2)}]`;
   const span = withSpan ? medianSpan(ms) : undefined;
   if (span) s += ` (write ${span.seconds.toFixed(2)} s, ${(span.wireFraction * 100).toFixed(1)} % wire)`;
   if (failed.length) s += ` [${failed.length} of ${ms.length} failed]`;
@@ -409,5 +413,12 @@ export function formatCompareTable(rows: CompareRow[]): string[] {
       .map((c, i) => c.padEnd(widths[i]))
       .join('  ')
       .trimEnd();
-  return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)];
+  const lines = [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)];
+  const steal = rows.flatMap((r) => [...r.esptool, ...r.ours]).flatMap((m) => (m.stealShare === undefined ? [] : [m.stealShare]));
+  if (steal.length)
+    lines.push(
+      `CPU steal while the tools ran (time the hypervisor gave to other guests): median ${(median(steal) * 100).toFixed(1)} %, max ${(Math.max(...steal) * 100).toFixed(1)} % ` +
+        '— a run with much steal is slower for reasons outside both tools; [min–max] shows the spread of the runs.',
+    );
+  return lines;
 }

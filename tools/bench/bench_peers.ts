@@ -33,6 +33,26 @@ export interface ToolRun {
   wholeS: number;
   code: number | null;
   output: string;
+  /** Share of this machine's CPU time the hypervisor gave to others while the tool ran (Linux /proc/stat "steal"); undefined elsewhere. */
+  stealShare?: number;
+}
+
+/** Total and steal jiffies of all CPUs (/proc/stat), or undefined where there is none. */
+function cpuJiffies(): { total: number; steal: number } | undefined {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const v = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    if (v.length < 8 || v.some((x) => !Number.isFinite(x))) return undefined;
+    return { total: v.reduce((a, b) => a + b, 0), steal: v[7] };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Steal share between two readings (undefined when either is missing or no time passed). */
+function stealBetween(a: ReturnType<typeof cpuJiffies>, b: ReturnType<typeof cpuJiffies>): number | undefined {
+  if (!a || !b || b.total <= a.total) return undefined;
+  return (b.steal - a.steal) / (b.total - a.total);
 }
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -111,6 +131,7 @@ export function toolCommand(tool: Tool, j: ToolJob, shared: string): string[] {
 export function runTool(tool: Tool, j: ToolJob, shared: string, env: NodeJS.ProcessEnv = process.env): Promise<ToolRun> {
   const [cmd, ...args] = toolCommand(tool, j, shared);
   const started = performance.now();
+  const cpuAtStart = cpuJiffies();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -126,7 +147,7 @@ export function runTool(tool: Tool, j: ToolJob, shared: string, env: NodeJS.Proc
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      resolve({ tool, ok: code === 0, wholeS: (performance.now() - started) / 1000, code, output });
+      resolve({ tool, ok: code === 0, wholeS: (performance.now() - started) / 1000, code, output, stealShare: stealBetween(cpuAtStart, cpuJiffies()) });
     });
   });
 }
