@@ -11,27 +11,14 @@ import { readReport } from '../../src/core/line/report_file';
 import { startPtyChip, type PtyChip } from '../../src/sim/pty_chip';
 import { cli } from '../device/cli_run';
 import { generatedImage } from '../device/flash_helpers';
-import { QemuDownload, Workspace, ringUnavailable, stopAll, takeQemuLock } from './qemu_ring';
+import { QemuDownload, Workspace, describeRing } from './qemu_ring';
 
-describe('production line on the real ROM (QEMU ESP32-C3) beside a virtual chip', function () {
-  this.timeout(600_000);
-  const why = ringUnavailable();
-  if (why) {
-    it('real-ROM ring not available: skipped', function () {
-      console.log(`      real-ROM ring skipped (${why}): the production line did not run on QEMU`);
-      this.skip();
-    });
-    return;
-  }
-
+describeRing('production line on the real ROM (QEMU ESP32-C3) beside a virtual chip', 120_000, () => {
   let ws: Workspace | undefined;
-  let release: (() => Promise<void>) | undefined;
   let virt: PtyChip | undefined;
 
-  after(async () => {
-    await stopAll();
+  afterEach(async () => {
     await virt?.close();
-    await release?.();
     ws?.remove();
   });
 
@@ -41,7 +28,6 @@ describe('production line on the real ROM (QEMU ESP32-C3) beside a virtual chip'
     const appFile = path.join(ws.dir, 'app.bin');
     fs.writeFileSync(appFile, app);
 
-    release = await takeQemuLock(480);
     const qemu = await QemuDownload.start('esp32c3', ws);
     virt = await startPtyChip({ chip: 'esp32c3', mac: Uint8Array.from([0x24, 0x0a, 0xc4, 0x51, 0x00, 0x01]) });
 

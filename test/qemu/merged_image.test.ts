@@ -10,13 +10,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cli } from '../device/cli_run';
-import { CORPUS, QEMU_DIR, Workspace, bootCheck, ringUnavailable, takeQemuLock } from './qemu_ring';
+import { CORPUS, QEMU_DIR, Workspace, bootCheck, describeRing } from './qemu_ring';
 
 const CORPUS_01 = path.join(CORPUS, '01-esp32-idf4.4-flashenc');
 const EFUSE_DEV = 'efuse-esp32-flashenc-dev-key00-1f.bin';
 const KEY = path.join(QEMU_DIR, 'efuse', 'key00-1f.bin');
-/** How long to wait for another QEMU user to release the lock. */
-const LOCK_WAIT_S = 900;
 
 async function merge(...args: string[]): Promise<Buffer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'esp-flasher-qemu-merged-'));
@@ -30,22 +28,11 @@ async function merge(...args: string[]): Promise<Buffer> {
   }
 }
 
-describe('real ROM (QEMU ESP32): an encrypted merged image written raw boots', function () {
-  const missing = ringUnavailable();
-  if (missing) {
-    it('QEMU ring not available: skipped', function () {
-      console.log(`      real-ROM ring skipped (${missing}): the encrypted merged-image boot did not run`);
-      this.skip();
-    });
-    return;
-  }
-  this.timeout((LOCK_WAIT_S + 600) * 1000);
-
+describeRing('real ROM (QEMU ESP32): an encrypted merged image written raw boots', 600_000, () => {
   it('corpus 01 merged with the eFuse key (8 MiB, written raw as the flash file): BOOT OK; the plain merge on the same eFuses: no boot', async () => {
     // 8 MiB: the bootloader header says 8MB, and the emulated flash chip is picked by file size.
     const enc = new Workspace(EFUSE_DEV, await merge(CORPUS_01, '--encrypt-key', KEY, '--fill-flash-size', '8MB'));
     const plain = new Workspace(EFUSE_DEV, await merge(CORPUS_01, '--fill-flash-size', '8MB'));
-    const release = await takeQemuLock(LOCK_WAIT_S);
     try {
       const t0 = Date.now();
       const booted = await bootCheck('esp32', enc, 300);
@@ -57,7 +44,6 @@ describe('real ROM (QEMU ESP32): an encrypted merged image written raw boots', f
       console.log(`      plain merged image on the same eFuses: ${refused.verdict}`);
       assert.equal(refused.ok, false, refused.log);
     } finally {
-      await release();
       enc.remove();
       plain.remove();
     }

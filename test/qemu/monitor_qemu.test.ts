@@ -14,15 +14,11 @@ import { SerialMonitor } from '../../src/core/monitor/monitor';
 import { SHARED } from '../device/flash_helpers';
 import { Screen } from '../device/monitor_helpers';
 import { cli } from '../device/cli_run';
-import { freePort, QemuDownload, stopAll, takeQemuLock, Workspace } from './qemu_ring';
+import { describeRing, freePort, QemuDownload, Workspace } from './qemu_ring';
 import { QEMU_CHARDEV_NODELAY } from '../../tools/qemu/start_env';
 
 const QEMU = path.join(SHARED, 'qemu');
 const CORPUS = path.join(SHARED, 'corpus', '12-esp32-idf4.1-stub-TRUE');
-
-function qemuRuns(): boolean {
-  return fs.existsSync(CORPUS) && spawnSync(path.join(QEMU, 'bin', 'qemu-system-xtensa'), ['--version'], { stdio: 'ignore' }).status === 0;
-}
 
 function kill(p: ChildProcess | undefined, pid?: number): void {
   for (const id of [pid, p?.pid]) {
@@ -35,34 +31,17 @@ function kill(p: ChildProcess | undefined, pid?: number): void {
   }
 }
 
-describe('serial monitor on a real ROM boot (Espressif QEMU, ESP32, UART0 over TCP → socat pty)', function () {
-  this.timeout(180_000);
-  if (!qemuRuns() || spawnSync('socat', ['-V'], { stdio: 'ignore' }).status !== 0) {
-    // Pending, not passing: nothing was checked.
-    it('QEMU, its libraries, socat or the shared corpus missing: skipped', function () {
-      console.log('      ../shared/qemu not runnable (apt-get install libglib2.0-0 libfdt1 libgcrypt20 libpcre2-8-0 socat) or corpus absent: skipped');
-      this.skip();
-    });
-    return;
-  }
+describeRing('serial monitor on a real ROM boot (Espressif QEMU, ESP32, UART0 over TCP → socat pty)', 180_000, () => {
   let qemu: ChildProcess | undefined;
   let qemuPid: number | undefined;
   let bridge: ChildProcess | undefined;
   let monitor: SerialMonitor | undefined;
   let ws: Workspace | undefined;
-  let release: (() => Promise<void>) | undefined;
-  beforeEach(async function () {
-    this.timeout(910_000);
-    release = await takeQemuLock(900);
-  });
   afterEach(async () => {
     await monitor?.close();
     kill(bridge);
     kill(qemu, qemuPid);
-    await stopAll();
     ws?.remove();
-    await release?.();
-    release = undefined;
   });
 
   it('esp-flasher flashes corpus 12 through the real ROM loader; the monitor shows the ROM, bootloader and app lines as that flash boots', async () => {

@@ -241,12 +241,14 @@ export function describeRing(title: string, timeoutMs: number, body: () => void,
       release = await takeQemuLock(lockWaitS);
       t0 = Date.now();
     });
+    body();
+    // After the body's own afterEach hooks (mocha runs a suite's hooks in the order they were
+    // added): what a test started itself is stopped before QEMU is, and the lock goes last.
     afterEach(async () => {
       await stopAll();
       await release?.();
       release = undefined;
       console.log(`      (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     });
-    body();
   });
 }
