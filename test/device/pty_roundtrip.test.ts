@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import { SerialPort } from 'serialport';
+import { fixPollerLostWakeups } from '../../src/core/transport/poller_fix';
 import { liveSocatPids, openPtyEndpoint, openPtyPair, PtyPair } from '../../src/sim/pty_link';
 import { alive, openSerialTestTransport } from '../unit/sim/serialport_test_transport';
 import { socatMissing } from './flash_helpers';
@@ -24,13 +25,21 @@ async function collect(port: SerialPort, n: number, timeoutMs: number): Promise<
   });
 }
 
+/**
+ * Open a pty end with the real binding, patched as the product's transport patches it
+ * (poller_fix.ts): the 64 KiB test writes on a port whose read loop is also waiting, the case in
+ * which the unpatched poller loses the write's wake-up and the burst stalls (seen once under load).
+ */
 async function openPort(path: string): Promise<SerialPort> {
   const p = new SerialPort({ path, baudRate: 115200, autoOpen: false });
   await new Promise<void>((res, rej) => p.open((e) => (e ? rej(e) : res())));
+  fixPollerLostWakeups((p as unknown as { port?: unknown }).port);
   return p;
 }
 
+/** Close; a write still pending is cancelled with an error event, which the test's own assertion has reported already. */
 async function closePort(p: SerialPort): Promise<void> {
+  p.on('error', () => undefined);
   if (p.isOpen) await new Promise<void>((res) => p.close(() => res()));
 }
 

@@ -22,14 +22,33 @@ type Compress = (data: Uint8Array, level: number) => Uint8Array;
 let libdeflateZlib: Compress | null | undefined;
 const log = debuglog('esp-flasher');
 
+/** Process-wide listeners Emscripten's Node glue adds when its module starts. */
+const GLUE_EVENTS = ['uncaughtException', 'unhandledRejection'];
+/** `process` as a plain emitter (its typed overloads do not take an event name held in a variable). */
+const processEvents = process as unknown as NodeJS.EventEmitter;
+
+/**
+ * Load libdeflate and start its WebAssembly module once. Emscripten's Node glue (built without
+ * NODEJS_CATCH_EXIT=0) adds process-wide `uncaughtException` and `unhandledRejection` listeners
+ * that re-throw: in the editor's extension host or a mocha run they would turn any stray error
+ * into a crash of the whole process. The module starts synchronously on its first call, so the
+ * listeners it added are taken off right after it.
+ */
 function loadLibdeflate(): Compress | null {
   if (libdeflateZlib !== undefined) return libdeflateZlib;
+  const before = new Map(GLUE_EVENTS.map((ev) => [ev, new Set(processEvents.listeners(ev))]));
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    libdeflateZlib = (require('libdeflate') as { zlib: Compress }).zlib;
+    const zlib = (require('libdeflate') as { zlib: Compress }).zlib;
+    zlib(new Uint8Array(0), LIBDEFLATE_LEVEL); // starts the module
+    libdeflateZlib = zlib;
   } catch (e) {
     log(`libdeflate could not be loaded (${(e as Error).message}); compressing with pako level 9`);
     libdeflateZlib = null;
+  } finally {
+    for (const ev of GLUE_EVENTS) {
+      for (const l of processEvents.listeners(ev)) if (!before.get(ev)!.has(l)) processEvents.removeListener(ev, l as (...args: unknown[]) => void);
+    }
   }
   return libdeflateZlib;
 }

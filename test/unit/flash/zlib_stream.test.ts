@@ -19,6 +19,17 @@ describe('the compressed stream (zlib_stream.ts)', () => {
     assert.equal(zlibEncoder(), 'libdeflate');
   });
 
+  it('leaves no process-wide error listeners behind (the WebAssembly glue adds re-throwing ones)', () => {
+    // The module has started by now (the test above): its listeners must be gone, and a stream
+    // made afterwards must not add any either.
+    const count = () => process.listenerCount('uncaughtException') + process.listenerCount('unhandledRejection');
+    const before = count();
+    zlibStream(appLike(10_000));
+    assert.equal(count(), before);
+    const glue = [...process.listeners('uncaughtException'), ...process.listeners('unhandledRejection')].filter((l) => /ExitStatus|throw reason/.test(String(l)));
+    assert.deepEqual(glue, [], 'a listener from the Emscripten glue is still installed');
+  });
+
   it('is a zlib stream that pako (the host inflater) and node:zlib both inflate to the input', () => {
     for (const n of [0, 1, 4095, 4096, 0x8000, 100_000]) {
       const raw = appLike(n);
