@@ -10,6 +10,10 @@ export async function openSerialTestTransport(path: string, baudRate = 115200): 
   await new Promise<void>((res, rej) => port.open((e) => (e ? rej(e) : res())));
   let rx: Buffer[] = [];
   let wake: (() => void) | undefined;
+  // A failed write reaches the caller through its callback (below); the stream then also emits
+  // 'error', which without a listener is an uncaught exception — seen as "Uncaught Error: EIO"
+  // when the disconnect test's write lost the race with serialport noticing the hang-up.
+  port.on('error', () => undefined);
   port.on('data', (d: Buffer) => {
     rx.push(d);
     wake?.();
