@@ -2,7 +2,7 @@
  * The options every command that talks to a chip shares (--port, --baud, --chip, --before,
  * --after, --no-stub, --stub-dir, --trace) and their translation into the core's ConnectOptions.
  */
-import { appendFileSync } from 'node:fs';
+import { openSync, writeSync } from 'node:fs';
 import { CHIP_NAMES, normalizeChipName, type ChipName } from '../core/chips';
 import type { AfterReset, BeforeReset, ConnectOptions } from '../core/flash/api';
 import { Options, UsageError, type OptionSpec } from './args';
@@ -63,12 +63,16 @@ export function connectOptionsFrom(o: Options, env: NodeJS.ProcessEnv = process.
   return options;
 }
 
-/** --trace FILE: checked writable now (a usage error, not a failure mid-job), then one line per call. */
+/**
+ * --trace FILE: opened for appending now (a usage error, not a failure mid-job), then one line per
+ * call on that descriptor (no open/close per frame); the process's exit closes it.
+ */
 function traceToFile(file: string, command: string | undefined): (line: string) => void {
+  let fd: number;
   try {
-    appendFileSync(file, '');
+    fd = openSync(file, 'a');
   } catch (e) {
     throw new UsageError(`--trace: cannot write ${file}: ${(e as Error).message}. Give a file in a folder that exists and is writable.`, command);
   }
-  return (line) => appendFileSync(file, line + '\n');
+  return (line) => writeSync(fd, line + '\n');
 }

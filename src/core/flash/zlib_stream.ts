@@ -1,10 +1,10 @@
 /**
  * The zlib stream a compressed write sends. Made with libdeflate at level 12 (its strongest, the
  * `libdeflate` package: Eric Biggers' C library built to WebAssembly): on the bench app (1 MiB of
- * corpus 09) 599,749 bytes against 620,434 for zlib level 9 (pako, and esptool's zlib), 3.3 %
- * less on the wire, in about the same host time (≈ 0.14 s against 0.16 s). Any valid zlib stream
- * inflates the same on the chip; the real-ROM ring (test/qemu) writes and boots these streams
- * through esptool's legacy stub, esp-flasher-stub and the ESP32 and ESP32-C3 ROMs.
+ * corpus 09) 599,749 bytes against 610,844 for zlib level 9 (pako 2.2 and esptool's Python zlib
+ * make that same stream), 1.8 % less on the wire, in about the same host time (≈ 0.14 s per MiB).
+ * Any valid zlib stream inflates the same on the chip; the real-ROM ring (test/qemu) writes and
+ * boots these streams through the ESP32 and ESP32-C3 ROMs and esptool's legacy stub (set 1).
  *
  * pako level 9 stays as the fallback when the WebAssembly module cannot be loaded (the first
  * failure is remembered and logged once under NODE_DEBUG=esp-flasher). Not node:zlib: its
