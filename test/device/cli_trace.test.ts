@@ -4,26 +4,21 @@
  * byte goes to the chip.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { cli } from './cli_run';
-import { ptyChipsPerTest, socatMissing } from './flash_helpers';
+import { ptyChipsPerTest, socatMissing, tempDirPerSuite } from './flash_helpers';
 
 describe('esp-flasher --trace (virtual chip through a pty)', function () {
   this.timeout(60_000);
   if (socatMissing('--trace')) return;
   const chips = ptyChipsPerTest();
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'esp-flasher-trace-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = tempDirPerSuite('esp-flasher-trace-');
 
   it('writes one line per frame, in time order, from SYNC to the verify', async () => {
     const pty = await chips.start({ chip: 'esp32c3' });
-    const file = path.join(dir, 'data.bin');
-    const trace = path.join(dir, 'trace.txt');
+    const file = path.join(tmp.path, 'data.bin');
+    const trace = path.join(tmp.path, 'trace.txt');
     writeFileSync(file, Buffer.from('compressible trace payload '.repeat(0x3000 / 27 + 1)).subarray(0, 0x3000));
     const r = await cli('flash', '--port', pty.path, '--chip', 'esp32c3', '--no-cache', '--trace', trace, '0x100000', file);
     assert.equal(r.code, 0, `${r.out}\n${r.err}`);
@@ -50,8 +45,8 @@ describe('esp-flasher --trace (virtual chip through a pty)', function () {
   it('a production-line run traces every device into the one file, each line naming its port', async () => {
     const a = await chips.start({ chip: 'esp32c3' });
     const b = await chips.start({ chip: 'esp32c3' });
-    const file = path.join(dir, 'line.bin');
-    const trace = path.join(dir, 'line-trace.txt');
+    const file = path.join(tmp.path, 'line.bin');
+    const trace = path.join(tmp.path, 'line-trace.txt');
     writeFileSync(file, Buffer.from('line trace payload '.repeat(200)));
     const r = await cli('flash', '--port', a.path, '--port', b.path, '--chip', 'esp32c3', '--no-cache', '--trace', trace, '0x100000', file);
     assert.equal(r.code, 0, `${r.out}\n${r.err}`);
@@ -65,7 +60,7 @@ describe('esp-flasher --trace (virtual chip through a pty)', function () {
   it('a trace file that cannot be written is a usage error and nothing is sent', async () => {
     const pty = await chips.start({ chip: 'esp32c3' });
     const before = pty.chip.stats.bytesIn;
-    const r = await cli('flash', '--port', pty.path, '--trace', path.join(dir, 'no-such-folder', 't.txt'), '0x100000', path.join(dir, 'data.bin'));
+    const r = await cli('flash', '--port', pty.path, '--trace', path.join(tmp.path, 'no-such-folder', 't.txt'), '0x100000', path.join(tmp.path, 'data.bin'));
     assert.equal(r.code, 2, `${r.out}\n${r.err}`);
     assert.match(r.err, /--trace: cannot write .*no-such-folder\/t\.txt: .*Give a file in a folder that exists/);
     assert.equal(pty.chip.stats.bytesIn, before, 'no byte reached the chip');

@@ -9,11 +9,10 @@ import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChipName } from '../../src/core/chips';
 import { socatInstalled } from '../unit/sim/serialport_test_transport';
-import { ptyChipsPerTest } from './flash_helpers';
+import { ptyChipsPerTest, tempDirPerSuite } from './flash_helpers';
 
 const ESPTOOL = path.resolve(__dirname, '../../../shared/peers/esptool-4.12.0/esptool.py');
 const PYTHON = '/usr/bin/python3';
@@ -67,11 +66,7 @@ describe('the real esptool 4.12 against a default virtual chip (pty)', function 
     return;
   }
   const chips = ptyChipsPerTest();
-  let dir = '';
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esptool-peer-'));
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const tmp = tempDirPerSuite('esptool-peer-');
 
   const CASES: { chip: ChipName; how: string; args: string[]; stub?: { model: string; known: boolean } }[] = [
     { chip: 'esp32c3', how: 'stub set 2 (esp-flasher-stub v0.7.0)', args: ['--stub-version', '2'], stub: { model: 'current', known: true } },
@@ -84,7 +79,7 @@ describe('the real esptool 4.12 against a default virtual chip (pty)', function 
   for (const c of CASES) {
     it(`${c.chip}, ${c.how}: write_flash puts the file's bytes in flash`, async () => {
       const pty = await chips.start({ chip: c.chip });
-      const file = path.join(dir, `${c.chip}-${c.args.join('')}.bin`);
+      const file = path.join(tmp.path, `${c.chip}-${c.args.join('')}.bin`);
       const data = payload(150_000);
       fs.writeFileSync(file, data);
       const r = await runEsptool(['--chip', c.chip, '--port', pty.path, '--before', 'no_reset', '--after', 'no_reset', ...c.args, 'write_flash', '0x10000', file], 100_000);
@@ -98,7 +93,7 @@ describe('the real esptool 4.12 against a default virtual chip (pty)', function 
   for (const set of ['1', '2']) {
     it(`esp32c3 development mode, stub set ${set}: write_flash --encrypt stores the XTS ciphertext of the file`, async () => {
       const pty = await chips.start({ chip: 'esp32c3', encryption: 'development' });
-      const file = path.join(dir, `enc-${set}.bin`);
+      const file = path.join(tmp.path, `enc-${set}.bin`);
       const data = payload(0x8000);
       fs.writeFileSync(file, data);
       const r = await runEsptool(

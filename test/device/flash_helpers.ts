@@ -1,6 +1,7 @@
 /** Shared helpers for the flash device tests (real serialport binding → pty → virtual chip). */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { chipFacts, type ChipName } from '../../src/core/chips';
 import type { FlashOptions, FlashResult, WriteSegment } from '../../src/core/flash/api';
@@ -132,6 +133,26 @@ export interface PtyChips {
   readonly pty: PtyChip;
   /** Close `x` (a port, a transport) after the running test, before the chips it was opened on. */
   closeAfter<T extends { close(): unknown }>(x: T): T;
+}
+
+/**
+ * Call inside a describe: a fresh temporary folder (under the OS's temp dir, named `prefix`…)
+ * made before the block's tests and removed after them; `path` is valid from the first test on.
+ */
+export function tempDirPerSuite(prefix: string): { readonly path: string } {
+  let dir: string | undefined;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  });
+  after(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get path() {
+      if (!dir) throw new Error('tempDirPerSuite: the folder is made in a before() hook; use it inside a test');
+      return dir;
+    },
+  };
 }
 
 /**

@@ -5,7 +5,6 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { run as planCommand } from '../../src/cli/cmd_plan';
 import { segmentsFromPlan } from '../../src/core/flash/segments_from_plan';
@@ -13,7 +12,7 @@ import { planProblemsWithDevice } from '../../src/core/plan/check_plan';
 import { readPlainPairs, readProject } from '../../src/core/project/read_project';
 import type { RuleCode } from '../../src/core/rules/rule_finding';
 import { judgedView, planRows, treeWriteKind, type ProjectView } from '../../src/ui/plan_rows';
-import { SHARED, corpusPresent, flashVirtual, generatedImage, pseudoRandom } from './flash_helpers';
+import { SHARED, corpusPresent, flashVirtual, generatedImage, pseudoRandom, tempDirPerSuite } from './flash_helpers';
 import { buildImage } from '../../src/core/formats/image_build';
 import { chipFacts, type ChipName } from '../../src/core/chips';
 
@@ -195,11 +194,7 @@ const CASES: Case[] = [
 
 describe('rulebook: one table through plan, the Flash Plan tree and the flash job', function () {
   this.timeout(120_000);
-  let dir: string;
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rulebook-'));
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const tmp = tempDirPerSuite('rulebook-');
 
   for (const c of CASES) {
     it(c.name, async function () {
@@ -210,7 +205,7 @@ describe('rulebook: one table through plan, the Flash Plan tree and the flash jo
       // Inputs as files, the way a user gives them.
       const words: string[] = [];
       (c.pairs ?? []).forEach(([off, bytes], i) => {
-        const file = path.join(dir, `${c.chip}-${i}-${c.name.replace(/\W+/g, '_').slice(0, 30)}-${i === 0 ? 'app' : 'b'}.bin`);
+        const file = path.join(tmp.path, `${c.chip}-${i}-${c.name.replace(/\W+/g, '_').slice(0, 30)}-${i === 0 ? 'app' : 'b'}.bin`);
         fs.writeFileSync(file, bytes);
         words.push(off, file);
       });

@@ -5,11 +5,10 @@
  * legacy stub (its set 1) erases every sector it writes, blank or not.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { cli } from './cli_run';
-import { SHARED, ptyChipsPerTest, pseudoRandom, socatMissing } from './flash_helpers';
+import { SHARED, ptyChipsPerTest, pseudoRandom, socatMissing, tempDirPerSuite } from './flash_helpers';
 
 const AT = 0x100000;
 const SIZE = 3 * 0x10000;
@@ -18,11 +17,7 @@ describe('erase schedule of the stub the chip was sent (virtual chip through a p
   this.timeout(120_000);
   if (socatMissing('erase schedule tests')) return;
   const chips = ptyChipsPerTest();
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'esp-flasher-erase-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = tempDirPerSuite('esp-flasher-erase-');
 
   async function flash(file: string, ...extra: string[]): Promise<void> {
     const r = await cli('flash', '--port', chips.pty!.path, '--chip', 'esp32c3', '--after', 'no-reset', '--no-cache', ...extra, `0x${AT.toString(16)}`, file);
@@ -33,14 +28,14 @@ describe('erase schedule of the stub the chip was sent (virtual chip through a p
     const { chip } = await chips.start({ chip: 'esp32c3' });
     const first = pseudoRandom(SIZE, 'erase-schedule-1');
     const second = pseudoRandom(SIZE, 'erase-schedule-2');
-    writeFileSync(path.join(dir, 'a.bin'), first);
-    writeFileSync(path.join(dir, 'b.bin'), second);
+    writeFileSync(path.join(tmp.path, 'a.bin'), first);
+    writeFileSync(path.join(tmp.path, 'b.bin'), second);
 
-    await flash(path.join(dir, 'a.bin'));
+    await flash(path.join(tmp.path, 'a.bin'));
     assert.deepEqual(chip.readFlash(AT, SIZE), first);
     assert.equal(chip.stats.blocksErased + chip.stats.sectorsErased, 0, 'nothing erased on a blank chip');
 
-    await flash(path.join(dir, 'b.bin'));
+    await flash(path.join(tmp.path, 'b.bin'));
     assert.deepEqual(chip.readFlash(AT, SIZE), second);
     assert.equal(chip.stats.blocksErased, SIZE / 0x10000, 'the written-over range is erased in 64 KiB blocks');
   });
@@ -53,8 +48,8 @@ describe('erase schedule of the stub the chip was sent (virtual chip through a p
     }
     const pty = await chips.start({ chip: 'esp32c3' });
     const data = pseudoRandom(SIZE, 'erase-schedule-legacy');
-    writeFileSync(path.join(dir, 'c.bin'), data);
-    await flash(path.join(dir, 'c.bin'), '--stub-dir', set1);
+    writeFileSync(path.join(tmp.path, 'c.bin'), data);
+    await flash(path.join(tmp.path, 'c.bin'), '--stub-dir', set1);
     assert.deepEqual(pty.chip.readFlash(AT, SIZE), data);
     assert.equal(pty.chip.stats.blocksErased, SIZE / 0x10000);
   });
