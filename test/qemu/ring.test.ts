@@ -10,7 +10,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../../src/cli/main';
-import { cli, type CliRun } from '../device/cli_run';
+import type { CliRun } from '../device/cli_run';
 import { CORPUS, QEMU_DIR, QemuDownload, Workspace, bootCheck, describeRing, sha256, type QemuChip } from './qemu_ring';
 
 const C01 = path.join(CORPUS, '01-esp32-idf4.4-flashenc'); // ESP32, IDF 4.4, flash encryption (development)
@@ -44,13 +44,22 @@ describeRing('real-ROM ring (QEMU)', 300_000, () => {
     return w;
   }
 
-  /** Start the chip in download mode, run `esp-flasher flash` on it, stop the chip. */
-  async function flash(chip: QemuChip, ws: Workspace, args: string[], onOutput?: (dev: QemuDownload) => Promise<void>): Promise<CliRun> {
+  /**
+   * Start the chip in download mode, run `esp-flasher flash` on it, stop the chip. With
+   * `pressResetWhen`, the test "presses RESET" once the CLI has printed a line matching it.
+   */
+  async function flash(chip: QemuChip, ws: Workspace, args: string[], pressResetWhen?: RegExp): Promise<CliRun> {
     const dev = await QemuDownload.start(chip, ws);
     try {
-      const run = cli('flash', '--port', dev.tty, '--before', 'no-reset', '--after', 'no-reset', ...args);
-      if (onOutput) await onOutput(dev);
-      return await run;
+      const out: string[] = [];
+      const err: string[] = [];
+      const running = runCli(['flash', '--port', dev.tty, '--before', 'no-reset', '--after', 'no-reset', ...args], { out: (l) => out.push(l), err: (l) => err.push(l) });
+      if (pressResetWhen) {
+        for (let i = 0; i < 300 && ![...out, ...err].some((l) => pressResetWhen.test(l)); i++) await new Promise((r) => setTimeout(r, 100));
+        await dev.reset();
+      }
+      const code = await running;
+      return { code, out: out.join('\n'), err: err.join('\n') };
     } finally {
       await dev.stop();
     }
@@ -138,50 +147,22 @@ describeRing('real-ROM ring (QEMU)', 300_000, () => {
   it('ESP32 stub that never says OHAI (esp-flasher-stub on this model): warns, resets, continues on the ROM loader; device encryption refused', async () => {
     const ws = workspace(EFUSE.esp32);
     const pt = path.join(C12, 'partition_table', 'partition-table.bin');
-    const pressResetWhenAsked = (getOut: () => string) => async (dev: QemuDownload) => {
-      for (let i = 0; i < 300 && !/by hand now/.test(getOut()); i++) await new Promise((r) => setTimeout(r, 100));
-      await dev.reset();
-    };
-    // The CLI prints as it goes: the test "presses RESET" once the warning asks for it.
-    let seen = '';
-    const dev = await QemuDownload.start('esp32', ws);
-    let code: number;
-    try {
-      const running = runCli(['flash', '--port', dev.tty, '--before', 'no-reset', '--after', 'no-reset', '--stub-dir', STUBS_2, '-b', '115200', '0x8000', pt], {
-        out: (l) => (seen += l + '\n'),
-        err: (l) => (seen += l + '\n'),
-      });
-      await pressResetWhenAsked(() => seen)(dev);
-      code = await running;
-    } finally {
-      await dev.stop();
-    }
-    assert.equal(code, 0, seen);
+    const plain = await flash('esp32', ws, ['--stub-dir', STUBS_2, '-b', '115200', '0x8000', pt], /by hand now/);
+    assert.equal(plain.code, 0, show(plain));
     assert.match(
-      seen,
+      show(plain),
       /Warning: The flasher stub \(.*stubs-esptool-4\.12\/2\/esp32\.json\) did not start: no "OHAI" within 3 s after MEM_END\. The eFuses just read show neither Secure Boot nor Secure Download Mode/,
     );
-    assert.match(seen, /Using ROM loader \(the flasher stub did not start\)/);
+    assert.match(show(plain), /Using ROM loader \(the flasher stub did not start\)/);
     const want = readFileSync(pt);
     assert.deepEqual(ws.flashBytes().subarray(0x8000, 0x8000 + want.length), want);
 
     // The same on development-mode eFuses with --encrypt: refused, nothing written.
     const enc = workspace(EFUSE.esp32Enc);
     const before = sha256(enc.flashBytes());
-    seen = '';
-    const dev2 = await QemuDownload.start('esp32', enc);
-    try {
-      const running = runCli(['flash', '--port', dev2.tty, '--before', 'no-reset', '--after', 'no-reset', '--stub-dir', STUBS_2, '-b', '115200', '--encrypt', C01], {
-        out: (l) => (seen += l + '\n'),
-        err: (l) => (seen += l + '\n'),
-      });
-      await pressResetWhenAsked(() => seen)(dev2);
-      code = await running;
-    } finally {
-      await dev2.stop();
-    }
-    assert.notEqual(code, 0, seen);
-    assert.match(seen, /Refusing segment "bootloader" at 0x1000: the flasher stub did not start, and the ESP32 ROM loader cannot encrypt while writing/);
+    const refused = await flash('esp32', enc, ['--stub-dir', STUBS_2, '-b', '115200', '--encrypt', C01], /by hand now/);
+    assert.notEqual(refused.code, 0, show(refused));
+    assert.match(show(refused), /Refusing segment "bootloader" at 0x1000: the flasher stub did not start, and the ESP32 ROM loader cannot encrypt while writing/);
     assert.equal(sha256(enc.flashBytes()), before);
   });
 
