@@ -20,6 +20,15 @@ export const LIBDEFLATE_LEVEL = 12;
 
 type Compress = (data: Uint8Array, level: number) => Uint8Array;
 let libdeflateZlib: Compress | null | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const requireLibdeflate = (): Compress => (require('libdeflate') as { zlib: Compress }).zlib;
+let loadEncoder: () => Compress = requireLibdeflate;
+
+/** @internal Tests: load the encoder with `load` from the next call on (undefined: the real one). */
+export function setZlibEncoderLoader(load: (() => Compress) | undefined): void {
+  loadEncoder = load ?? requireLibdeflate;
+  libdeflateZlib = undefined;
+}
 const log = debuglog('esp-flasher');
 
 /** Process-wide listeners Emscripten's Node glue adds when its module starts. */
@@ -38,8 +47,7 @@ function loadLibdeflate(): Compress | null {
   if (libdeflateZlib !== undefined) return libdeflateZlib;
   const before = new Map(GLUE_EVENTS.map((ev) => [ev, new Set(processEvents.listeners(ev))]));
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const zlib = (require('libdeflate') as { zlib: Compress }).zlib;
+    const zlib = loadEncoder();
     zlib(new Uint8Array(0), LIBDEFLATE_LEVEL); // starts the module
     libdeflateZlib = zlib;
   } catch (e) {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import pako from 'pako';
-import { zlibEncoder, zlibStream } from '../../../src/core/flash/zlib_stream';
+import { setZlibEncoderLoader, zlibEncoder, zlibStream } from '../../../src/core/flash/zlib_stream';
 import { CORPUS } from '../formats/shared_corpus';
 
 /** An app-like buffer: repeated code-ish words, some text, a 0xFF tail. */
@@ -28,6 +28,21 @@ describe('the compressed stream (zlib_stream.ts)', () => {
     assert.equal(count(), before);
     const glue = [...process.listeners('uncaughtException'), ...process.listeners('unhandledRejection')].filter((l) => /ExitStatus|throw reason/.test(String(l)));
     assert.deepEqual(glue, [], 'a listener from the Emscripten glue is still installed');
+  });
+
+  it('falls back to pako level 9 when the WebAssembly module cannot load (still a stream the chip inflates)', () => {
+    setZlibEncoderLoader(() => {
+      throw new Error('WebAssembly is not available');
+    });
+    try {
+      assert.equal(zlibEncoder(), 'pako');
+      const raw = appLike(50_000);
+      const z = zlibStream(raw);
+      assert.deepEqual(Buffer.from(z), Buffer.from(pako.deflate(raw, { level: 9 })));
+    } finally {
+      setZlibEncoderLoader(undefined);
+    }
+    assert.equal(zlibEncoder(), 'libdeflate');
   });
 
   it('is a zlib stream that pako (the host inflater) and node:zlib both inflate to the input', () => {
