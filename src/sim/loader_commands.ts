@@ -115,6 +115,13 @@ type Handler = (req: LoaderRequest) => HandlerResult | undefined;
 export class LoaderCommands {
   private kind: LoaderKind = 'rom';
   private session?: FlashWriteSession;
+  /**
+   * The ROM's next expected data sequence number. As Espressif's ESP32 and ESP32-C3 ROMs do
+   * (observed in QEMU): a block that fails its checksum is not written but its number is used
+   * up, so the same block sent again is refused (0x05) and the next number is written where the
+   * skipped block belonged.
+   */
+  private romNextSeq = 0;
   private mem?: MemSession;
   /** Everything MEM_DATA delivered since the last MEM_END (text, then data: the stub's identity). */
   private ramImage: Uint8Array[] = [];
@@ -399,6 +406,7 @@ export class LoaderCommands {
       this.session = undefined;
       return this.failed(req.op, ROM_ERR.INVALID_PARAM, STUB_ERR.BAD_DATA_LEN);
     }
+    this.romNextSeq = 0;
     this.session = new FlashWriteSession(
       { offset, size, blockSize, numBlocks, compressed, encrypted, style: this.kind, encryptAlign: Math.max(16, c.encryptedWriteAlign), eraseStyle: this.stubErase },
       this.d.ops,
@@ -430,8 +438,15 @@ export class LoaderCommands {
 
   private flashData(req: LoaderRequest, compressed: boolean, encryptBlock: boolean): HandlerResult {
     const rom = this.kind === 'rom';
+    if (rom && this.session && req.data.length >= 16 && u32(req.data, 4) !== this.romNextSeq) {
+      return this.failed(req.op, ROM_ERR.BAD_FORMAT, 0);
+    }
     const block = this.dataBlock(req, rom ? ROM_MAX_DATA_BLOCK : STUB_MAX_DATA_BLOCK);
-    if ('error' in block) return block.error;
+    if ('error' in block) {
+      if (rom && this.session && (xorChecksum(req.data.subarray(16)) & 0xff) !== (req.checksum & 0xff)) this.romNextSeq++;
+      return block.error;
+    }
+    if (rom) this.romNextSeq++;
     const s = this.session;
     if (!s || s.params.compressed !== compressed) {
       return this.failed(req.op, ROM_ERR.INVALID_PARAM, STUB_ERR.NOT_IN_FLASH_MODE);

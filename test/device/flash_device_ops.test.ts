@@ -140,7 +140,7 @@ describe('device operations through a pseudo-terminal', function () {
     }
   });
 
-  it('recovers from a corrupted data frame: the stub and the ROM get the rejected block again, nothing else', async () => {
+  it('recovers from a corrupted data frame: the stub gets the rejected block again; the ROM, which used up its number, the segment from BEGIN', async () => {
     const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
     const seg: WriteSegment = { name: 'app', offset: 0x10000, bytes: generatedImage('esp32c3', 150_000, 'f'), encrypt: 'off' };
     pty.chip.faults.corruptFrame({ direction: 'in', opcode: Op.FLASH_DEFL_DATA, nth: 2 });
@@ -156,9 +156,15 @@ describe('device operations through a pseudo-terminal', function () {
     pty.chip.reset('download');
     pty.chip.faults.corruptFrame({ direction: 'in', opcode: Op.FLASH_DATA, nth: 3 });
     const seg2 = { ...seg, offset: 0x80000, bytes: pseudoRandom(20_000, 'rom') };
-    const r2 = await flashSegments([seg2], { port: pty.path, stub: false });
+    const romWarnings: string[] = [];
+    const r2 = await flashSegments([seg2], { port: pty.path, stub: false, onEvent: (e) => e.kind === 'warning' && romWarnings.push(e.message) });
     assert.equal(r2.ok, true, r2.error);
     assert.deepEqual(Buffer.from(pty.chip.readFlash(0x80000, seg2.bytes.length)), Buffer.from(seg2.bytes));
+    assert.deepEqual(
+      romWarnings.filter((w) => /FLASH_DATA/.test(w)),
+      [`segment "app" block 2 at 0x80800: FLASH_DATA failed — ROM error 0x07: checksum error — restarting segment "app" from its start (attempt 2 of 3).`],
+    );
+    assert.equal(r2.segments[0].verified, true);
   });
 
   it('a lost ACK of a compressed stub block restarts the segment uncompressed and writes each byte once', async () => {

@@ -12,6 +12,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { QEMU_START_ENV } from '../../tools/qemu/start_env';
+import { LineFaultProxy, type LineFault } from './line_fault_proxy';
 
 export const SHARED = path.resolve(__dirname, '../..', '../shared');
 /** ../shared/qemu, or $ESP_QEMU_DIR (another copy of the same layout). */
@@ -154,9 +155,12 @@ export class QemuDownload {
     private readonly qemuPid: number,
     private readonly socat: ChildProcess,
     private readonly monitor: string,
+    /** The relay that damages frames, when the test asked for line faults. */
+    readonly line?: LineFaultProxy,
   ) {}
 
-  static async start(chip: QemuChip, ws: Workspace): Promise<QemuDownload> {
+  /** `lineFaults`: frames the line damages on their way to the chip (line_fault_proxy.ts). */
+  static async start(chip: QemuChip, ws: Workspace, lineFaults?: LineFault[]): Promise<QemuDownload> {
     const port = await freePort();
     const monitor = path.join(ws.dir, 'monitor.sock');
     const r = await run('nice', [...QEMU_NICE, path.join(QEMU_DIR, 'start-download.sh'), chip, ws.flash, ws.efuse, String(port)], {
@@ -166,8 +170,9 @@ export class QemuDownload {
     const pid = Number(r.stdout.trim());
     if (r.code !== 0 || !Number.isInteger(pid) || pid <= 0) throw new Error(`start-download.sh ${chip} failed (exit ${r.code}): ${r.stderr.trim()}`);
     const tty = path.join(ws.dir, 'tty');
-    const socat = spawn('socat', [`pty,raw,echo=0,link=${tty}`, `tcp:127.0.0.1:${port}`], { stdio: 'ignore' });
-    const dev = new QemuDownload(tty, pid, socat, monitor);
+    const line = lineFaults ? await LineFaultProxy.start(port, lineFaults) : undefined;
+    const socat = spawn('socat', [`pty,raw,echo=0,link=${tty}`, `tcp:127.0.0.1:${line?.port ?? port}`], { stdio: 'ignore' });
+    const dev = new QemuDownload(tty, pid, socat, monitor, line);
     live.add(dev);
     for (let i = 0; i < 100 && !fs.existsSync(tty); i++) await sleep(50);
     if (!fs.existsSync(tty)) {
@@ -189,6 +194,7 @@ export class QemuDownload {
     live.delete(this);
     this.socat.kill('SIGTERM');
     await exited(this.socat, 2000);
+    await this.line?.close();
     await killPid(this.qemuPid);
   }
 }

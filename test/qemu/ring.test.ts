@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../../src/cli/main';
 import type { CliRun } from '../device/cli_run';
+import type { LineFault } from './line_fault_proxy';
 import { CORPUS, QEMU_DIR, QemuDownload, Workspace, bootCheck, describeRing, sha256, type QemuChip } from './qemu_ring';
 
 const C01 = path.join(CORPUS, '01-esp32-idf4.4-flashenc'); // ESP32, IDF 4.4, flash encryption (development)
@@ -46,10 +47,12 @@ describeRing('real-ROM ring (QEMU)', 300_000, () => {
 
   /**
    * Start the chip in download mode, run `esp-flasher flash` on it, stop the chip. With
-   * `pressResetWhen`, the test "presses RESET" once the CLI has printed a line matching it.
+   * `pressResetWhen`, the test "presses RESET" once the CLI has printed a line matching it; with
+   * `lineFaults`, the line damages those frames on their way to the chip.
    */
-  async function flash(chip: QemuChip, ws: Workspace, args: string[], pressResetWhen?: RegExp): Promise<CliRun> {
-    const dev = await QemuDownload.start(chip, ws);
+  async function flash(chip: QemuChip, ws: Workspace, args: string[], opts: { pressResetWhen?: RegExp; lineFaults?: LineFault[] } = {}): Promise<CliRun & { lineLog: string[] }> {
+    const { pressResetWhen, lineFaults } = opts;
+    const dev = await QemuDownload.start(chip, ws, lineFaults);
     try {
       const out: string[] = [];
       const err: string[] = [];
@@ -59,7 +62,7 @@ describeRing('real-ROM ring (QEMU)', 300_000, () => {
         await dev.reset();
       }
       const code = await running;
-      return { code, out: out.join('\n'), err: err.join('\n') };
+      return { code, out: out.join('\n'), err: err.join('\n'), lineLog: dev.line?.faults.applied ?? [] };
     } finally {
       await dev.stop();
     }
@@ -79,6 +82,24 @@ describeRing('real-ROM ring (QEMU)', 300_000, () => {
     const r = await flash('esp32', ws, ['--no-stub', '-b', '115200', C12]);
     assert.equal(r.code, 0, show(r));
     assert.match(r.out, /Using ROM loader \(stub not used\)/);
+    await boots('esp32', ws, 40);
+  });
+
+  it('ESP32 ROM loader on a noisy line: a block refused for its checksum and one whose END byte was lost each restart their segment from BEGIN, and it boots', async () => {
+    const ws = workspace(EFUSE.esp32);
+    // Corpus 12 through the ESP32 ROM: the bootloader goes as 24 FLASH_DATA blocks (all of it is
+    // in the tail the ROM's inflater would overrun), the app mostly as FLASH_DEFL_DATA. The ROM
+    // used up the number of the refused block, so sending that block again could never succeed.
+    const lineFaults: LineFault[] = [
+      { opcode: 0x03, nth: 5, kind: 'flip' },
+      { opcode: 0x11, nth: 10, kind: 'drop-end' },
+    ];
+    const r = await flash('esp32', ws, ['--no-stub', '-b', '115200', C12], { lineFaults });
+    const all = `${show(r)}\n--- line\n${r.lineLog.join('\n')}`;
+    assert.equal(r.code, 0, all);
+    assert.equal(r.lineLog.length, 2, all);
+    assert.match(r.out + r.err, /segment "bootloader" block 4 at 0x2000: FLASH_DATA failed — ROM error 0x07: checksum error — restarting segment "bootloader" from its start \(attempt 2 of 3\)/, all);
+    assert.match(r.out + r.err, /No serial data received for the FLASH_DEFL_DATA reply .* restarting segment "app" from its start \(attempt 2 of 3\)/, all);
     await boots('esp32', ws, 40);
   });
 
@@ -147,7 +168,7 @@ describeRing('real-ROM ring (QEMU)', 300_000, () => {
   it('ESP32 stub that never says OHAI (esp-flasher-stub on this model): warns, resets, continues on the ROM loader; device encryption refused', async () => {
     const ws = workspace(EFUSE.esp32);
     const pt = path.join(C12, 'partition_table', 'partition-table.bin');
-    const plain = await flash('esp32', ws, ['--stub-dir', STUBS_2, '-b', '115200', '0x8000', pt], /by hand now/);
+    const plain = await flash('esp32', ws, ['--stub-dir', STUBS_2, '-b', '115200', '0x8000', pt], { pressResetWhen: /by hand now/ });
     assert.equal(plain.code, 0, show(plain));
     assert.match(
       show(plain),
@@ -160,7 +181,7 @@ describeRing('real-ROM ring (QEMU)', 300_000, () => {
     // The same on development-mode eFuses with --encrypt: refused, nothing written.
     const enc = workspace(EFUSE.esp32Enc);
     const before = sha256(enc.flashBytes());
-    const refused = await flash('esp32', enc, ['--stub-dir', STUBS_2, '-b', '115200', '--encrypt', C01], /by hand now/);
+    const refused = await flash('esp32', enc, ['--stub-dir', STUBS_2, '-b', '115200', '--encrypt', C01], { pressResetWhen: /by hand now/ });
     assert.notEqual(refused.code, 0, show(refused));
     assert.match(show(refused), /Refusing segment "bootloader" at 0x1000: the flasher stub did not start, and the ESP32 ROM loader cannot encrypt while writing/);
     assert.equal(sha256(enc.flashBytes()), before);

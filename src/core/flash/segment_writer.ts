@@ -1,6 +1,10 @@
 /**
  * Sends one prepared segment: BEGIN, the data blocks, END (stub) — with the §2.4 timeouts.
- * ROM: 0x400 blocks, stop-and-wait, a rejected block re-sent (3 attempts), no END.
+ * ROM: 0x400 blocks, stop-and-wait, no END. A rejected or unanswered block restarts the segment
+ * from BEGIN (3 attempts in total): the ESP32 and ESP32-C3 ROMs skip a block that fails its
+ * checksum but count its sequence number, so the same block sent again is refused (0x05) and the
+ * blocks after it would land one block early (seen on both ROMs in QEMU). A new BEGIN erases
+ * and starts over, compressed streams included.
  * Stub: 0x4000 blocks; by default the next block goes out when the previous one is ACKed (the
  * stub ACKs a block when it starts working on it and receives the next meanwhile), optionally
  * `pipelineDepth` more. A block the stub rejected unread is re-sent; any other failure restarts
@@ -162,7 +166,7 @@ function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
 
-/** A rejection that left the block unconsumed (safe to re-send): checksum, length, receive, frame-format errors. */
+/** A rejection of a block the loader did not write: checksum, length, receive, frame-format errors. */
 function blockRejected(e: unknown): boolean {
   if (!(e instanceof CommandFailedError)) return false;
   if (e.status === 0x01) return e.errorCode === 0x07 || e.errorCode === 0x04 || e.errorCode === 0x05;
@@ -201,20 +205,16 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
         await sendBegin();
       }
       if (!session.isStub) {
-        // ROM: it writes before it answers. A rejected block is re-sent; an unanswered one too
-        // when re-sending cannot double data (neither compressed nor encrypted).
-        const resendOnTimeout = !plan.compressed && (p.encrypt === 'off' || p.encrypt === 'host');
-        // Each frame is made while the loader works on the one before, so the next block goes
-        // out as soon as a reply is decoded.
+        // ROM: it writes before it answers, so each block waits for its reply. Each frame is
+        // made while the loader works on the one before, so the next block goes out as soon as
+        // a reply is decoded. A failure restarts the segment (below), never the block alone.
         const n = plan.blocks.length;
         let frame = n ? session.dataFrame(plan.dataOp, 0, plan.blocks[0]) : undefined;
         for (let seq = 0; seq < n; seq++) {
-          let next: Uint8Array | undefined;
-          const makeNext = () => {
-            if (seq + 1 < n) next = session.dataFrame(plan.dataOp, seq + 1, plan.blocks[seq + 1]);
-          };
-          sentBytes += await sendStopAndWait(session, plan, seq, context(seq), resendOnTimeout, frame, makeNext);
-          frame = next;
+          await session.sendFrame(frame ?? session.dataFrame(plan.dataOp, seq, plan.blocks[seq]));
+          sentBytes += plan.blocks[seq].length;
+          frame = seq + 1 < n ? session.dataFrame(plan.dataOp, seq + 1, plan.blocks[seq + 1]) : undefined;
+          await session.waitData(plan.dataOp, plan.timeout(seq), context(seq));
           ack(seq);
         }
         return { sentBytes, ackedBytes: acked.written };
@@ -237,7 +237,7 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
           // once; the stub took nothing from it. Anything else restarts the segment below.
           if (!(next === seq + 1 && blockRejected(e))) throw e;
           await session.conn.drain(50);
-          sentBytes += await sendStopAndWait(session, plan, seq, context(seq), false);
+          sentBytes += await resendRejected(session, plan, seq, context(seq));
         }
         ack(seq);
       }
@@ -248,9 +248,17 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
       }
       return { sentBytes, ackedBytes: acked.written };
     } catch (e) {
-      if (isCancelled(e) || e instanceof UnsupportedCommandError || attempt >= ATTEMPTS || !session.isStub) throw withOffset(e, p, acked.written);
+      if (isCancelled(e) || e instanceof UnsupportedCommandError || attempt >= ATTEMPTS) throw withOffset(e, p, acked.written);
       const curable = blockRejected(e) || e instanceof LoaderTimeoutError;
       if (!curable) throw withOffset(e, p, acked.written);
+      if (!session.isStub) {
+        opts.onWarning?.(`${(e as Error).message.replace(/\.$/, '')} — restarting segment "${p.name}" from its start (attempt ${attempt + 1} of ${ATTEMPTS}).`);
+        // A frame whose END byte was lost is still being read: end it (the ROM answers it with
+        // an error), and let that answer and any late one go before BEGIN.
+        await session.endPartialFrame();
+        await session.conn.drain(200);
+        continue;
+      }
       let how = 'from its start';
       if (plan.compressed) {
         // The aborted stream may have left inflated bytes in the stub that the next compressed
@@ -265,29 +273,18 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
   }
 }
 
-/** Send block `seq` and wait; re-send a rejected block, and an unanswered one when allowed (§2.4). */
-async function sendStopAndWait(
-  session: LoaderSession,
-  plan: Plan,
-  seq: number,
-  context: string,
-  resendOnTimeout: boolean,
-  frame?: Uint8Array,
-  whileWaiting?: () => void,
-): Promise<number> {
+/** Re-send a block a stub rejected unread, alone, and wait (at most ATTEMPTS − 1 more sends). */
+async function resendRejected(session: LoaderSession, plan: Plan, seq: number, context: string): Promise<number> {
   let sent = 0;
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 2; ; attempt++) {
     try {
-      await session.sendFrame(frame ?? session.dataFrame(plan.dataOp, seq, plan.blocks[seq]));
+      await session.sendFrame(session.dataFrame(plan.dataOp, seq, plan.blocks[seq]));
       sent += plan.blocks[seq].length;
-      if (attempt === 1) whileWaiting?.();
       await session.waitData(plan.dataOp, plan.timeout(seq), context);
       return sent;
     } catch (e) {
-      const again = attempt < ATTEMPTS && (blockRejected(e) || (resendOnTimeout && e instanceof LoaderTimeoutError));
-      if (!again) throw e;
-      // A loader that lost bytes while busy (erasing) may still be busy: wait longer each time.
-      await session.conn.drain(attempt === 1 ? 100 : 1000);
+      if (!(attempt < ATTEMPTS && blockRejected(e))) throw e;
+      await session.conn.drain(100);
     }
   }
 }

@@ -9,7 +9,7 @@ import { CommandFailedError, UnsupportedCommandError } from './loader_errors';
 import { Op, ROM_FLASH_BLOCK, STUB_FLASH_BLOCK, SYNC_PAYLOAD } from './opcodes';
 import { createHash } from 'node:crypto';
 import { dataRequest, u32le } from './packet';
-import { slipEncode } from './slip';
+import { SLIP_END, slipEncode } from './slip';
 import { parseSecurityInfo, type SecurityInfo } from './security_info';
 import type { StubRelease } from './stub_capabilities';
 import {
@@ -143,6 +143,14 @@ export class LoaderSession {
   /** Send a frame made by dataFrame without waiting. */
   async sendFrame(frame: Uint8Array): Promise<void> {
     await this.conn.writeEncoded(frame);
+  }
+
+  /**
+   * Send one SLIP END byte. A loader still reading a frame whose END was lost ends it here (the
+   * ESP32 and ESP32-C3 ROMs answer it with error 0x05); an idle loader ignores it.
+   */
+  async endPartialFrame(): Promise<void> {
+    await this.conn.writeEncoded(Uint8Array.of(SLIP_END));
   }
 
   /** Send one _DATA block without waiting (pipelined writers). */

@@ -213,24 +213,34 @@ describe('segment writer', () => {
     );
   });
 
-  it('ROM: FLASH_DEFL_BEGIN announces the size rounded up to 0x400 and re-sends a block rejected with a checksum error', async () => {
+  it('ROM: FLASH_DEFL_BEGIN announces the size rounded up to 0x400; a block rejected with a checksum error restarts the segment from BEGIN, still compressed', async () => {
     let n = 0;
-    const t = new FakeTransport((req) => [resp(req.op, { status: req.op === Op.FLASH_DEFL_DATA && n++ === 0 ? [1, 7, 0, 0] : [0, 0, 0, 0] })]);
+    const t = new FakeTransport((req) => [resp(req.op, { status: req.op === Op.FLASH_DEFL_DATA && n++ === 1 ? [1, 7, 0, 0] : [0, 0, 0, 0] })]);
     const p = prep(data(3000), false);
     assert.equal(p.method, 'compressed');
-    await writeSegment(session(t, false), p);
+    const warnings: string[] = [];
+    await writeSegment(session(t, false), p, { onWarning: (w) => warnings.push(w) });
     assert.equal(Buffer.from(t.requests[0].data).readUInt32LE(0), 0xc00);
-    const dataReqs = t.requests.filter((r) => r.op === Op.FLASH_DEFL_DATA);
-    assert.equal(seqOf(dataReqs[0]), 0);
-    assert.equal(seqOf(dataReqs[1]), 0);
+    // The ROM used up seq 1 on the bad block: never send it again under that number; begin again.
+    const blocks = Math.ceil(p.compressed!.length / 0x400);
+    const expected = [Op.FLASH_DEFL_BEGIN, Op.FLASH_DEFL_DATA, Op.FLASH_DEFL_DATA, Op.FLASH_DEFL_BEGIN, ...Array<number>(blocks).fill(Op.FLASH_DEFL_DATA)];
+    assert.deepEqual(ops(t.requests), expected);
+    assert.deepEqual(t.requests.filter((r) => r.op === Op.FLASH_DEFL_DATA).map(seqOf), [0, 1, ...Array.from({ length: blocks }, (_, i) => i)]);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /block 1 at 0x10400: FLASH_DEFL_DATA failed — ROM error 0x07.* — restarting segment "app" from its start \(attempt 2 of 3\)\.$/);
   });
 
-  it('ROM: a block rejected as malformed (0x05: the frame never reached the writer) is re-sent', async () => {
+  it('ROM: a block refused as malformed (0x05) or unanswered restarts the segment; the third failure ends it', async () => {
     let n = 0;
-    const t = new FakeTransport((req) => [resp(req.op, { status: req.op === Op.FLASH_DATA && n++ === 1 ? [1, 5, 0, 0] : [0, 0, 0, 0] })]);
+    const t = new FakeTransport((req) => (req.op === Op.FLASH_DATA && n++ === 1 ? [] : [resp(req.op, { status: [0, 0, 0, 0] })]));
     const p = prep(new Uint8Array(0xc00).fill(0x33), false, 'off', false);
-    await writeSegment(session(t, false), p);
-    assert.deepEqual(t.requests.filter((r) => r.op === Op.FLASH_DATA).map(seqOf), [0, 1, 1, 2]);
+    await writeSegment(session(t, false), p, { onWarning: () => undefined });
+    assert.deepEqual(ops(t.requests), [Op.FLASH_BEGIN, Op.FLASH_DATA, Op.FLASH_DATA, Op.FLASH_BEGIN, Op.FLASH_DATA, Op.FLASH_DATA, Op.FLASH_DATA]);
+    assert.deepEqual(t.requests.filter((r) => r.op === Op.FLASH_DATA).map(seqOf), [0, 1, 0, 1, 2]);
+
+    const always = new FakeTransport((req) => [resp(req.op, { status: req.op === Op.FLASH_DATA ? [1, 5, 0, 0] : [0, 0, 0, 0] })]);
+    await assert.rejects(writeSegment(session(always, false), p, { onWarning: () => undefined }), /block 0 at 0x10000: FLASH_DATA failed — ROM error 0x05/);
+    assert.deepEqual(ops(always.requests), [Op.FLASH_BEGIN, Op.FLASH_DATA, Op.FLASH_BEGIN, Op.FLASH_DATA, Op.FLASH_BEGIN, Op.FLASH_DATA]);
   });
 
   it('knows how many bytes each compressed block expands to', () => {

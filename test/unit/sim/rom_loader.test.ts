@@ -127,6 +127,26 @@ describe('virtual chip ROM loader, every chip', () => {
         assert.ok(chip.readFlash(0x10000, 0x400).every((b) => b === 0xff));
       });
 
+      it('a block that fails its checksum uses up its sequence number (as the ESP32 and C3 ROMs do in QEMU): sent again it is refused with 0x05, the next number lands in its place', async () => {
+        const a = new Uint8Array(0x400).fill(0x31);
+        const b = new Uint8Array(0x400).fill(0x32);
+        await h.command(OP.FLASH_BEGIN, words(0x800, 2, 0x400, 0x10000));
+        await h.send(dataRequest(OP.FLASH_DATA, 0, a, true));
+        assert.equal(hex(parseReply((await h.frames(1))[0]).data), romFail(0x07));
+        await h.send(dataRequest(OP.FLASH_DATA, 0, a));
+        assert.equal(hex(parseReply((await h.frames(1))[0]).data), romFail(0x05));
+        await h.send(dataRequest(OP.FLASH_DATA, 1, b));
+        assert.equal(hex(parseReply((await h.frames(1))[0]).data), OK);
+        assert.equal(hex(chip.readFlash(0x10000, 0x400)), hex(b), "seq 1's data went where block 0 belonged");
+        // A new BEGIN starts the count again, and the block goes where it belongs.
+        await h.command(OP.FLASH_BEGIN, words(0x800, 2, 0x400, 0x10000));
+        for (const [seq, d] of [a, b].entries()) {
+          await h.send(dataRequest(OP.FLASH_DATA, seq, d));
+          assert.equal(hex(parseReply((await h.frames(1))[0]).data), OK);
+        }
+        assert.equal(hex(chip.readFlash(0x10000, 0x800)), hex(cat(a, b)));
+      });
+
       it('writes blocks of 0x400 as sent (last one padded with 0xFF) after erasing at FLASH_BEGIN', async () => {
         chip.preloadFlash(0x20000, new Uint8Array(0x2000).fill(0x00)); // stale data must be erased
         const image = new Uint8Array(crypto.randomBytes(0x500));
