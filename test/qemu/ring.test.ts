@@ -98,7 +98,11 @@ describeRing('real-ROM ring (QEMU)', 300_000, () => {
     const all = `${show(r)}\n--- line\n${r.lineLog.join('\n')}`;
     assert.equal(r.code, 0, all);
     assert.equal(r.lineLog.length, 2, all);
-    assert.match(r.out + r.err, /segment "bootloader" block 4 at 0x2000: FLASH_DATA failed — ROM error 0x07: checksum error — restarting segment "bootloader" from its start \(attempt 2 of 3\)/, all);
+    assert.match(
+      r.out + r.err,
+      /segment "bootloader" block 4 at 0x2000: FLASH_DATA failed — ROM error 0x07: checksum error — restarting segment "bootloader" from its start \(attempt 2 of 3\)/,
+      all,
+    );
     assert.match(r.out + r.err, /No serial data received for the FLASH_DEFL_DATA reply .* restarting segment "app" from its start \(attempt 2 of 3\)/, all);
     await boots('esp32', ws, 40);
   });
