@@ -12,12 +12,13 @@
  * since the stub may keep inflated bytes of the aborted stream.
  */
 import { InternalError } from '../errors';
+import { createHash } from 'node:crypto';
 import pako from 'pako';
 import { CommandFailedError, LoaderTimeoutError, UnsupportedCommandError, isCancelled } from '../protocol/loader_errors';
 import type { FlashDataOp, LoaderSession } from '../protocol/loader_session';
-import { Op } from '../protocol/opcodes';
+import { FLASH_SECTOR, Op } from '../protocol/opcodes';
 import { DEFAULT_TIMEOUT_MS, WRITE_MS_PER_MB, scaledTimeout, stubBlockTimeout } from '../protocol/timeouts';
-import type { PreparedSegment } from './prepare_segments';
+import { segmentPart, type PreparedSegment } from './prepare_segments';
 import { chooseWireMethod } from './write_method';
 
 /**
@@ -174,8 +175,13 @@ function blockRejected(e: unknown): boolean {
 }
 
 /** Write one segment; resolves with the payload bytes sent (all attempts). Throws on failure or cancel. */
-export async function writeSegment(session: LoaderSession, p: PreparedSegment, opts: WriteOptions = {}): Promise<{ sentBytes: number; ackedBytes: number }> {
+export async function writeSegment(session: LoaderSession, whole: PreparedSegment, opts: WriteOptions = {}): Promise<{ sentBytes: number; ackedBytes: number }> {
   const depth = session.isStub ? Math.max(0, opts.pipelineDepth ?? stubPipelineDepth(session)) : 0;
+  // What is still to write: the whole segment, or (ROM) its part after the sectors already confirmed.
+  let p = whole;
+  /** Bytes of whole.data, from its start, on flash before `p` (confirmed by MD5 after a failure). */
+  let base = 0;
+  let sentBase = 0;
   const context = (seq: number) => `segment "${p.name}" block ${seq} at ${hex(p.writeOffset + seq * p.wire.blockSize)}`;
   let sentBytes = 0;
   let acked = { written: 0, sent: 0 };
@@ -184,7 +190,7 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
     acked = { written: 0, sent: 0 };
     const ack = (seq: number) => {
       acked = { written: acked.written + plan.cover(seq), sent: acked.sent + plan.blocks[seq].length };
-      opts.onProgress?.(acked);
+      opts.onProgress?.({ written: base + acked.written, sent: sentBase + acked.sent });
     };
     try {
       const begin = {
@@ -217,7 +223,7 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
           await session.waitData(plan.dataOp, plan.timeout(seq), context(seq));
           ack(seq);
         }
-        return { sentBytes, ackedBytes: acked.written };
+        return { sentBytes, ackedBytes: base + acked.written };
       }
       let next = 0;
       // The next frame is made ahead too, while the stub receives and works on the current one.
@@ -246,17 +252,31 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
         const last = plan.blocks.length ? plan.cover(plan.blocks.length - 1) : 0;
         await session.flashEnd(plan.endOp, true, stubBlockTimeout(last), `finishing segment "${p.name}" at ${hex(p.offset)}`);
       }
-      return { sentBytes, ackedBytes: acked.written };
+      return { sentBytes, ackedBytes: base + acked.written };
     } catch (e) {
-      if (isCancelled(e) || e instanceof UnsupportedCommandError || attempt >= ATTEMPTS) throw withOffset(e, p, acked.written);
+      if (isCancelled(e) || e instanceof UnsupportedCommandError || attempt >= ATTEMPTS) throw withOffset(e, whole, base + acked.written);
       const curable = blockRejected(e) || e instanceof LoaderTimeoutError;
-      if (!curable) throw withOffset(e, p, acked.written);
+      if (!curable) throw withOffset(e, whole, base + acked.written);
       if (!session.isStub) {
-        opts.onWarning?.(`${(e as Error).message.replace(/\.$/, '')} — restarting segment "${p.name}" from its start (attempt ${attempt + 1} of ${ATTEMPTS}).`);
         // A frame whose END byte was lost is still being read: end it (the ROM answers it with
-        // an error), and let that answer and any late one go before BEGIN.
+        // an error), and let that answer and any late one go before anything else is sent.
         await session.endPartialFrame();
         await session.conn.drain(200);
+        const kept = await confirmedOnFlash(session, whole, base, acked.written, plan.compressed);
+        if (kept >= whole.data.length) return { sentBytes, ackedBytes: kept };
+        const why = (e as Error).message.replace(/\.$/, '');
+        if (kept > base) {
+          // Progress since the last failure: the count of attempts starts again.
+          attempt = 0;
+          p = resumePart(session, whole, kept);
+          opts.onWarning?.(`${why} — resuming segment "${whole.name}" at ${hex(p.writeOffset)} (the ${hex(kept)} bytes before it are on flash, confirmed by MD5).`);
+        } else {
+          if (kept === 0) p = whole;
+          const how = kept ? `resuming segment "${whole.name}" at ${hex(p.writeOffset)} again` : `restarting segment "${whole.name}" from its start`;
+          opts.onWarning?.(`${why} — ${how} (attempt ${attempt + 1} of ${ATTEMPTS}).`);
+        }
+        base = kept;
+        sentBase = sentBytes;
         continue;
       }
       let how = 'from its start';
@@ -271,6 +291,41 @@ export async function writeSegment(session: LoaderSession, p: PreparedSegment, o
       await session.conn.drain(Math.min(2000, plan.blocks.length ? plan.timeout(Math.min(plan.blocks.length - 1, 1)) : 500));
     }
   }
+}
+
+/**
+ * A ROM writes a compressed stream's output in pieces of this many bytes, counted from the start
+ * of the write (its inflater's 32 KiB window): acknowledged output short of the next piece is not
+ * on flash yet. Seen on the ESP32 and ESP32-C3 ROMs in QEMU (SPI_FLASH_MD5 after 9, 25, 45 and
+ * 70 blocks); a ROM that writes sooner still passes the check below.
+ */
+const ROM_INFLATE_PIECE = 0x8000;
+
+/**
+ * How many bytes of `p.data`, from its start, the flash holds after a ROM write that began at
+ * `base` (bytes already confirmed) failed with `written` more bytes acknowledged: `base` plus
+ * those rounded down to whole sectors (to whole inflate pieces when compressed) when the chip's
+ * MD5 of everything up to there matches, else `base`. Device-encrypted data is stored as
+ * ciphertext the host may not know: 0.
+ */
+async function confirmedOnFlash(session: LoaderSession, p: PreparedSegment, base: number, written: number, compressed: boolean): Promise<number> {
+  if (p.encrypt === 'device' || !session.chip) return 0;
+  const unit = compressed ? ROM_INFLATE_PIECE : FLASH_SECTOR;
+  const k = Math.min(base + Math.floor(written / unit) * unit, p.data.length);
+  if (k <= base) return base;
+  try {
+    const md5 = await session.flashMd5(p.writeOffset, k, `confirming what segment "${p.name}" wrote before the failure`);
+    return md5 === createHash('md5').update(p.data.subarray(0, k)).digest('hex') ? k : base;
+  } catch (e) {
+    if (isCancelled(e)) throw e;
+    return base;
+  }
+}
+
+/** The rest of `p` after its first `kept` bytes of data (a whole number of sectors), as a write of its own. */
+function resumePart(session: LoaderSession, p: PreparedSegment, kept: number): PreparedSegment {
+  const caps = { chip: session.chip!, stub: session.stub, secureDownloadMode: session.secureDownloadMode };
+  return segmentPart(p, p.writeOffset + kept, p.offset + p.image.length, caps, p.wire.compressed && session.compressedWritesOff === undefined);
 }
 
 /** Re-send a block a stub rejected unread, alone, and wait (at most ATTEMPTS − 1 more sends). */

@@ -243,6 +243,86 @@ describe('segment writer', () => {
     assert.deepEqual(ops(always.requests), [Op.FLASH_BEGIN, Op.FLASH_DATA, Op.FLASH_BEGIN, Op.FLASH_DATA, Op.FLASH_BEGIN, Op.FLASH_DATA]);
   });
 
+  /** A ROM whose flash holds `flash`: SPI_FLASH_MD5 answers from it (32 hex characters, as a ROM does). */
+  function md5Reply(req: Request, flash: Uint8Array, at = 0x10000): Uint8Array {
+    const dv = Buffer.from(req.data);
+    const [addr, size] = [dv.readUInt32LE(0), dv.readUInt32LE(4)];
+    const hex = createHash('md5')
+      .update(flash.subarray(addr - at, addr - at + size))
+      .digest('hex');
+    return resp(req.op, { payload: [...Buffer.from(hex, 'latin1')], status: [0, 0, 0, 0] });
+  }
+
+  it('ROM: after a failure the write resumes after the whole sectors the chip confirms by MD5; when the MD5 differs it restarts from the start', async () => {
+    const bytes = new Uint8Array(createHash('sha512').update('x').digest().subarray(0, 64)).map((b, i) => b ^ i);
+    const image = new Uint8Array(0x3000).map((_, i) => bytes[i % 64] ^ (i >> 6));
+    const p = prep(image, false, 'off', false);
+    for (const honest of [true, false]) {
+      let failed = false;
+      const t = new FakeTransport((req) => {
+        if (req.op === Op.FLASH_DATA && seqOf(req) === 9 && !failed) {
+          failed = true;
+          return [resp(req.op, { status: [1, 7, 0, 0] })];
+        }
+        if (req.op === Op.SPI_FLASH_MD5) return [md5Reply(req, honest ? image : new Uint8Array(0x3000))];
+        return [resp(req.op)];
+      });
+      const warnings: string[] = [];
+      const progress: number[] = [];
+      const r = await writeSegment(session(t, false), p, { onWarning: (w) => warnings.push(w), onProgress: (x) => progress.push(x.written) });
+      assert.equal(r.ackedBytes, 0x3000);
+      assert.equal(progress.at(-1), 0x3000);
+      const begins = t.requests.filter((q) => q.op === Op.FLASH_BEGIN).map((q) => [0, 4, 8, 12].map((o) => Buffer.from(q.data).readUInt32LE(o)));
+      const md5s = t.requests.filter((q) => q.op === Op.SPI_FLASH_MD5).map((q) => Buffer.from(q.data).readUInt32LE(4));
+      assert.deepEqual(md5s, [0x2000], 'asks for the 2 whole sectors acknowledged');
+      if (honest) {
+        assert.deepEqual(begins, [
+          [0x3000, 12, 0x400, 0x10000],
+          [0x1000, 4, 0x400, 0x12000],
+        ]);
+        assert.deepEqual(t.requests.filter((q) => q.op === Op.FLASH_DATA).map(seqOf), [...Array(10).keys(), 0, 1, 2, 3]);
+        assert.deepEqual(warnings, [
+          'segment "app" block 9 at 0x12400: FLASH_DATA failed — ROM error 0x07: checksum error — resuming segment "app" at 0x12000 (the 0x2000 bytes before it are on flash, confirmed by MD5).',
+        ]);
+      } else {
+        assert.deepEqual(begins, [
+          [0x3000, 12, 0x400, 0x10000],
+          [0x3000, 12, 0x400, 0x10000],
+        ]);
+        assert.match(warnings[0], / — restarting segment "app" from its start \(attempt 2 of 3\)\.$/);
+      }
+    }
+  });
+
+  it('ROM: a compressed write resumes at a whole 32 KiB piece of its output with a new stream of the rest', async () => {
+    const image = data(200_000);
+    const p = prep(image, false);
+    const sizes = inflatedBlockSizes(p.compressed!, 0x400);
+    const failAt = 60;
+    const acked = sizes.slice(0, failAt).reduce((a, b) => a + b, 0);
+    const kept = Math.floor(acked / 0x8000) * 0x8000;
+    assert.ok(kept >= 0x8000, `the test needs at least one whole piece acknowledged (${acked} bytes)`);
+    let failed = false;
+    const t = new FakeTransport((req) => {
+      if (req.op === Op.FLASH_DEFL_DATA && seqOf(req) === failAt && !failed) {
+        failed = true;
+        return [];
+      }
+      if (req.op === Op.SPI_FLASH_MD5) return [md5Reply(req, image)];
+      return [resp(req.op)];
+    });
+    const warnings: string[] = [];
+    await writeSegment(session(t, false), p, { onWarning: (w) => warnings.push(w) });
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], new RegExp(`^No serial data received for the FLASH_DEFL_DATA reply .* resuming segment "app" at 0x${(0x10000 + kept).toString(16)} \\(the 0x${kept.toString(16)} bytes`));
+    const begins = t.requests.filter((q) => q.op === Op.FLASH_DEFL_BEGIN);
+    assert.equal(begins.length, 2);
+    assert.equal(Buffer.from(begins[1].data).readUInt32LE(12), 0x10000 + kept);
+    const second = t.requests.slice(t.requests.indexOf(begins[1]) + 1).filter((q) => q.op === Op.FLASH_DEFL_DATA);
+    const stream = Buffer.concat(second.map((q) => q.data.subarray(16)));
+    assert.deepEqual(new Uint8Array(zlib.inflateSync(stream)), image.subarray(kept));
+  });
+
   it('knows how many bytes each compressed block expands to', () => {
     const raw = data(100_000);
     const z = zlibStream(raw);
