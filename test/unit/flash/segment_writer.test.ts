@@ -314,7 +314,10 @@ describe('segment writer', () => {
     const warnings: string[] = [];
     await writeSegment(session(t, false), p, { onWarning: (w) => warnings.push(w) });
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0], new RegExp(`^No serial data received for the FLASH_DEFL_DATA reply .* resuming segment "app" at 0x${(0x10000 + kept).toString(16)} \\(the 0x${kept.toString(16)} bytes`));
+    assert.match(
+      warnings[0],
+      new RegExp(`^No serial data received for the FLASH_DEFL_DATA reply .* resuming segment "app" at 0x${(0x10000 + kept).toString(16)} \\(the 0x${kept.toString(16)} bytes`),
+    );
     const begins = t.requests.filter((q) => q.op === Op.FLASH_DEFL_BEGIN);
     assert.equal(begins.length, 2);
     assert.equal(Buffer.from(begins[1].data).readUInt32LE(12), 0x10000 + kept);
