@@ -5,13 +5,29 @@
  * the 0xFF padding of the last one). Stub style: sectors are erased as data arrives (64 KiB
  * blocks where aligned), the data is trimmed to the size announced at BEGIN; how and when the
  * erases run depends on the stub (StubEraseStyle). Compressed
- * sessions inflate each block as it arrives (pako streaming, sync flush) and write what comes
- * out. Encrypted blocks are stored as ciphertext at their flash address.
+ * sessions inflate each block as it arrives (pako streaming, sync flush); a stub writes what
+ * comes out, a ROM in whole pieces of its 32 KiB inflate window and the rest at the end of the
+ * stream (as the ESP32 and ESP32-C3 ROMs do in Espressif's QEMU: SPI_FLASH_MD5 part-way through
+ * a compressed write finds only whole 32 KiB pieces). Encrypted blocks are stored as ciphertext
+ * at their flash address.
  */
 import * as pako from 'pako';
 import { sectorCeil, sectorFloor, BLOCK_SIZE, SECTOR_SIZE } from './flash_memory';
 import { FlashOps } from './flash_ops';
 import { FlashCipher } from './sim_crypto';
+
+/** A ROM's compressed write reaches flash in pieces of this many inflated bytes (its inflate window). */
+export const ROM_INFLATE_PIECE = 0x8000;
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+  let at = 0;
+  for (const x of parts) {
+    out.set(x, at);
+    at += x.length;
+  }
+  return out;
+}
 
 /** Why a write failed: SPI write/encryption refused, bad deflate stream, more data than announced. */
 export type WriteFault = 'spi' | 'inflate' | 'too-much';
@@ -76,6 +92,8 @@ export class FlashWriteSession {
   private clock = 0;
   private inflater?: pako.Inflate;
   private inflated: Uint8Array[] = [];
+  /** ROM: inflated output not yet written (less than one piece). */
+  private romHeld = new Uint8Array(0);
   private carry = new Uint8Array(0);
 
   constructor(
@@ -152,6 +170,14 @@ export class FlashWriteSession {
     this.inflater.push(block, pako.constants.Z_SYNC_FLUSH);
     let ms = 0;
     let first = true;
+    if (this.params.style === 'rom') {
+      // The ROM writes whole pieces of its inflate window, and what is left when the stream ends.
+      const held = concat([this.romHeld, ...this.inflated]);
+      const ended = (this.inflater as unknown as { ended: boolean }).ended;
+      const n = ended ? held.length : held.length - (held.length % ROM_INFLATE_PIECE);
+      this.romHeld = held.slice(n);
+      this.inflated = n ? [held.subarray(0, n)] : [];
+    }
     for (const chunk of this.inflated) {
       if (this.ahead && !first) this.eraseStep(); // the stub's inflate loop tries an erase step per round
       first = false;
