@@ -103,7 +103,11 @@ describeRing('real-ROM ring (QEMU)', 300_000, () => {
       /segment "bootloader" block 4 at 0x2000: FLASH_DATA failed — ROM error 0x07: checksum error — resuming segment "bootloader" at 0x2000 \(the 0x1000 bytes before it are on flash, confirmed by MD5\)/,
       all,
     );
-    assert.match(r.out + r.err, /No serial data received for the FLASH_DEFL_DATA reply .* resuming segment "app" at 0x[0-9a-f]+000 \(the 0x[0-9a-f]+ bytes before it are on flash, confirmed by MD5\)/, all);
+    assert.match(
+      r.out + r.err,
+      /No serial data received for the FLASH_DEFL_DATA reply .* resuming segment "app" at 0x[0-9a-f]+000 \(the 0x[0-9a-f]+ bytes before it are on flash, confirmed by MD5\)/,
+      all,
+    );
     await boots('esp32', ws, 40);
   });
 
