@@ -167,6 +167,26 @@ describe('device operations through a pseudo-terminal', function () {
     assert.equal(r2.segments[0].verified, true);
   });
 
+  it('ROM: a compressed write that fails part-way resumes after the 32 KiB pieces the chip confirms by MD5, and verifies', async () => {
+    const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
+    const seg: WriteSegment = { name: 'app', offset: 0x10000, bytes: generatedImage('esp32c3', 300_000, 'r'), encrypt: 'off' };
+    pty.chip.faults.corruptFrame({ direction: 'in', opcode: Op.FLASH_DEFL_DATA, nth: 60 });
+    const events: FlashEvent[] = [];
+    const r = await flashSegments([seg], { port: pty.path, stub: false, onEvent: (e) => events.push(e) });
+    assert.equal(r.ok, true, `${r.error}\n${eventText(events)}`);
+    const warnings = events.flatMap((e) => (e.kind === 'warning' && /FLASH_DEFL_DATA/.test(e.message) ? [e.message] : []));
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    const m =
+      /block 59 at .*: FLASH_DEFL_DATA failed — ROM error 0x07: checksum error — resuming segment "app" at 0x([0-9a-f]+) \(the 0x([0-9a-f]+) bytes before it are on flash, confirmed by MD5\)\.$/.exec(
+        warnings[0],
+      );
+    assert.ok(m, warnings[0]);
+    assert.equal(parseInt(m[2], 16) % 0x8000, 0);
+    assert.equal(parseInt(m[1], 16), 0x10000 + parseInt(m[2], 16));
+    assert.deepEqual(Buffer.from(pty.chip.readFlash(0x10000, seg.bytes.length)), Buffer.from(seg.bytes));
+    assert.equal(r.segments[0].verified, true);
+  });
+
   it('a lost ACK of a compressed stub block restarts the segment uncompressed and writes each byte once', async () => {
     const pty = await chips.start({ chip: 'esp32c3', stub: 'current' });
     const seg: WriteSegment = { name: 'app', offset: 0x10000, bytes: generatedImage('esp32c3', 150_000, 'g'), encrypt: 'off' };
