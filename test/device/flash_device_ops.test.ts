@@ -177,7 +177,7 @@ describe('device operations through a pseudo-terminal', function () {
     const warnings = events.flatMap((e) => (e.kind === 'warning' && /FLASH_DEFL_DATA/.test(e.message) ? [e.message] : []));
     assert.equal(warnings.length, 1, warnings.join('\n'));
     const m =
-      /block 59 at .*: FLASH_DEFL_DATA failed — ROM error 0x07: checksum error — resuming segment "app" at 0x([0-9a-f]+) \(the 0x([0-9a-f]+) bytes before it are on flash, confirmed by MD5\)\.$/.exec(
+      /compressed block 59 \(data for 0x[0-9a-f]+–0x[0-9a-f]+\): FLASH_DEFL_DATA failed — ROM error 0x07: checksum error — resuming segment "app" at 0x([0-9a-f]+) \(the 0x([0-9a-f]+) bytes before it are on flash, confirmed by MD5\)\.$/.exec(
         warnings[0],
       );
     assert.ok(m, warnings[0]);

@@ -182,11 +182,17 @@ export async function writeSegment(session: LoaderSession, whole: PreparedSegmen
   /** Bytes of whole.data, from its start, on flash before `p` (confirmed by MD5 after a failure). */
   let base = 0;
   let sentBase = 0;
-  const context = (seq: number) => `segment "${p.name}" block ${seq} at ${hex(p.writeOffset + seq * p.wire.blockSize)}`;
   let sentBytes = 0;
   let acked = { written: 0, sent: 0 };
   for (let attempt = 1; ; attempt++) {
     const plan = planWrite(session, p, session.compressedWritesOff === undefined);
+    // Where a block's data goes: a compressed block by the flash range its output covers.
+    const context = (seq: number) => {
+      if (!plan.compressed) return `segment "${p.name}" block ${seq} at ${hex(p.writeOffset + seq * plan.blockSize)}`;
+      let at = p.writeOffset;
+      for (let i = 0; i < seq; i++) at += plan.cover(i);
+      return `segment "${p.name}" compressed block ${seq} (data for ${hex(at)}–${hex(at + plan.cover(seq))})`;
+    };
     acked = { written: 0, sent: 0 };
     const ack = (seq: number) => {
       acked = { written: acked.written + plan.cover(seq), sent: acked.sent + plan.blocks[seq].length };

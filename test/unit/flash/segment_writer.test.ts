@@ -126,9 +126,12 @@ describe('segment writer', () => {
     await writeSegment(s, p, { pipelineDepth: 1, onWarning: (m) => warnings.push(m) });
     const reqs = ops(t.requests);
     assert.equal(reqs.filter((o) => o === Op.FLASH_DEFL_BEGIN).length, 1);
-    assert.match(
+    // A compressed block is named by the flash range its output covers.
+    const [s0, s1] = inflatedBlockSizes(p.compressed!, 0x4000);
+    const range = `0x${(0x10000 + s0).toString(16)}–0x${(0x10000 + s0 + s1).toString(16)}`;
+    assert.equal(
       warnings[0],
-      /^segment "app" block 1 at 0x14000: FLASH_DEFL_DATA failed — stub error 0xc100: bad data checksum — restarting segment "app" from its start, uncompressed \(attempt 2 of 3\)\.$/,
+      `segment "app" compressed block 1 (data for ${range}): FLASH_DEFL_DATA failed — stub error 0xc100: bad data checksum — restarting segment "app" from its start, uncompressed (attempt 2 of 3).`,
     );
     // The second attempt: FLASH_BEGIN, then exactly the segment's bytes once, then FLASH_END.
     const second = t.requests.slice(reqs.indexOf(Op.FLASH_BEGIN));
@@ -227,7 +230,12 @@ describe('segment writer', () => {
     assert.deepEqual(ops(t.requests), expected);
     assert.deepEqual(t.requests.filter((r) => r.op === Op.FLASH_DEFL_DATA).map(seqOf), [0, 1, ...Array.from({ length: blocks }, (_, i) => i)]);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0], /block 1 at 0x10400: FLASH_DEFL_DATA failed — ROM error 0x07.* — restarting segment "app" from its start \(attempt 2 of 3\)\.$/);
+    const [s0, s1] = inflatedBlockSizes(p.compressed!, 0x400);
+    const range = `0x${(0x10000 + s0).toString(16)}–0x${(0x10000 + s0 + s1).toString(16)}`;
+    assert.equal(
+      warnings[0],
+      `segment "app" compressed block 1 (data for ${range}): FLASH_DEFL_DATA failed — ROM error 0x07: checksum error — restarting segment "app" from its start (attempt 2 of 3).`,
+    );
   });
 
   it('ROM: a block refused as malformed (0x05) or unanswered restarts the segment; the third failure ends it', async () => {
