@@ -17,17 +17,7 @@ import { FlashOps } from './flash_ops';
 import { FlashCipher } from './sim_crypto';
 
 /** A ROM's compressed write reaches flash in pieces of this many inflated bytes (its inflate window). */
-export const ROM_INFLATE_PIECE = 0x8000;
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
-  let at = 0;
-  for (const x of parts) {
-    out.set(x, at);
-    at += x.length;
-  }
-  return out;
-}
+const ROM_INFLATE_PIECE = 0x8000;
 
 /** Why a write failed: SPI write/encryption refused, bad deflate stream, more data than announced. */
 export type WriteFault = 'spi' | 'inflate' | 'too-much';
@@ -172,7 +162,7 @@ export class FlashWriteSession {
     let first = true;
     if (this.params.style === 'rom') {
       // The ROM writes whole pieces of its inflate window, and what is left when the stream ends.
-      const held = concat([this.romHeld, ...this.inflated]);
+      const held = Buffer.concat([this.romHeld, ...this.inflated]);
       const ended = (this.inflater as unknown as { ended: boolean }).ended;
       const n = ended ? held.length : held.length - (held.length % ROM_INFLATE_PIECE);
       this.romHeld = held.slice(n);

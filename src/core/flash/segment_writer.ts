@@ -1,10 +1,10 @@
 /**
  * Sends one prepared segment: BEGIN, the data blocks, END (stub) — with the §2.4 timeouts.
- * ROM: 0x400 blocks, stop-and-wait, no END. A rejected or unanswered block restarts the segment
- * from BEGIN (3 attempts in total): the ESP32 and ESP32-C3 ROMs skip a block that fails its
- * checksum but count its sequence number, so the same block sent again is refused (0x05) and the
- * blocks after it would land one block early (seen on both ROMs in QEMU). A new BEGIN erases
- * and starts over, compressed streams included.
+ * ROM: 0x400 blocks, stop-and-wait, no END. A rejected or unanswered block is never sent again
+ * alone: the ESP32 and ESP32-C3 ROMs skip a block that fails its checksum but count its sequence
+ * number, so the same block sent again is refused (0x05) and the blocks after it would land one
+ * block early (seen on both ROMs in QEMU). Instead the write resumes with a new BEGIN after what
+ * the chip's MD5 confirms is on flash, or starts over (3 attempts without progress in total).
  * Stub: 0x4000 blocks; by default the next block goes out when the previous one is ACKed (the
  * stub ACKs a block when it starts working on it and receives the next meanwhile), optionally
  * `pipelineDepth` more. A block the stub rejected unread is re-sent; any other failure restarts
