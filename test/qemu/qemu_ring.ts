@@ -215,7 +215,11 @@ export interface BootVerdict {
 
 /** boot-check.sh on a copy of the files; `seconds` of wall time at most. */
 export async function bootCheck(chip: QemuChip, ws: Workspace, seconds: number, okRegex?: string): Promise<BootVerdict> {
-  const env: NodeJS.ProcessEnv = okRegex ? { OK_REGEX: okRegex } : {};
+  // boot-check.sh stops GRACE seconds (default 3) after the first sign of the app starting ("Pro cpu
+  // start user code"); an encrypted ESP32 app, decrypted per cache page by the model, can take
+  // longer than that to print the line asked for when the machine is busy (seen once: started at
+  // 43.6 s, stopped before its print). With a line to wait for, the grace is 30 s.
+  const env: NodeJS.ProcessEnv = okRegex ? { OK_REGEX: okRegex, GRACE: '30' } : {};
   const r = await run('nice', [...QEMU_NICE, path.join(QEMU_DIR, 'boot-check.sh'), chip, ws.flash, ws.efuse, String(seconds)], { timeoutMs: (seconds + 60) * 1000, env });
   const lines = r.stdout.trim().split('\n');
   const verdict = lines[lines.length - 1] ?? '';
