@@ -186,12 +186,13 @@ export async function writeSegment(session: LoaderSession, whole: PreparedSegmen
   let acked = { written: 0, sent: 0 };
   for (let attempt = 1; ; attempt++) {
     const plan = planWrite(session, p, session.compressedWritesOff === undefined);
-    // Where a block's data goes: a compressed block by the flash range its output covers.
+    // Where a block's data goes: a compressed block by the flash range its output covers. Blocks
+    // are asked for in order, so each start is the one before plus that block's output.
+    const starts = [p.writeOffset];
     const context = (seq: number) => {
       if (!plan.compressed) return `segment "${p.name}" block ${seq} at ${hex(p.writeOffset + seq * plan.blockSize)}`;
-      let at = p.writeOffset;
-      for (let i = 0; i < seq; i++) at += plan.cover(i);
-      return `segment "${p.name}" compressed block ${seq} (data for ${hex(at)}–${hex(at + plan.cover(seq))})`;
+      while (starts.length <= seq) starts.push(starts[starts.length - 1] + plan.cover(starts.length - 1));
+      return `segment "${p.name}" compressed block ${seq} (data for ${hex(starts[seq])}–${hex(starts[seq] + plan.cover(seq))})`;
     };
     acked = { written: 0, sent: 0 };
     const ack = (seq: number) => {
