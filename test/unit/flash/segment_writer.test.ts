@@ -302,6 +302,30 @@ describe('segment writer', () => {
     }
   });
 
+  it('ROM, device-encrypted: after a failure the segment starts over without asking for an MD5 (the flash holds ciphertext)', async () => {
+    const p = prep(data(0x3000), false, 'device', false);
+    let failed = false;
+    const t = new FakeTransport((req) => {
+      if (req.op === Op.FLASH_DATA && seqOf(req) === 9 && !failed) {
+        failed = true;
+        return [resp(req.op, { status: [1, 7, 0, 0] })];
+      }
+      return [resp(req.op)];
+    });
+    const warnings: string[] = [];
+    await writeSegment(session(t, false), p, { onWarning: (w) => warnings.push(w) });
+    assert.equal(t.requests.filter((q) => q.op === Op.SPI_FLASH_MD5).length, 0);
+    const begins = t.requests.filter((q) => q.op === Op.FLASH_BEGIN);
+    assert.deepEqual(
+      begins.map((q) => [0, 12, 16].map((o) => Buffer.from(q.data).readUInt32LE(o))),
+      [
+        [0x3000, 0x10000, 1],
+        [0x3000, 0x10000, 1],
+      ],
+    );
+    assert.match(warnings[0], / — restarting segment "app" from its start \(attempt 2 of 3\)\.$/);
+  });
+
   it('ROM: a compressed write resumes at a whole 32 KiB piece of its output with a new stream of the rest', async () => {
     const image = data(200_000);
     const p = prep(image, false);
