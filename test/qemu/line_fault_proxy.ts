@@ -4,11 +4,12 @@
  * frame with a checksum error) or the frame's END byte dropped (the ROM keeps reading and never
  * answers). Chip → host bytes pass unchanged. Frames are counted by opcode on the raw SLIP
  * stream, so a fault hits the nth frame of that opcode the host sends, re-sent ones included.
+ * The stream is tracked byte by byte rather than through the product's SlipDecoder: every byte
+ * must pass on as the host sent it, including a lone END (which a decoder swallows as an empty
+ * frame, and which is how the host ends a frame that lost its END).
  */
 import * as net from 'node:net';
-
-const END = 0xc0;
-const ESC = 0xdb;
+import { SLIP_END as END, SLIP_ESC as ESC } from '../../src/core/protocol/slip';
 
 export interface LineFault {
   /** Request opcode of the frames counted. */
