@@ -422,7 +422,7 @@ export class LoaderCommands {
   }
 
   /** Parse the 16-byte data header + payload and check length and checksum. */
-  private dataBlock(req: LoaderRequest, maxLen: number): { payload: Uint8Array } | { error: HandlerResult } {
+  private dataBlock(req: LoaderRequest, maxLen: number): { payload: Uint8Array } | { error: HandlerResult; badChecksum?: true } {
     if (req.data.length < 16) return { error: this.badLength(req.op) };
     const len = u32(req.data, 0);
     const payload = req.data.subarray(16);
@@ -431,7 +431,7 @@ export class LoaderCommands {
       return { error: this.failed(req.op, ROM_ERR.BAD_FORMAT, STUB_ERR.BAD_BLOCKSIZE) };
     }
     if ((xorChecksum(payload) & 0xff) !== (req.checksum & 0xff) || req.checksum >>> 8 !== 0) {
-      return { error: this.failed(req.op, ROM_ERR.CHECKSUM, STUB_ERR.BAD_DATA_CHECKSUM) };
+      return { error: this.failed(req.op, ROM_ERR.CHECKSUM, STUB_ERR.BAD_DATA_CHECKSUM), badChecksum: true };
     }
     return { payload };
   }
@@ -443,7 +443,7 @@ export class LoaderCommands {
     }
     const block = this.dataBlock(req, rom ? ROM_MAX_DATA_BLOCK : STUB_MAX_DATA_BLOCK);
     if ('error' in block) {
-      if (rom && this.session && (xorChecksum(req.data.subarray(16)) & 0xff) !== (req.checksum & 0xff)) this.romNextSeq++;
+      if (rom && this.session && block.badChecksum) this.romNextSeq++;
       return block.error;
     }
     if (rom) this.romNextSeq++;
