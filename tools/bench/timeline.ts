@@ -1,7 +1,8 @@
 /**
  * `npm run bench:timeline -- [esptool|ours] [fresh|identical|sector] [--rom]`: one run of a tool on a
  * virtual ESP32-C6 (timing model on, as in the bench), printing the chip's trace as a timeline:
- * each request's opcode, when the chip took it and answered, relative to the tool's start.
+ * each request's opcode, when the chip took it and answered, relative to the tool's start, and the
+ * write span with its wire use (as `npm run bench` counts them).
  * For finding where the time of a whole command goes; not part of `npm run bench`.
  */
 import * as fs from 'node:fs';
@@ -13,7 +14,7 @@ import { Op, opName } from '../../src/core/protocol/opcodes';
 import { startPtyChip } from '../../src/sim/pty_chip';
 import type { TraceEvent } from '../../src/sim/virtual_chip';
 import { sharedDir } from '../demo/demo';
-import { buildCli, runTool, type Tool } from './bench_peers';
+import { buildCli, runTool, writeSpan, type Tool } from './bench_peers';
 import { BENCH_APP } from './bench';
 import { withSectorChanged } from './bench_compare';
 
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
         .filter((l) => l.startsWith('T '))
         .join('\n'),
     );
+    const sp = writeSpan(trace, 921600);
+    if (sp) console.log(`span ${sp.seconds.toFixed(3)} s, wire ${(sp.wireFraction * 100).toFixed(2)} %, blocks ${sp.dataBlocks}`);
     const data = trace.filter((e) => e.op === Op.FLASH_DATA || e.op === Op.FLASH_DEFL_DATA);
     const gaps = data
       .slice(1)

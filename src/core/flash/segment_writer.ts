@@ -42,6 +42,16 @@ export function stubPipelineDepth(session: LoaderSession): number {
 }
 const ATTEMPTS = 3;
 
+/**
+ * A stub's compressed write ends with a block of this many bytes (taken off the end of the last
+ * whole block). The stub ACKs a block when it starts on it, so the wire carries block n+1 while
+ * it inflates and writes block n, except after the last one: END waits for all of its work.
+ * A short last block moves most of that work under the wire time of the block before it. On the
+ * virtual C6 (timing model, 1 MiB app, 921600) the write span's wire use rose from 96.1–96.3 %
+ * to 96.5–97.0 % with 4 KiB (2 and 6–8 KiB gained less), about 25 ms a segment.
+ */
+export const STUB_TAIL_BLOCK = 0x1000;
+
 export interface WriteProgress {
   /** Uncompressed bytes acknowledged. */
   written: number;
@@ -60,10 +70,23 @@ export interface WriteOptions {
  * flushing after each (Z_SYNC_FLUSH), so every byte is counted for the block whose input
  * produced it (pako otherwise hands output over in 64 KiB lumps).
  */
-export function inflatedBlockSizes(zlib: Uint8Array, blockSize: number): number[] {
-  const cover = blockCovers(zlib, blockSize);
-  const n = Math.ceil(zlib.length / blockSize);
-  return Array.from({ length: n }, (_, i) => cover(i));
+export function inflatedBlockSizes(zlib: Uint8Array, blockSize: number, tail = 0): number[] {
+  const bounds = blockBounds(zlib.length, blockSize, tail);
+  const cover = blockCovers(zlib, bounds);
+  return Array.from({ length: bounds.length - 1 }, (_, i) => cover(i));
+}
+
+/**
+ * Where each block of a `total`-byte payload starts, and the end: whole `blockSize` blocks, and
+ * with `tail` > 0 the last block's final `tail` bytes as a block of their own when it is longer.
+ */
+export function blockBounds(total: number, blockSize: number, tail = 0): number[] {
+  const bounds: number[] = [];
+  for (let at = 0; at < total; at += blockSize) bounds.push(at);
+  const last = bounds.length ? bounds[bounds.length - 1] : 0;
+  if (tail > 0 && total - last > tail) bounds.push(total - tail);
+  bounds.push(total);
+  return bounds;
 }
 
 /**
@@ -71,7 +94,7 @@ export function inflatedBlockSizes(zlib: Uint8Array, blockSize: number): number[
  * asked for (the send loops ask in order, while the block before is on the wire), so a write
  * does not wait for a whole inflate of the stream before its BEGIN.
  */
-function blockCovers(zlib: Uint8Array, blockSize: number): (i: number) => number {
+function blockCovers(zlib: Uint8Array, bounds: number[]): (i: number) => number {
   const sizes: number[] = [];
   const inf = new pako.Inflate({ chunkSize: 0x10000 });
   let produced = 0;
@@ -79,11 +102,12 @@ function blockCovers(zlib: Uint8Array, blockSize: number): (i: number) => number
     produced += chunk.length;
   };
   return (i: number) => {
-    while (sizes.length <= i && sizes.length * blockSize < zlib.length) {
-      const at = sizes.length * blockSize;
+    while (sizes.length <= i && sizes.length + 1 < bounds.length) {
+      const at = bounds[sizes.length];
+      const end = bounds[sizes.length + 1];
       const before = produced;
-      const last = at + blockSize >= zlib.length;
-      inf.push(zlib.subarray(at, at + blockSize), last ? pako.constants.Z_FINISH : pako.constants.Z_SYNC_FLUSH);
+      const last = end >= zlib.length;
+      inf.push(zlib.subarray(at, end), last ? pako.constants.Z_FINISH : pako.constants.Z_SYNC_FLUSH);
       if (inf.err) throw new InternalError(`Internal error: the compressed data does not inflate (${inf.msg || inf.err}).`);
       sizes.push(produced - before);
     }
@@ -139,8 +163,10 @@ function planWrite(session: LoaderSession, p: PreparedSegment, allowCompressed: 
   // output late, e.g. the legacy stub's 32 KiB output buffer).
   const stubTimeout = (cover: (i: number) => number) => (i: number) => stubBlockTimeout(i > 0 ? cover(i - 1) : 0);
   if (w.compressed && p.compressed) {
-    const blocks = split(p.compressed, bs, false);
-    const cover = blockCovers(p.compressed, bs);
+    const bounds = blockBounds(p.compressed.length, bs, session.isStub ? STUB_TAIL_BLOCK : 0);
+    const z = p.compressed;
+    const blocks = bounds.slice(0, -1).map((at, i) => z.subarray(at, bounds[i + 1]));
+    const cover = blockCovers(z, bounds);
     return {
       ...fromWire,
       blocks,

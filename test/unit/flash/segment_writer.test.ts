@@ -6,7 +6,7 @@ import * as zlib from 'node:zlib';
 import { zlibStream } from '../../../src/core/flash/zlib_stream';
 import { chipFacts } from '../../../src/core/chips';
 import { prepareSegment } from '../../../src/core/flash/prepare_segments';
-import { SegmentWriteError, inflatedBlockSizes, stubPipelineDepth, writeSegment } from '../../../src/core/flash/segment_writer';
+import { STUB_TAIL_BLOCK, SegmentWriteError, blockBounds, inflatedBlockSizes, stubPipelineDepth, writeSegment } from '../../../src/core/flash/segment_writer';
 import { LoaderConnection } from '../../../src/core/protocol/loader_connection';
 import { LoaderSession } from '../../../src/core/protocol/loader_session';
 import { Op } from '../../../src/core/protocol/opcodes';
@@ -47,6 +47,8 @@ function data(n: number): Uint8Array {
 }
 
 const ops = (reqs: Request[]) => reqs.map((r) => r.op);
+/** Blocks of a stub's compressed write: whole 0x4000 blocks, the last one's final STUB_TAIL_BLOCK bytes apart. */
+const stubBlocks = (n: number) => Math.ceil(n / 0x4000) + (n % 0x4000 === 0 || n % 0x4000 > STUB_TAIL_BLOCK ? 1 : 0);
 const seqOf = (r: Request) => Buffer.from(r.data).readUInt32LE(4);
 
 describe('segment writer', () => {
@@ -77,7 +79,7 @@ describe('segment writer', () => {
     assert.equal(p.method, 'compressed');
     const progress: number[] = [];
     const r = await writeSegment(session(t, true), p, { pipelineDepth: 1, onProgress: (x) => progress.push(x.written) });
-    const blocks = Math.ceil(p.compressed!.length / 0x4000);
+    const blocks = stubBlocks(p.compressed!.length);
     assert.ok(blocks >= 3);
     assert.equal(log[0], 'recv 0');
     assert.equal(log[1], 'recv 1', `block 1 must go out before ACK 0: ${log.join(', ')}`);
@@ -106,7 +108,7 @@ describe('segment writer', () => {
     });
     const p = prep(data(200_000), true);
     await writeSegment(session(t, true), p);
-    const blocks = Math.ceil(p.compressed!.length / 0x4000);
+    const blocks = stubBlocks(p.compressed!.length);
     const expected = Array.from({ length: blocks }, (_, i) => [`recv ${i}`, `ack ${i}`]).flat();
     assert.deepEqual(log, expected);
   });
@@ -127,7 +129,7 @@ describe('segment writer', () => {
     const reqs = ops(t.requests);
     assert.equal(reqs.filter((o) => o === Op.FLASH_DEFL_BEGIN).length, 1);
     // A compressed block is named by the flash range its output covers.
-    const [s0, s1] = inflatedBlockSizes(p.compressed!, 0x4000);
+    const [s0, s1] = inflatedBlockSizes(p.compressed!, 0x4000, STUB_TAIL_BLOCK);
     const range = `0x${(0x10000 + s0).toString(16)}–0x${(0x10000 + s0 + s1).toString(16)}`;
     assert.equal(
       warnings[0],
@@ -161,7 +163,7 @@ describe('segment writer', () => {
     const warnings: string[] = [];
     await writeSegment(session(t, true), p, { onWarning: (m) => warnings.push(m) });
     const seqs = t.requests.filter((r) => r.op === Op.FLASH_DEFL_DATA).map(seqOf);
-    const blocks = Math.ceil(p.compressed!.length / 0x4000);
+    const blocks = stubBlocks(p.compressed!.length);
     assert.deepEqual(seqs, [0, 1, 2, ...Array.from({ length: blocks - 2 }, (_, i) => i + 2)]);
     assert.deepEqual(warnings, []);
     assert.equal(ops(t.requests).filter((o) => o === Op.FLASH_DEFL_BEGIN).length, 1);
@@ -179,7 +181,7 @@ describe('segment writer', () => {
       return [resp(req.op, { status: [0, 0] })];
     });
     const p = prep(data(200_000), true);
-    const sizes = inflatedBlockSizes(p.compressed!, 0x4000);
+    const sizes = inflatedBlockSizes(p.compressed!, 0x4000, STUB_TAIL_BLOCK);
     const progress: number[] = [];
     await assert.rejects(writeSegment(session(t, true), p, { onProgress: (x) => progress.push(x.written) }), (e: unknown) => {
       assert.ok(e instanceof SegmentWriteError);
@@ -356,6 +358,43 @@ describe('segment writer', () => {
     const second = t.requests.slice(t.requests.indexOf(begins[1]) + 1).filter((q) => q.op === Op.FLASH_DEFL_DATA);
     const stream = Buffer.concat(second.map((q) => q.data.subarray(16)));
     assert.deepEqual(new Uint8Array(zlib.inflateSync(stream)), image.subarray(kept));
+  });
+
+  it('block bounds: whole blocks, and the last one split to leave a tail block when it is longer than the tail', () => {
+    assert.deepEqual(blockBounds(0x9000, 0x4000, 0x1000), [0, 0x4000, 0x8000, 0x9000]);
+    assert.deepEqual(blockBounds(0xa000, 0x4000, 0x1000), [0, 0x4000, 0x8000, 0x9000, 0xa000]);
+    assert.deepEqual(blockBounds(0x8000, 0x4000, 0x1000), [0, 0x4000, 0x7000, 0x8000]);
+    assert.deepEqual(blockBounds(0x800, 0x4000, 0x1000), [0, 0x800]);
+    assert.deepEqual(blockBounds(0x8000, 0x4000), [0, 0x4000, 0x8000]);
+    assert.deepEqual(blockBounds(0, 0x4000, 0x1000), [0]);
+  });
+
+  it('stub: a compressed write ends with a STUB_TAIL_BLOCK-byte block; BEGIN counts it and the blocks inflate to the segment', async () => {
+    const t = new FakeTransport((req) => [resp(req.op, { status: [0, 0] })]);
+    const p = prep(data(200_000), true);
+    const z = p.compressed!;
+    assert.ok(z.length % 0x4000 > STUB_TAIL_BLOCK, `test data: the last whole-size block (${z.length % 0x4000} bytes) must be longer than the tail`);
+    const progress: number[] = [];
+    await writeSegment(session(t, true), p, { onProgress: (x) => progress.push(x.written) });
+    const blocks = t.requests.filter((r) => r.op === Op.FLASH_DEFL_DATA);
+    const sizes = blocks.map((r) => Buffer.from(r.data).readUInt32LE(0));
+    assert.deepEqual(sizes.slice(0, -2), Array(sizes.length - 2).fill(0x4000));
+    assert.equal(sizes[sizes.length - 2], (z.length % 0x4000) - STUB_TAIL_BLOCK);
+    assert.equal(sizes[sizes.length - 1], STUB_TAIL_BLOCK);
+    assert.deepEqual(blocks.map(seqOf), [...sizes.keys()]);
+    assert.equal(Buffer.from(t.requests[0].data).readUInt32LE(4), blocks.length);
+    assert.deepEqual(new Uint8Array(zlib.inflateSync(Buffer.concat(blocks.map((r) => r.data.subarray(16))))), p.data);
+    assert.equal(progress[progress.length - 1], p.data.length);
+    // The ROM has no END to wait for: its compressed blocks stay whole.
+    const rom = new FakeTransport((req) => [resp(req.op)]);
+    const pr = prep(data(20_000), false);
+    await writeSegment(session(rom, false), pr);
+    const romSizes = rom.requests.filter((r) => r.op === Op.FLASH_DEFL_DATA).map((r) => Buffer.from(r.data).readUInt32LE(0));
+    const whole = Math.floor(pr.compressed!.length / 0x400);
+    assert.deepEqual(
+      romSizes,
+      [...Array(whole).fill(0x400), pr.compressed!.length % 0x400].filter((n) => n > 0),
+    );
   });
 
   it('knows how many bytes each compressed block expands to', () => {
