@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { chipByImageId, chipFacts, type ChipName } from '../chips';
 import { errorProblem, warningProblem, type Problem } from '../plan/problem';
+import { xorChecksum } from '../protocol/packet';
 import { hex, toHex, u16, u32 } from './bytes';
 import { flashFreqName, flashModeName, flashSizeName } from './flash_params';
 import { readAppDescriptor, readBootloaderDescriptor } from './image_descriptors';
@@ -30,30 +31,7 @@ export function looksLikeImage(b: Uint8Array): boolean {
 
 /** XOR-with-0xEF checksum (§1.4) over one or more byte ranges. */
 export function imageChecksum(parts: Uint8Array[], seed = CHECKSUM_SEED): number {
-  let c = seed;
-  for (const p of parts) c ^= xorBytes(p, 0, p.length);
-  return c & 0xff;
-}
-
-/**
- * XOR of b[start..end) as one byte. The aligned middle goes four bytes at a time through a
- * Uint32Array view (the four lanes folded at the end): a megabyte app is parsed before the port
- * opens, and byte by byte that loop alone took about 10 ms there, mostly before V8 optimised it.
- */
-export function xorBytes(b: Uint8Array, start: number, end: number): number {
-  let x = 0;
-  let k = start;
-  while (k < end && (b.byteOffset + k) % 4 !== 0) x ^= b[k++];
-  const words = (end - k) >> 2;
-  if (words > 0) {
-    const w = new Uint32Array(b.buffer, b.byteOffset + k, words);
-    let acc = 0;
-    for (let i = 0; i < words; i++) acc ^= w[i];
-    x ^= acc ^ (acc >>> 8) ^ (acc >>> 16) ^ (acc >>> 24);
-    k += words * 4;
-  }
-  while (k < end) x ^= b[k++];
-  return x & 0xff;
+  return parts.reduce((c, p) => xorChecksum(p, c), seed);
 }
 
 /** Position of the checksum byte for an image whose segments end at `pos` (§6.1 footer). */
@@ -161,7 +139,7 @@ function parseImageUncached(b: Uint8Array, opts: ParseImageOptions): ParsedImage
     const seg: ImageSegmentInfo = { addr, length, dataOffset };
     if (chip) seg.mapping = isFlashMapped(chip, addr) ? 'flash' : 'ram';
     info.segments.push(seg);
-    checksum ^= xorBytes(b, dataOffset, dataOffset + length);
+    checksum = xorChecksum(b.subarray(dataOffset, dataOffset + length), checksum);
     pos = dataOffset + length;
   }
 

@@ -1,11 +1,27 @@
 /** Request and response packets (esp-serial-protocol.md §1.2–§1.4). */
 import { InternalError } from '../errors';
 
-/** XOR checksum seeded with 0xEF (§1.4); also the image checksum (§6.1). */
+/**
+ * XOR checksum seeded with 0xEF (§1.4); also the image checksum (§6.1), chained through `seed`.
+ * The aligned middle goes four bytes at a time through a Uint32Array view, the four lanes folded
+ * at the end: a megabyte app is checked before the port opens, and byte by byte that loop alone
+ * took about 10 ms there, mostly before V8 optimised it.
+ */
 export function xorChecksum(data: Uint8Array, seed = 0xef): number {
-  let c = seed;
-  for (const b of data) c ^= b;
-  return c & 0xff;
+  let x = seed;
+  let k = 0;
+  const end = data.length;
+  while (k < end && (data.byteOffset + k) % 4 !== 0) x ^= data[k++];
+  const words = (end - k) >> 2;
+  if (words > 0) {
+    const w = new Uint32Array(data.buffer, data.byteOffset + k, words);
+    let acc = 0;
+    for (let i = 0; i < words; i++) acc ^= w[i];
+    x ^= acc ^ (acc >>> 8) ^ (acc >>> 16) ^ (acc >>> 24);
+    k += words * 4;
+  }
+  while (k < end) x ^= data[k++];
+  return x & 0xff;
 }
 
 /** Build a request packet: direction 0, opcode, u16 size, u32 checksum, data. */

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildImage } from '../../../src/core/formats/image_build';
 import { writeAppDescriptor } from '../../../src/core/formats/image_descriptors';
-import { checksumPosition, imageChecksum, parseImage, xorBytes } from '../../../src/core/formats/image_parse';
+import { checksumPosition, imageChecksum, parseImage } from '../../../src/core/formats/image_parse';
 import { IMAGES, describeShared } from './shared_corpus';
 
 const load = (name: string) => new Uint8Array(readFileSync(path.join(IMAGES, name)));
@@ -90,30 +90,6 @@ describe('image parse: self-made images', () => {
     assert.equal(checksumPosition(0x2f), 0x2f);
     assert.equal(checksumPosition(0x30), 0x3f);
     assert.equal(imageChecksum([Uint8Array.from([0xef])]), 0);
-  });
-
-  it('XORs a byte range four bytes at a time: same result as byte by byte for every alignment and length', () => {
-    const buf = new Uint8Array(300);
-    for (let i = 0; i < buf.length; i++) buf[i] = (i * 73 + 41) & 0xff;
-    const bytewise = (b: Uint8Array, s: number, e: number) => {
-      let x = 0;
-      for (let k = s; k < e; k++) x ^= b[k];
-      return x;
-    };
-    for (const shift of [0, 1, 2, 3]) {
-      const b = buf.subarray(shift); // a view whose byteOffset is not a multiple of 4
-      for (const [s, e] of [
-        [0, 0],
-        [0, 1],
-        [1, 4],
-        [3, 9],
-        [5, 6],
-        [0, 200],
-        [7, 251],
-        [2, b.length],
-      ])
-        assert.equal(xorBytes(b, s, e), bytewise(b, s, e), `view at +${shift}, range ${s}..${e}`);
-    }
   });
 });
 

@@ -14,6 +14,29 @@ describe('loader packets', () => {
     assert.equal(xorChecksum(Uint8Array.from([0x01, 0x02, 0x04])), 0xef ^ 0x07);
   });
 
+  it('XORs four bytes at a time: the same checksum as byte by byte for every alignment of the view and length, chained through the seed', () => {
+    const buf = new Uint8Array(300);
+    for (let i = 0; i < buf.length; i++) buf[i] = (i * 73 + 41) & 0xff;
+    const bytewise = (b: Uint8Array, seed: number) => b.reduce((x, v) => x ^ v, seed);
+    for (const shift of [0, 1, 2, 3]) {
+      const view = buf.subarray(shift); // byteOffset not a multiple of 4 for shifts 1–3
+      for (const [s, e] of [
+        [0, 0],
+        [0, 1],
+        [1, 4],
+        [3, 9],
+        [5, 6],
+        [0, 200],
+        [7, 251],
+        [2, view.length],
+      ]) {
+        const part = view.subarray(s, e);
+        assert.equal(xorChecksum(part), bytewise(part, 0xef), `view at +${shift}, range ${s}..${e}`);
+        assert.equal(xorChecksum(part, 0x5a), bytewise(part, 0x5a), `seed 0x5a, view at +${shift}, range ${s}..${e}`);
+      }
+    }
+  });
+
   it('builds a _DATA request: the 16-byte data header {len, seq, 0, 0}, the checksum of the data only', () => {
     const p = dataRequest(0x03, 5, Uint8Array.from([0x10, 0x20]));
     assert.deepEqual([...p.subarray(0, 8)], [0x00, 0x03, 18, 0, 0xef ^ 0x10 ^ 0x20, 0, 0, 0]);
