@@ -115,11 +115,12 @@ function blockCovers(zlib: Uint8Array, bounds: number[]): (i: number) => number 
   };
 }
 
-function split(data: Uint8Array, blockSize: number, padLast: boolean): Uint8Array[] {
+/** Uncompressed blocks: whole `blockSize` blocks, the last one padded with 0xFF (§2). */
+function paddedBlocks(data: Uint8Array, blockSize: number): Uint8Array[] {
   const blocks: Uint8Array[] = [];
   for (let at = 0; at < data.length; at += blockSize) {
     let b = data.subarray(at, at + blockSize);
-    if (padLast && b.length < blockSize) {
+    if (b.length < blockSize) {
       const p = new Uint8Array(blockSize).fill(0xff);
       p.set(b);
       b = p;
@@ -177,7 +178,7 @@ function planWrite(session: LoaderSession, p: PreparedSegment, allowCompressed: 
       timeout: session.isStub ? stubTimeout(cover) : (i) => scaledTimeout(WRITE_MS_PER_MB, cover(i)),
     };
   }
-  const blocks = split(p.data, bs, true);
+  const blocks = paddedBlocks(p.data, bs);
   const cover = (i: number) => Math.max(0, Math.min(bs, p.data.length - i * bs));
   return {
     ...fromWire,
